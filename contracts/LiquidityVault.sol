@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
+
+/// @title LiquidityVault
+/// @notice ERC-4626 shares over the collateral token. The vault's assets live in its account inside the
+/// engine, where it is the counterparty of every trade, so its value moves with traders' PnL, fees and
+/// funding.
+/// @dev Valuation is asymmetric (DESIGN §4): deposits are priced on equity including the vault's
+/// unrealised gains, withdrawals on equity excluding them (per market) but including its unrealised
+/// losses. Both sides therefore get the less favourable price, and nobody can inflate and redeem.
+/// Token donations to the vault or the engine are never counted: only the engine's books are.
+contract LiquidityVault is ERC4626, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using Math for uint256;
+
+    /// @notice The engine holding the vault's account.
+    IPerpEngine public immutable engine;
+    /// @dev 10^(18 − asset decimals), as in the engine.
+    uint256 private immutable usdPerToken;
+
+    constructor(IPerpEngine perpEngine, string memory name, string memory symbol)
+        ERC20(name, symbol)
+        ERC4626(perpEngine.collateral())
+    {
+        engine = perpEngine;
+        usdPerToken = 10 ** (18 - decimals());
+        // The engine pulls deposited assets from here in the same transaction that receives them.
+        perpEngine.collateral().forceApprove(address(perpEngine), type(uint256).max);
+    }
+
+    // ───────────────────────── valuation ─────────────────────────
+
+    /// @notice Assets backing the shares as valued for withdrawals (unrealised gains excluded), in
+    /// token units, rounded down. This is also what `convertToAssets` reports.
+    function totalAssets() public view override returns (uint256) {
+        return _tokensFromEquity(engine.vaultEquityUsd(false));
+    }
+
+    /// @notice Assets backing the shares as valued for deposits (unrealised gains and losses), in token
+    /// units, rounded down.
+    function totalAssetsForDeposit() public view returns (uint256) {
+        return _tokensFromEquity(engine.vaultEquityUsd(true));
+    }
+
+    /// @inheritdoc ERC4626
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return _sharesFor(assets, totalAssetsForDeposit(), Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return _assetsFor(shares, totalAssetsForDeposit(), Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ERC4626
+    function previewWithdraw(uint256 assets) public view override returns (uint256) {
+        return _sharesFor(assets, totalAssets(), Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ERC4626
+    function previewRedeem(uint256 shares) public view override returns (uint256) {
+        return _assetsFor(shares, totalAssets(), Math.Rounding.Floor);
+    }
+
+    /// @notice Deposits are refused while the vault's deposit-side equity is not positive with shares
+    /// outstanding: new LPs would otherwise buy into a hole at any price.
+    function maxDeposit(address) public view override returns (uint256) {
+        if (totalSupply() != 0 && engine.vaultEquityUsd(true) <= 0) return 0;
+        return type(uint256).max;
+    }
+
+    /// @inheritdoc ERC4626
+    function maxMint(address receiver) public view override returns (uint256) {
+        return maxDeposit(receiver) == 0 ? 0 : type(uint256).max;
+    }
+
+    /// @notice Limited by the owner's shares and by the vault's realised cash in the engine. The
+    /// exposure cap is checked on withdrawal itself.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        uint256 ownerAssets = previewRedeem(balanceOf(owner));
+        uint256 cashTokens = _tokensFromEquity(engine.vaultCashUsd());
+        return ownerAssets < cashTokens ? ownerAssets : cashTokens;
+    }
+
+    /// @inheritdoc ERC4626
+    function maxRedeem(address owner) public view override returns (uint256) {
+        uint256 ownerShares = balanceOf(owner);
+        uint256 cashTokens = _tokensFromEquity(engine.vaultCashUsd());
+        if (previewRedeem(ownerShares) <= cashTokens) return ownerShares;
+        return _sharesFor(cashTokens, totalAssets(), Math.Rounding.Floor);
+    }
+
+    // ───────────────────────── flows ─────────────────────────
+
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+        return super.deposit(assets, receiver);
+    }
+
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+        return super.mint(shares, receiver);
+    }
+
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.redeem(shares, receiver, owner);
+    }
+
+    /// @dev Assets go straight on to the vault's engine account; shares are minted after they arrive.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        IERC20(asset()).safeTransferFrom(caller, address(this), assets);
+        engine.vaultDeposit(assets);
+        _mint(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Shares are burned before the engine pays the receiver from the vault's account.
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        engine.vaultWithdraw(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    // ───────────────────────── helpers ─────────────────────────
+
+    function _tokensFromEquity(int256 equityUsd) private view returns (uint256) {
+        return equityUsd <= 0 ? 0 : uint256(equityUsd) / usdPerToken;
+    }
+
+    /// @dev OpenZeppelin's virtual-share formula, on an explicit total so each side can use its own value.
+    function _sharesFor(uint256 assets, uint256 total, Math.Rounding rounding) private view returns (uint256) {
+        return assets.mulDiv(totalSupply() + 10 ** _decimalsOffset(), total + 1, rounding);
+    }
+
+    function _assetsFor(uint256 shares, uint256 total, Math.Rounding rounding) private view returns (uint256) {
+        return shares.mulDiv(total + 1, totalSupply() + 10 ** _decimalsOffset(), rounding);
+    }
+}

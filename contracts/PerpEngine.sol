@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20, IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
+import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
+import {MarginTier, MarketParams, Position, MarketState} from "./interfaces/IPerpTypes.sol";
+import {PositionMath} from "./libraries/PositionMath.sol";
+import {SignedMath} from "./libraries/SignedMath.sol";
+import {PriceCache} from "./libraries/PriceCache.sol";
+import {
+    WAD,
+    WAD_INT,
+    BPS,
+    INTERNAL_DECIMALS,
+    MAX_MARKETS,
+    MAX_MARGIN_TIERS,
+    MAX_TAKER_FEE_BPS,
+    MAX_MARGIN_RATE_BPS,
+    MAX_FUNDING_RATE_PER_DAY_WAD
+} from "./libraries/Constants.sol";
+
+/// @title PerpEngine
+/// @notice The core of the protocol: collateral accounts, isolated-margin positions traded against the
+/// liquidity vault, and lazily accrued funding. Sections follow the order a user meets them:
+/// ACCOUNTS → TRADING → FUNDING → VAULT → MARKET LISTING → VIEWS.
+/// @dev Accounting identity (tested): collateral.balanceOf(this) × collateralScale ==
+/// Σ free balances + Σ position margins + vaultCashUsd + insuranceFundUsd + donations.
+/// Every value moved between these buckets is moved exactly; rounding only decides how much moves,
+/// always in the protocol's favour. Trust assumptions per market are listed on `listMarket`.
+contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using SignedMath for int256;
+
+    /// @dev A listed market: its oracle and risk parameters.
+    struct MarketConfig {
+        IPriceOracle oracle;
+        MarketParams params;
+    }
+
+    /// @dev The inputs and settled state of one owner action, kept in memory to bound stack depth.
+    struct ActionContext {
+        address account;
+        bytes32 marketId;
+        int256 sizeDelta;
+        int256 marginDelta;
+        uint256 priceWad;
+        bool isVolatile;
+        int256 fundingPaidUsd;
+    }
+
+    /// @dev What one trade did, kept in memory to keep `_applyAction` readable.
+    struct TradeResult {
+        uint256 fillPriceWad;
+        uint256 feeUsd;
+        uint256 insuranceFeeUsd;
+        int256 realizedPnlUsd;
+        int256 openedSize;
+        uint256 newEntryPriceWad;
+    }
+
+    /// @inheritdoc IPerpEngine
+    IERC20 public immutable collateral;
+    /// @notice 10^(18 − token decimals): multiplies token units into internal USD (1e18) units.
+    uint256 public immutable collateralScale;
+
+    /// @notice The ERC-4626 liquidity vault, counterparty of every trade (set once).
+    address public vault;
+    /// @notice The vault's realised cash in the engine (USD, 1e18). It can dip below zero only while the
+    /// vault owes traders more realised profit than it holds, backed by its open positions.
+    int256 public vaultCashUsd;
+    /// @dev The insurance fund (USD, 1e18). Never negative.
+    uint256 internal insuranceFundUsd;
+
+    mapping(address account => uint256 usd) internal freeBalances;
+    mapping(bytes32 marketId => mapping(address account => Position)) internal positions;
+    mapping(bytes32 marketId => MarketConfig) internal marketConfigs;
+    mapping(bytes32 marketId => MarginTier[]) internal marginTiers;
+    mapping(bytes32 marketId => MarketState) internal marketStates;
+    bytes32[] internal listedMarketIds;
+
+    modifier onlyVault() {
+        if (msg.sender != vault) revert OnlyVault(msg.sender);
+        _;
+    }
+
+    /// @param collateralToken A USD stablecoin with at most 18 decimals. Fee-on-transfer tokens are
+    /// credited by balance delta; rebasing tokens are not supported.
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (lists markets, connects the vault).
+    constructor(IERC20Metadata collateralToken, address admin) {
+        uint8 decimals = collateralToken.decimals();
+        if (decimals > INTERNAL_DECIMALS) revert CollateralDecimalsUnsupported(decimals);
+        collateral = collateralToken;
+        collateralScale = 10 ** (INTERNAL_DECIMALS - decimals);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ═════════════════════════════ ACCOUNTS ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function deposit(uint256 tokenAmount) external nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        // The pull must precede the credit: only the balance delta is credited.
+        uint256 received = _pullCollateral(msg.sender, tokenAmount);
+        if (received == 0) revert ZeroAmount();
+        uint256 creditedUsd = received * collateralScale;
+        freeBalances[msg.sender] += creditedUsd;
+        emit Deposited(msg.sender, received, creditedUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function withdraw(uint256 tokenAmount) external nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        uint256 debitedUsd = tokenAmount * collateralScale;
+        _debitFree(msg.sender, debitedUsd);
+        emit Withdrawn(msg.sender, tokenAmount, debitedUsd);
+        collateral.safeTransfer(msg.sender, tokenAmount);
+    }
+
+    // ═════════════════════════════ TRADING ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function modifyPosition(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice)
+        external
+        nonReentrant
+    {
+        if (sizeDelta == 0 && marginDelta == 0) revert EmptyAction();
+        _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function closePosition(bytes32 marketId, uint256 acceptablePrice) external nonReentrant {
+        int256 size = positions[marketId][msg.sender].size;
+        if (size == 0) revert NoPosition(msg.sender, marketId);
+        _applyAction(msg.sender, marketId, -size, 0, acceptablePrice);
+    }
+
+    /// @dev The one path every owner action takes: validate → read price → accrue funding → settle the
+    /// position's funding → move margin in → trade → move margin out → checks → store → emit.
+    function _applyAction(
+        address account,
+        bytes32 marketId,
+        int256 sizeDelta,
+        int256 marginDelta,
+        uint256 acceptablePrice
+    ) internal {
+        MarketConfig storage config = _listedMarket(marketId);
+        ActionContext memory ctx;
+        ctx.account = account;
+        ctx.marketId = marketId;
+        ctx.sizeDelta = sizeDelta;
+        ctx.marginDelta = marginDelta;
+        (ctx.priceWad, ctx.isVolatile) = _readPrice(marketId, config.oracle);
+        MarketState storage state = marketStates[marketId];
+        _accrueFunding(marketId, state, config.params, ctx.priceWad);
+
+        Position memory old = positions[marketId][account];
+        ctx.fundingPaidUsd = PositionMath.fundingOwedUsd(old.size, state.fundingIndexWad, old.fundingIndexSnapshotWad);
+        int256 marginUsd = int256(old.marginUsd) - ctx.fundingPaidUsd;
+        int256 vaultCashDeltaUsd = ctx.fundingPaidUsd;
+
+        if (marginDelta > 0) {
+            _debitFree(account, uint256(marginDelta));
+            marginUsd += marginDelta;
+        }
+
+        TradeResult memory trade;
+        if (sizeDelta != 0) {
+            trade = _trade(config.params, state.netSize, old, sizeDelta, ctx.priceWad, acceptablePrice);
+            marginUsd += trade.realizedPnlUsd - int256(trade.feeUsd);
+            vaultCashDeltaUsd += int256(trade.feeUsd - trade.insuranceFeeUsd) - trade.realizedPnlUsd;
+        } else {
+            trade.newEntryPriceWad = old.entryPriceWad;
+        }
+        marginUsd = _moveMarginOut(ctx, marginUsd);
+
+        Position memory updated = Position({
+            size: old.size + sizeDelta,
+            entryPriceWad: trade.newEntryPriceWad,
+            marginUsd: uint256(marginUsd),
+            fundingIndexSnapshotWad: state.fundingIndexWad
+        });
+        if (updated.size == 0) {
+            // Closed: all remaining margin returns to the free balance.
+            freeBalances[account] += updated.marginUsd;
+            updated.marginUsd = 0;
+            updated.fundingIndexSnapshotWad = 0;
+        } else {
+            _checkAction(ctx, config, old, updated, trade.openedSize);
+        }
+
+        _updateMarketTotals(state, old, updated, sizeDelta);
+        positions[marketId][account] = updated;
+        vaultCashUsd += vaultCashDeltaUsd;
+        if (trade.insuranceFeeUsd != 0) {
+            insuranceFundUsd += trade.insuranceFeeUsd;
+            emit InsuranceFeeCredited(marketId, trade.insuranceFeeUsd, insuranceFundUsd);
+        }
+        if (trade.openedSize != 0 && _vaultExposureGrew(state.netSize, sizeDelta)) {
+            _checkVaultExposure(marketId, config.params, state.netSize, ctx.priceWad);
+        }
+        _emitPositionModified(ctx, trade, updated);
+    }
+
+    /// @dev Moves `-marginDelta` from the position to the free balance; the position must hold it and
+    /// may never end with negative margin (a bankrupt position can only be liquidated).
+    function _moveMarginOut(ActionContext memory ctx, int256 marginUsd) internal returns (int256) {
+        if (ctx.marginDelta < 0) {
+            uint256 removedUsd = uint256(-ctx.marginDelta);
+            if (marginUsd < int256(removedUsd)) {
+                revert InsufficientPositionMargin(ctx.account, ctx.marketId, marginUsd, removedUsd);
+            }
+            marginUsd -= int256(removedUsd);
+            freeBalances[ctx.account] += removedUsd;
+        }
+        if (marginUsd < 0) revert PositionBankrupt(ctx.account, ctx.marketId, marginUsd);
+        return marginUsd;
+    }
+
+    function _emitPositionModified(ActionContext memory ctx, TradeResult memory trade, Position memory updated)
+        internal
+    {
+        emit PositionModified(
+            ctx.account,
+            ctx.marketId,
+            ctx.sizeDelta,
+            trade.fillPriceWad,
+            trade.feeUsd,
+            trade.realizedPnlUsd,
+            ctx.fundingPaidUsd,
+            ctx.marginDelta,
+            updated.size,
+            updated.marginUsd
+        );
+    }
+
+    /// @dev Prices a trade against the vault and splits it into the closed part (realising PnL at the
+    /// fill) and the opened part (averaged into the entry price).
+    function _trade(
+        MarketParams storage params,
+        int256 skew,
+        Position memory old,
+        int256 sizeDelta,
+        uint256 priceWad,
+        uint256 acceptablePrice
+    ) internal view returns (TradeResult memory trade) {
+        int256 fill = PositionMath.fillPriceWad(priceWad, skew, sizeDelta, params.skewScale);
+        if (fill <= 0) revert FillPriceNonPositive(fill);
+        trade.fillPriceWad = uint256(fill);
+        if (sizeDelta > 0 ? trade.fillPriceWad > acceptablePrice : trade.fillPriceWad < acceptablePrice) {
+            revert SlippageExceeded(trade.fillPriceWad, acceptablePrice);
+        }
+        trade.feeUsd = PositionMath.takerFeeUsd(sizeDelta, trade.fillPriceWad, params.takerFeeBps);
+        trade.insuranceFeeUsd = (trade.feeUsd * params.insuranceFeeShareBps) / BPS;
+
+        // closedSize has the sign of the old position; the rest of sizeDelta opens new exposure.
+        int256 closedSize;
+        if (old.size != 0 && (old.size > 0) != (sizeDelta > 0)) {
+            closedSize = sizeDelta.abs() >= old.size.abs() ? old.size : -sizeDelta;
+            trade.realizedPnlUsd = PositionMath.unrealizedPnlUsd(closedSize, old.entryPriceWad, trade.fillPriceWad);
+        }
+        trade.openedSize = sizeDelta + closedSize;
+
+        int256 remainingOldSize = old.size - closedSize;
+        if (trade.openedSize == 0) {
+            trade.newEntryPriceWad = remainingOldSize == 0 ? 0 : old.entryPriceWad;
+        } else if (remainingOldSize == 0) {
+            trade.newEntryPriceWad = trade.fillPriceWad;
+        } else {
+            trade.newEntryPriceWad = PositionMath.increasedEntryPriceWad(
+                old.size,
+                old.entryPriceWad,
+                trade.openedSize,
+                trade.fillPriceWad
+            );
+        }
+    }
+
+    /// @dev Health rules for a position that stays open (DESIGN §4):
+    /// - new exposure (open, increase, flip): not volatile, OI cap, initial margin, minimum margin;
+    /// - margin removal: initial margin without unrealised profit, minimum margin;
+    /// - a pure reduce: allowed when it does not lower the margin ratio or when initial margin holds.
+    function _checkAction(
+        ActionContext memory ctx,
+        MarketConfig storage config,
+        Position memory old,
+        Position memory updated,
+        int256 openedSize
+    ) internal view {
+        if (openedSize != 0) {
+            if (ctx.isVolatile) revert MarketVolatile(ctx.marketId);
+            _checkOpenInterestCap(ctx.marketId, config.params, old.size, updated.size);
+        }
+        bool enforceInitial = openedSize != 0 || ctx.marginDelta < 0;
+        bool meetsInitial = _meetsInitialMargin(ctx, config, updated, enforceInitial);
+        if (!enforceInitial && !meetsInitial && ctx.sizeDelta != 0) {
+            // A pure reduce of a position below initial margin: the margin ratio must not fall.
+            // Cross-multiplied: newEquity / newNotional >= oldEquity / oldNotional.
+            int256 oldEquity = int256(old.marginUsd) -
+                ctx.fundingPaidUsd +
+                PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, ctx.priceWad);
+            int256 newEquity = int256(updated.marginUsd) +
+                PositionMath.unrealizedPnlUsd(updated.size, updated.entryPriceWad, ctx.priceWad);
+            int256 oldNotional = int256(PositionMath.notionalUsd(old.size, ctx.priceWad));
+            int256 newNotional = int256(PositionMath.notionalUsd(updated.size, ctx.priceWad));
+            if (newEquity * oldNotional < oldEquity * newNotional) {
+                revert MarginRatioDecreased(ctx.account, ctx.marketId);
+            }
+        }
+    }
+
+    /// @dev Initial-margin test counting unrealised losses but never unrealised profit. When `enforce`
+    /// is set, reverts instead of returning false (and also enforces the minimum margin).
+    function _meetsInitialMargin(
+        ActionContext memory ctx,
+        MarketConfig storage config,
+        Position memory updated,
+        bool enforce
+    ) internal view returns (bool meets) {
+        int256 pnlUsd = PositionMath.unrealizedPnlUsd(updated.size, updated.entryPriceWad, ctx.priceWad);
+        int256 equityWithoutProfitUsd = int256(updated.marginUsd) + SignedMath.min(pnlUsd, 0);
+        uint256 requiredUsd = PositionMath.initialRequirementUsd(
+            marginTiers[ctx.marketId],
+            PositionMath.notionalUsd(updated.size, ctx.priceWad),
+            config.params.keeperRewardUsd
+        );
+        meets = equityWithoutProfitUsd >= int256(requiredUsd);
+        if (enforce) {
+            if (!meets) revert InitialMarginNotMet(ctx.account, ctx.marketId, equityWithoutProfitUsd, requiredUsd);
+            uint256 minimumUsd = config.params.minPositionMarginUsd;
+            if (updated.marginUsd < minimumUsd) {
+                revert MarginBelowMinimum(ctx.account, ctx.marketId, updated.marginUsd, minimumUsd);
+            }
+        }
+    }
+
+    /// @dev Open interest of the new position's side after the action (this position's old size on that
+    /// side replaced by its new size) may not exceed the cap.
+    function _checkOpenInterestCap(bytes32 marketId, MarketParams storage params, int256 oldSize, int256 newSize)
+        internal
+        view
+    {
+        MarketState storage state = marketStates[marketId];
+        bool isLong = newSize > 0;
+        uint256 sideOpenInterest = isLong ? state.longOpenInterest : state.shortOpenInterest;
+        if ((oldSize > 0) == isLong && oldSize != 0) sideOpenInterest -= oldSize.abs();
+        uint256 projected = sideOpenInterest + newSize.abs();
+        uint256 cap = params.maxOpenInterestPerSide;
+        if (projected > cap) revert OpenInterestCapExceeded(marketId, projected, cap);
+    }
+
+    /// @dev Folds a position change into the market aggregates that value the vault's position.
+    function _updateMarketTotals(
+        MarketState storage state,
+        Position memory old,
+        Position memory updated,
+        int256 sizeDelta
+    ) internal {
+        state.netSize += sizeDelta;
+        state.sumSizeTimesEntry +=
+            updated.size * int256(updated.entryPriceWad) -
+            old.size * int256(old.entryPriceWad);
+        state.sumSizeTimesFundingSnapshot +=
+            updated.size * updated.fundingIndexSnapshotWad -
+            old.size * old.fundingIndexSnapshotWad;
+        if (old.size > 0) state.longOpenInterest -= uint256(old.size);
+        else if (old.size < 0) state.shortOpenInterest -= uint256(-old.size);
+        if (updated.size > 0) state.longOpenInterest += uint256(updated.size);
+        else if (updated.size < 0) state.shortOpenInterest += uint256(-updated.size);
+    }
+
+    function _vaultExposureGrew(int256 netSizeAfter, int256 sizeDelta) internal pure returns (bool) {
+        return (netSizeAfter - sizeDelta).abs() < netSizeAfter.abs();
+    }
+
+    /// @dev The vault's net exposure in a market, |skew| × price, may not exceed its cap in bps of vault
+    /// equity (valued as for withdrawals: unrealised gains excluded).
+    function _checkVaultExposure(bytes32 marketId, MarketParams storage params, int256 netSize, uint256 priceWad)
+        internal
+        view
+    {
+        uint256 exposureUsd = PositionMath.notionalUsd(netSize, priceWad);
+        int256 equityUsd = _vaultEquityUsd(false);
+        uint256 capUsd = equityUsd <= 0 ? 0 : (uint256(equityUsd) * params.maxVaultExposureBps) / BPS;
+        if (exposureUsd > capUsd) revert VaultExposureCapExceeded(marketId, exposureUsd, capUsd);
+    }
+
+    // ═════════════════════════════ FUNDING ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function pokeFunding(bytes32 marketId) external nonReentrant {
+        MarketConfig storage config = _listedMarket(marketId);
+        (uint256 priceWad, ) = _readPrice(marketId, config.oracle);
+        _accrueFunding(marketId, marketStates[marketId], config.params, priceWad);
+    }
+
+    /// @dev Accrues the funding index at the rate set by the skew that held since the last accrual,
+    /// valued at the current price. Called first by every state-changing entry point on a market.
+    function _accrueFunding(bytes32 marketId, MarketState storage state, MarketParams storage params, uint256 priceWad)
+        internal
+    {
+        uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
+        if (elapsed == 0) return;
+        int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
+            state.netSize,
+            params.skewScale,
+            params.maxFundingRatePerDayWad
+        );
+        state.fundingIndexWad += PositionMath.fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed);
+        state.lastFundingTimestamp = uint64(block.timestamp);
+        emit FundingAccrued(marketId, ratePerDayWad, state.fundingIndexWad, priceWad);
+    }
+
+    /// @dev The funding index as `_accrueFunding` would leave it now.
+    function _currentFundingIndexWad(MarketState storage state, MarketParams storage params, uint256 priceWad)
+        internal
+        view
+        returns (int256)
+    {
+        uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
+        if (elapsed == 0) return state.fundingIndexWad;
+        int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
+            state.netSize,
+            params.skewScale,
+            params.maxFundingRatePerDayWad
+        );
+        return state.fundingIndexWad + PositionMath.fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed);
+    }
+
+    // ═════════════════════════════ VAULT ═════════════════════════════
+
+    /// @notice Connects the liquidity vault, once.
+    function setVault(address newVault) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (vault != address(0) || newVault == address(0)) revert VaultAlreadySet(vault);
+        vault = newVault;
+        emit VaultSet(newVault);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function vaultDeposit(uint256 tokenAmount) external onlyVault nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        uint256 received = _pullCollateral(msg.sender, tokenAmount);
+        // LP shares were priced on `tokenAmount`, so anything else would misprice them.
+        if (received != tokenAmount) revert TransferAmountMismatch(tokenAmount, received);
+        vaultCashUsd += int256(received * collateralScale);
+        emit VaultDeposited(received, vaultCashUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function vaultWithdraw(address receiver, uint256 tokenAmount) external onlyVault nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        uint256 debitedUsd = tokenAmount * collateralScale;
+        if (vaultCashUsd < int256(debitedUsd)) revert VaultCashInsufficient(vaultCashUsd, debitedUsd);
+        vaultCashUsd -= int256(debitedUsd);
+        _checkVaultExposureAllMarkets();
+        emit VaultWithdrawn(receiver, tokenAmount, vaultCashUsd);
+        collateral.safeTransfer(receiver, tokenAmount);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function vaultEquityUsd(bool forDeposit) external view returns (int256) {
+        return _vaultEquityUsd(forDeposit);
+    }
+
+    /// @dev Vault equity = cash + Σ per market (unrealised PnL of its implied position + funding traders
+    /// owe it and have not settled). For withdrawals each market's value is capped at 0 (gains excluded).
+    function _vaultEquityUsd(bool forDeposit) internal view returns (int256 equityUsd) {
+        equityUsd = vaultCashUsd;
+        uint256 marketCount = listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            int256 valueUsd = _vaultMarketValueUsd(listedMarketIds[i]);
+            equityUsd += forDeposit ? valueUsd : SignedMath.min(valueUsd, 0);
+        }
+    }
+
+    /// @dev Value of the vault's implied position in one market, rounded down (the vault claims at most
+    /// the exact value): Σ size × (entry − price) + Σ size × (fundingIndex − snapshot), all traders.
+    function _vaultMarketValueUsd(bytes32 marketId) internal view returns (int256) {
+        MarketState storage state = marketStates[marketId];
+        if (state.netSize == 0 && state.sumSizeTimesEntry == 0 && state.sumSizeTimesFundingSnapshot == 0) return 0;
+        MarketConfig storage config = marketConfigs[marketId];
+        uint256 priceWad = _priceView(marketId, config.oracle);
+        int256 fundingIndexWad = _currentFundingIndexWad(state, config.params, priceWad);
+        int256 scaled = state.sumSizeTimesEntry -
+            state.netSize * int256(priceWad) +
+            state.netSize * fundingIndexWad -
+            state.sumSizeTimesFundingSnapshot;
+        return scaled.divFloor(WAD_INT);
+    }
+
+    /// @dev After an LP withdrawal, every market's vault exposure must still be within its cap.
+    function _checkVaultExposureAllMarkets() internal {
+        uint256 marketCount = listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            bytes32 marketId = listedMarketIds[i];
+            int256 netSize = marketStates[marketId].netSize;
+            if (netSize == 0) continue;
+            MarketConfig storage config = marketConfigs[marketId];
+            (uint256 priceWad, ) = _readPrice(marketId, config.oracle);
+            _checkVaultExposure(marketId, config.params, netSize, priceWad);
+        }
+    }
+
+    // ═════════════════════════════ MARKET LISTING ═════════════════════════════
+
+    /// @notice Lists a market.
+    /// @dev Trust assumptions: for correctness the oracle must report the fair price of the base asset in
+    /// USD, and the collateral must hold its 1 USD peg; for liveness the oracle must keep producing valid
+    /// answers (liquidations need one). The skew scale must be large enough that realistic trades do not
+    /// drive the fill price to zero. Parameters are checked against hard bounds here.
+    function listMarket(
+        bytes32 marketId,
+        IPriceOracle oracle,
+        MarketParams calldata params,
+        MarginTier[] calldata tiers
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(marketConfigs[marketId].oracle) != address(0)) revert MarketAlreadyListed(marketId);
+        if (listedMarketIds.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
+        if (address(oracle) == address(0)) revert ParameterOutOfBounds("oracle", 0, 1, type(uint160).max);
+        _validateParams(params);
+        _validateTiers(tiers);
+        // The adapter must answer now; a market whose price cannot be read would be unusable.
+        oracle.latestPrice();
+
+        marketConfigs[marketId] = MarketConfig({oracle: oracle, params: params});
+        for (uint256 i; i < tiers.length; ++i) {
+            marginTiers[marketId].push(tiers[i]);
+        }
+        marketStates[marketId].lastFundingTimestamp = uint64(block.timestamp);
+        listedMarketIds.push(marketId);
+        emit MarketListed(marketId, oracle, params, tiers);
+    }
+
+    function _validateParams(MarketParams calldata params) internal pure {
+        _checkBounds("minPositionMarginUsd", params.minPositionMarginUsd, 1, type(uint128).max);
+        _checkBounds("keeperRewardUsd", params.keeperRewardUsd, 0, params.minPositionMarginUsd);
+        _checkBounds("maxOpenInterestPerSide", params.maxOpenInterestPerSide, 1, type(uint128).max);
+        _checkBounds("skewScale", params.skewScale, 1, type(uint128).max);
+        _checkBounds("maxFundingRatePerDayWad", params.maxFundingRatePerDayWad, 0, MAX_FUNDING_RATE_PER_DAY_WAD);
+        _checkBounds("takerFeeBps", params.takerFeeBps, 0, MAX_TAKER_FEE_BPS);
+        _checkBounds("insuranceFeeShareBps", params.insuranceFeeShareBps, 0, BPS);
+        _checkBounds("maxVaultExposureBps", params.maxVaultExposureBps, 1, type(uint16).max);
+    }
+
+    function _validateTiers(MarginTier[] calldata tiers) internal pure {
+        if (tiers.length == 0 || tiers.length > MAX_MARGIN_TIERS) revert InvalidMarginTier(tiers.length);
+        for (uint256 i; i < tiers.length; ++i) {
+            MarginTier calldata tier = tiers[i];
+            bool valid = tier.maintenanceMarginBps > 0 &&
+                tier.maintenanceMarginBps < tier.initialMarginBps &&
+                tier.initialMarginBps <= MAX_MARGIN_RATE_BPS;
+            if (i == 0) {
+                valid = valid && tier.notionalFloorUsd == 0;
+            } else {
+                MarginTier calldata previous = tiers[i - 1];
+                valid =
+                    valid &&
+                    tier.notionalFloorUsd > previous.notionalFloorUsd &&
+                    tier.initialMarginBps >= previous.initialMarginBps &&
+                    tier.maintenanceMarginBps >= previous.maintenanceMarginBps;
+            }
+            if (!valid) revert InvalidMarginTier(i);
+        }
+    }
+
+    function _checkBounds(bytes32 name, uint256 value, uint256 minValue, uint256 maxValue) internal pure {
+        if (value < minValue || value > maxValue) revert ParameterOutOfBounds(name, value, minValue, maxValue);
+    }
+
+    // ═════════════════════════════ VIEWS ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function insuranceFund() external view returns (uint256) {
+        return insuranceFundUsd;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function freeBalance(address account) external view returns (uint256) {
+        return freeBalances[account];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function getPosition(address account, bytes32 marketId) external view returns (Position memory) {
+        return positions[marketId][account];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function positionEquity(address account, bytes32 marketId)
+        external
+        view
+        returns (int256 equityUsd, uint256 maintenanceRequirementUsd)
+    {
+        MarketConfig storage config = _listedMarketView(marketId);
+        Position memory position = positions[marketId][account];
+        uint256 priceWad = _priceView(marketId, config.oracle);
+        int256 fundingIndexWad = _currentFundingIndexWad(marketStates[marketId], config.params, priceWad);
+        equityUsd =
+            int256(position.marginUsd) +
+            PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad) -
+            PositionMath.fundingOwedUsd(position.size, fundingIndexWad, position.fundingIndexSnapshotWad);
+        if (position.size != 0) {
+            maintenanceRequirementUsd = PositionMath.maintenanceRequirementUsd(
+                marginTiers[marketId],
+                PositionMath.notionalUsd(position.size, priceWad),
+                config.params.keeperRewardUsd
+            );
+        }
+    }
+
+    /// @inheritdoc IPerpEngine
+    function markPrice(bytes32 marketId) external view returns (uint256) {
+        return _priceView(marketId, _listedMarketView(marketId).oracle);
+    }
+
+    /// @notice Market aggregates (see `MarketState`).
+    function getMarketState(bytes32 marketId) external view returns (MarketState memory) {
+        return marketStates[marketId];
+    }
+
+    /// @notice The market's oracle and risk parameters.
+    function getMarketConfig(bytes32 marketId) external view returns (IPriceOracle oracle, MarketParams memory params) {
+        MarketConfig storage config = marketConfigs[marketId];
+        return (config.oracle, config.params);
+    }
+
+    /// @notice The market's margin tiers.
+    function getMarginTiers(bytes32 marketId) external view returns (MarginTier[] memory) {
+        return marginTiers[marketId];
+    }
+
+    /// @notice The funding index as it would be after an accrual now (USD per base unit, 1e18).
+    function currentFundingIndexWad(bytes32 marketId) external view returns (int256) {
+        MarketConfig storage config = _listedMarketView(marketId);
+        return _currentFundingIndexWad(marketStates[marketId], config.params, _priceView(marketId, config.oracle));
+    }
+
+    /// @notice The current funding rate (1e18 = 100%/day; positive = longs pay).
+    function currentFundingRatePerDayWad(bytes32 marketId) external view returns (int256) {
+        MarketParams storage params = _listedMarketView(marketId).params;
+        return PositionMath.fundingRatePerDayWad(marketStates[marketId].netSize, params.skewScale, params.maxFundingRatePerDayWad);
+    }
+
+    /// @notice All listed market ids, in listing order.
+    function marketIds() external view returns (bytes32[] memory) {
+        return listedMarketIds;
+    }
+
+    // ═════════════════════════════ INTERNALS ═════════════════════════════
+
+    function _listedMarket(bytes32 marketId) internal view returns (MarketConfig storage config) {
+        config = marketConfigs[marketId];
+        if (address(config.oracle) == address(0)) revert MarketNotListed(marketId);
+    }
+
+    function _listedMarketView(bytes32 marketId) internal view returns (MarketConfig storage) {
+        return _listedMarket(marketId);
+    }
+
+    /// @dev Reads and records the oracle price once per transaction; later reads in the same transaction
+    /// return the cached value, so every step of one action sees the same price (DESIGN §6).
+    function _readPrice(bytes32 marketId, IPriceOracle oracle) internal returns (uint256 priceWad, bool isVolatile) {
+        bool cached;
+        (cached, priceWad, isVolatile) = PriceCache.load(marketId);
+        if (cached) return (priceWad, isVolatile);
+        (priceWad, isVolatile) = oracle.readPrice();
+        PriceCache.store(marketId, priceWad, isVolatile);
+    }
+
+    /// @dev View counterpart of `_readPrice`: the transaction's cached price if any, else the oracle's.
+    function _priceView(bytes32 marketId, IPriceOracle oracle) internal view returns (uint256 priceWad) {
+        (bool cached, uint256 cachedPriceWad, ) = PriceCache.load(marketId);
+        if (cached) return cachedPriceWad;
+        (priceWad, ) = oracle.latestPrice();
+    }
+
+    function _debitFree(address account, uint256 amountUsd) internal {
+        uint256 available = freeBalances[account];
+        if (available < amountUsd) revert InsufficientFreeBalance(account, available, amountUsd);
+        freeBalances[account] = available - amountUsd;
+    }
+
+    /// @dev Pulls tokens and returns the balance delta actually received.
+    function _pullCollateral(address from, uint256 tokenAmount) internal returns (uint256 received) {
+        uint256 balanceBefore = collateral.balanceOf(address(this));
+        collateral.safeTransferFrom(from, address(this), tokenAmount);
+        received = collateral.balanceOf(address(this)) - balanceBefore;
+    }
+}

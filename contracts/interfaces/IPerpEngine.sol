@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IPriceOracle} from "./IPriceOracle.sol";
+import {MarginTier, MarketParams, Position, MarketState} from "./IPerpTypes.sol";
+
+/// @title IPerpEngine
+/// @notice Collateral accounts, isolated-margin perpetual positions against the liquidity vault, and
+/// lazily accrued funding.
+/// @dev Units: token amounts (deposit/withdraw) are in the collateral token's native units; every other
+/// amount is USD scaled by 1e18 (the collateral is a USD stablecoin, 1 token = 1 USD); sizes are base
+/// units scaled by 1e18 (positive = long); prices are USD per base unit scaled by 1e18.
+interface IPerpEngine {
+    // ───────────────────────────── errors ─────────────────────────────
+
+    /// @notice Thrown when an amount that must be positive is zero.
+    error ZeroAmount();
+    /// @notice Thrown when a call names a market that was never listed.
+    error MarketNotListed(bytes32 marketId);
+    /// @notice Thrown when listing a market id that already exists.
+    error MarketAlreadyListed(bytes32 marketId);
+    /// @notice Thrown when listing more than `MAX_MARKETS` markets.
+    error TooManyMarkets(uint256 maxMarkets);
+    /// @notice Thrown when a risk parameter is outside its hard bounds.
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 minValue, uint256 maxValue);
+    /// @notice Thrown when margin tiers are empty, too many, unsorted, or have MM ≥ IM.
+    error InvalidMarginTier(uint256 index);
+    /// @notice Thrown when the collateral token has more than 18 decimals.
+    error CollateralDecimalsUnsupported(uint8 decimals);
+    /// @notice Thrown when a free-balance debit exceeds the balance (USD, 1e18).
+    error InsufficientFreeBalance(address account, uint256 availableUsd, uint256 requestedUsd);
+    /// @notice Thrown when removing more margin than the position holds (USD, 1e18).
+    error InsufficientPositionMargin(address account, bytes32 marketId, int256 marginUsd, uint256 requestedUsd);
+    /// @notice Thrown when `modifyPosition` is asked to do nothing.
+    error EmptyAction();
+    /// @notice Thrown when closing an account's position that does not exist.
+    error NoPosition(address account, bytes32 marketId);
+    /// @notice Thrown when a fill is worse than the trader's bound (buys: fill > bound; sells: fill < bound).
+    error SlippageExceeded(uint256 fillPriceWad, uint256 acceptablePriceWad);
+    /// @notice Thrown when a sell against a deep short skew would fill at or below zero.
+    error FillPriceNonPositive(int256 fillPriceWad);
+    /// @notice Thrown when opening or increasing while the market's deviation breaker is tripped.
+    error MarketVolatile(bytes32 marketId);
+    /// @notice Thrown when a trade would push a side's open interest (base units) over the cap.
+    error OpenInterestCapExceeded(bytes32 marketId, uint256 openInterest, uint256 cap);
+    /// @notice Thrown when a trade or LP withdrawal would push the vault's net exposure (USD) past its cap.
+    error VaultExposureCapExceeded(bytes32 marketId, uint256 exposureUsd, uint256 capUsd);
+    /// @notice Thrown when an action leaves equity (unrealised profit excluded) below the initial requirement.
+    error InitialMarginNotMet(address account, bytes32 marketId, int256 equityUsd, uint256 requiredUsd);
+    /// @notice Thrown when an open position would keep less margin than the market minimum (USD, 1e18).
+    error MarginBelowMinimum(address account, bytes32 marketId, uint256 marginUsd, uint256 minimumUsd);
+    /// @notice Thrown when a reduce would lower the margin ratio of a position that fails initial margin.
+    error MarginRatioDecreased(address account, bytes32 marketId);
+    /// @notice Thrown when an action would leave the position's margin negative: it is bankrupt and
+    /// only `liquidate` can close it.
+    error PositionBankrupt(address account, bytes32 marketId, int256 marginAfterUsd);
+    /// @notice Thrown when a vault-only entry point is called by anyone else.
+    error OnlyVault(address caller);
+    /// @notice Thrown when the vault is set twice or set to the zero address.
+    error VaultAlreadySet(address vault);
+    /// @notice Thrown when the vault has not been connected yet.
+    error VaultNotSet();
+    /// @notice Thrown when a token transfer credited a different amount than requested (fee-on-transfer
+    /// tokens are rejected on the vault path).
+    error TransferAmountMismatch(uint256 expected, uint256 received);
+    /// @notice Thrown when the vault's cash (USD, 1e18) cannot pay an LP withdrawal.
+    error VaultCashInsufficient(int256 cashUsd, uint256 requestedUsd);
+
+    // ───────────────────────────── events ─────────────────────────────
+
+    /// @notice Collateral credited to `account`'s free balance.
+    /// @param tokenAmount Tokens actually received (balance delta), native units.
+    /// @param creditedUsd The same amount in USD, 1e18.
+    event Deposited(address indexed account, uint256 tokenAmount, uint256 creditedUsd);
+    /// @notice Collateral sent from `account`'s free balance to `account`.
+    event Withdrawn(address indexed account, uint256 tokenAmount, uint256 debitedUsd);
+    /// @notice A market was listed.
+    event MarketListed(bytes32 indexed marketId, IPriceOracle oracle, MarketParams params, MarginTier[] tiers);
+    /// @notice Funding accrued on a market.
+    /// @param fundingRatePerDayWad The rate applied over the elapsed interval (1e18 = 100%/day; + = longs pay).
+    /// @param fundingIndexWad The cumulative index after accrual (USD per base unit, 1e18).
+    event FundingAccrued(bytes32 indexed marketId, int256 fundingRatePerDayWad, int256 fundingIndexWad, uint256 priceWad);
+    /// @notice A position was opened, changed or closed by its owner.
+    /// @param sizeDelta Traded size (base units, 1e18; + = bought); 0 for a pure margin move.
+    /// @param fillPriceWad Fill price of the trade (0 when nothing traded).
+    /// @param feeUsd Taker fee paid from margin.
+    /// @param realizedPnlUsd PnL realised on the closed part, at the fill price.
+    /// @param fundingPaidUsd Funding settled into margin (+ = paid, − = received).
+    /// @param marginDeltaUsd Margin moved from (+) or to (−) the free balance by the caller.
+    /// @param newSize Size after the action.
+    /// @param newMarginUsd Margin after the action (0 once closed: released to the free balance).
+    event PositionModified(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 sizeDelta,
+        uint256 fillPriceWad,
+        uint256 feeUsd,
+        int256 realizedPnlUsd,
+        int256 fundingPaidUsd,
+        int256 marginDeltaUsd,
+        int256 newSize,
+        uint256 newMarginUsd
+    );
+    /// @notice The insurance fund received its share of a taker fee.
+    event InsuranceFeeCredited(bytes32 indexed marketId, uint256 amountUsd, uint256 insuranceFundUsd);
+    /// @notice The vault was connected (once).
+    event VaultSet(address vault);
+    /// @notice LP collateral entered the vault's engine account.
+    event VaultDeposited(uint256 tokenAmount, int256 vaultCashUsd);
+    /// @notice LP collateral left the vault's engine account.
+    event VaultWithdrawn(address indexed receiver, uint256 tokenAmount, int256 vaultCashUsd);
+
+    // ───────────────────────────── accounts ─────────────────────────────
+
+    /// @notice Pulls `tokenAmount` collateral from the caller and credits what actually arrived.
+    /// @param tokenAmount Native token units.
+    function deposit(uint256 tokenAmount) external;
+
+    /// @notice Sends `tokenAmount` collateral from the caller's free balance to the caller.
+    /// @param tokenAmount Native token units.
+    function withdraw(uint256 tokenAmount) external;
+
+    /// @notice The caller-visible free (unallocated) balance of `account`, USD 1e18.
+    function freeBalance(address account) external view returns (uint256);
+
+    // ───────────────────────────── trading ─────────────────────────────
+
+    /// @notice Opens, increases, reduces or flips the caller's position and moves margin in the same call.
+    /// @param marketId The market, e.g. keccak256("ETH-USD").
+    /// @param sizeDelta Base units, 1e18; + buys, − sells; 0 for a pure margin move.
+    /// @param marginDelta USD, 1e18; + moves free balance into the position, − moves margin out
+    /// (checked against initial margin without unrealised profit).
+    /// @param acceptablePrice Worst fill accepted (USD per base unit, 1e18): buys fill ≤ it, sells ≥ it.
+    function modifyPosition(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice)
+        external;
+
+    /// @notice Closes the caller's whole position; its margin returns to the free balance.
+    /// @param acceptablePrice Worst fill accepted, as in `modifyPosition`.
+    function closePosition(bytes32 marketId, uint256 acceptablePrice) external;
+
+    /// @notice The stored position (funding not yet settled).
+    function getPosition(address account, bytes32 marketId) external view returns (Position memory);
+
+    /// @notice Equity of a position at the oracle price and the current funding index, and its
+    /// maintenance requirement. Liquidatable iff `equityUsd < maintenanceRequirementUsd`.
+    /// @return equityUsd margin + unrealised PnL − funding owed (USD, 1e18; may be negative).
+    /// @return maintenanceRequirementUsd Tiered maintenance margin + keeper reward (USD, 1e18).
+    function positionEquity(address account, bytes32 marketId)
+        external
+        view
+        returns (int256 equityUsd, uint256 maintenanceRequirementUsd);
+
+    /// @notice The validated oracle price of a market (USD per base unit, 1e18). Reverts if invalid.
+    function markPrice(bytes32 marketId) external view returns (uint256);
+
+    /// @notice Accrues funding on a market up to now. Permissionless and harmless.
+    function pokeFunding(bytes32 marketId) external;
+
+    // ───────────────────────────── vault hooks ─────────────────────────────
+
+    /// @notice Credits `tokenAmount` pulled from the vault contract to the vault's engine account.
+    function vaultDeposit(uint256 tokenAmount) external;
+
+    /// @notice Debits the vault's engine account and sends `tokenAmount` to `receiver`.
+    function vaultWithdraw(address receiver, uint256 tokenAmount) external;
+
+    /// @notice The vault's equity in USD (1e18). `forDeposit` counts unrealised gains and losses
+    /// (pricing LP deposits); otherwise unrealised gains are excluded per market (pricing withdrawals).
+    function vaultEquityUsd(bool forDeposit) external view returns (int256);
+
+    // ───────────────────────────── views ─────────────────────────────
+
+    /// @notice The collateral token.
+    function collateral() external view returns (IERC20);
+
+    /// @notice The vault's realised cash inside the engine (USD, 1e18).
+    function vaultCashUsd() external view returns (int256);
+
+    /// @notice The insurance fund's balance (USD, 1e18).
+    function insuranceFund() external view returns (uint256);
+}

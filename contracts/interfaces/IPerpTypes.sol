@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @notice One bracket of a progressive margin schedule. The rates apply to the part of a position's
+/// notional above `notionalFloorUsd` (and below the next tier's floor).
+struct MarginTier {
+    /// @dev USD, 1e18. The first tier's floor is 0; floors strictly increase.
+    uint128 notionalFloorUsd;
+    /// @dev Initial margin rate in bps of notional.
+    uint16 initialMarginBps;
+    /// @dev Maintenance margin rate in bps of notional; strictly below `initialMarginBps`.
+    uint16 maintenanceMarginBps;
+}
+
+/// @notice Risk parameters of one market.
+struct MarketParams {
+    /// @dev USD, 1e18. Every open position keeps at least this margin, so it stays worth liquidating.
+    uint128 minPositionMarginUsd;
+    /// @dev USD, 1e18. Flat reward for the liquidator, included in the maintenance requirement.
+    uint128 keeperRewardUsd;
+    /// @dev Base units, 1e18. Cap on traders' open interest per side (longs, shorts separately).
+    uint128 maxOpenInterestPerSide;
+    /// @dev Base units, 1e18. Skew at which the price impact premium reaches 100% and the funding rate
+    /// reaches its cap.
+    uint128 skewScale;
+    /// @dev 1e18 = 100% of notional per day. Cap on the funding rate.
+    uint64 maxFundingRatePerDayWad;
+    /// @dev Taker fee in bps of filled notional.
+    uint16 takerFeeBps;
+    /// @dev Share of each fee credited to the insurance fund, in bps; the rest goes to the vault.
+    uint16 insuranceFeeShareBps;
+    /// @dev Cap on the vault's net exposure in this market (|skew| × price) in bps of vault equity.
+    uint16 maxVaultExposureBps;
+}
+
+/// @notice A trader's isolated position in one market.
+struct Position {
+    /// @dev Base units, 1e18; positive = long, negative = short, 0 = no position.
+    int256 size;
+    /// @dev USD per base unit, 1e18: size-weighted average fill price of the open size.
+    uint256 entryPriceWad;
+    /// @dev USD, 1e18: collateral isolated in this position (realised PnL, fees and funding settle here).
+    uint256 marginUsd;
+    /// @dev The market's cumulative funding index when funding was last settled into the margin.
+    int256 fundingIndexSnapshotWad;
+}
+
+/// @notice Per-market aggregates. The vault's position is implied: its size is `-netSize` and its
+/// cost is `-sumSizeTimesEntry`, so the sizes of a market (vault included) always sum to zero.
+struct MarketState {
+    /// @dev Σ trader sizes (base units, 1e18); positive = traders net long, the vault net short.
+    int256 netSize;
+    /// @dev Σ trader long sizes (base units, 1e18).
+    uint256 longOpenInterest;
+    /// @dev Σ |trader short sizes| (base units, 1e18).
+    uint256 shortOpenInterest;
+    /// @dev Σ size × entryPriceWad over traders (scaled 1e36, exact): values the vault's position.
+    int256 sumSizeTimesEntry;
+    /// @dev Σ size × fundingIndexSnapshotWad over traders (scaled 1e36, exact): the funding traders owe
+    /// the vault and have not yet settled is `netSize × fundingIndex − sumSizeTimesFundingSnapshot`.
+    int256 sumSizeTimesFundingSnapshot;
+    /// @dev Cumulative funding owed per unit of long size since listing (USD per base unit, 1e18).
+    int256 fundingIndexWad;
+    /// @dev Timestamp of the last funding accrual.
+    uint64 lastFundingTimestamp;
+}

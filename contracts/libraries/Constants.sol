@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @dev 1e18: prices (USD per base unit), sizes (base units) and USD amounts are all scaled by this.
+uint256 constant WAD = 1e18;
+/// @dev Signed WAD for int256 arithmetic.
+int256 constant WAD_INT = 1e18;
+/// @dev Basis points in one: fees, margin rates and shares are expressed in bps of 10_000.
+uint256 constant BPS = 10_000;
+/// @dev Funding rates are quoted per day; accrual is per second.
+uint256 constant SECONDS_PER_DAY = 86_400;
+/// @dev Collateral is accounted in 18 decimals internally; tokens with more decimals are not supported.
+uint8 constant INTERNAL_DECIMALS = 18;
+/// @dev Upper bound on listed markets: vault valuation loops over all of them, so the loop stays bounded.
+uint256 constant MAX_MARKETS = 16;
+/// @dev Upper bound on margin tiers per market: requirement computation loops over them.
+uint256 constant MAX_MARGIN_TIERS = 8;
+/// @dev Hard cap on the taker fee (10%): a fee above this is a misconfiguration, never a risk setting.
+uint256 constant MAX_TAKER_FEE_BPS = 1_000;
+/// @dev Hard cap on a margin rate (100% of notional).
+uint256 constant MAX_MARGIN_RATE_BPS = 10_000;
+/// @dev Hard cap on the funding rate (100% of notional per day).
+uint256 constant MAX_FUNDING_RATE_PER_DAY_WAD = 1e18;

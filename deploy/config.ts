@@ -1,0 +1,103 @@
+import { parseUnits } from "ethers";
+import type { MarginTierStruct, MarketParamsStruct } from "../typechain-types/contracts/PerpEngine";
+
+/** Oracle adapter settings of one market (see contracts/oracle/ChainlinkOracleAdapter.sol). */
+export interface OracleDeployConfig {
+  heartbeatSeconds: bigint;
+  /** The aggregator's clamps, in feed units: answers at a bound are rejected. */
+  minAnswer: bigint;
+  maxAnswer: bigint;
+  /** L2 sequencer uptime feed; the zero address on L1 and local chains. */
+  sequencerUptimeFeed: string;
+  sequencerGracePeriodSeconds: bigint;
+  maxDeviationBps: bigint;
+  volatilityCooldownSeconds: bigint;
+}
+
+export interface MarketDeployConfig {
+  symbol: string;
+  /** Existing Chainlink feed; when absent a MockV3Aggregator is deployed at `mockInitialPriceUsd`. */
+  priceFeed?: string;
+  feedDecimals: number;
+  mockInitialPriceUsd?: string;
+  oracle: OracleDeployConfig;
+  params: MarketParamsStruct;
+  tiers: MarginTierStruct[];
+}
+
+export interface SystemDeployConfig {
+  /** Existing collateral token; when absent a mintable 6-decimal mock USDC is deployed. */
+  collateral?: string;
+  mockCollateralDecimals: number;
+  vaultName: string;
+  vaultSymbol: string;
+  markets: MarketDeployConfig[];
+}
+
+const usd = (amount: string) => parseUnits(amount, 18);
+const units = (amount: string) => parseUnits(amount, 18);
+const HOUR_SECONDS = 3_600n;
+const FIVE_MINUTES_SECONDS = 300n;
+
+/** Progressive tiers: 20x up to $1M notional, 10x to $5M, 5x above (rates apply to each slice). */
+const DEFAULT_TIERS: MarginTierStruct[] = [
+  { notionalFloorUsd: 0n, initialMarginBps: 500n, maintenanceMarginBps: 250n },
+  { notionalFloorUsd: usd("1000000"), initialMarginBps: 1_000n, maintenanceMarginBps: 500n },
+  { notionalFloorUsd: usd("5000000"), initialMarginBps: 2_000n, maintenanceMarginBps: 1_000n },
+];
+
+function localOracle(feedDecimals: number): OracleDeployConfig {
+  return {
+    heartbeatSeconds: HOUR_SECONDS,
+    minAnswer: 1n,
+    maxAnswer: parseUnits("10000000", feedDecimals), // $10M per unit: far above any listed asset
+    sequencerUptimeFeed: "0x0000000000000000000000000000000000000000",
+    sequencerGracePeriodSeconds: 0n,
+    maxDeviationBps: 2_500n, // DESIGN §6 default: a 25% jump trips the breaker
+    volatilityCooldownSeconds: FIVE_MINUTES_SECONDS,
+  };
+}
+
+function defaultParams(maxOpenInterest: string, skewScale: string): MarketParamsStruct {
+  return {
+    minPositionMarginUsd: usd("10"), // DESIGN §4 default
+    keeperRewardUsd: usd("2"), // flat liquidation reward, part of the maintenance requirement
+    maxOpenInterestPerSide: units(maxOpenInterest),
+    skewScale: units(skewScale),
+    maxFundingRatePerDayWad: parseUnits("0.1", 18), // 10%/day, reached only at a skew of skewScale
+    takerFeeBps: 5n,
+    insuranceFeeShareBps: 2_000n, // DESIGN §4 default: 20% of fees to the insurance fund
+    maxVaultExposureBps: 5_000n,
+  };
+}
+
+/** The local chain: mock USDC and mock feeds for ETH-USD and BTC-USD. */
+export const LOCAL_CONFIG: SystemDeployConfig = {
+  mockCollateralDecimals: 6,
+  vaultName: "Perp LP Vault USDC",
+  vaultSymbol: "pvUSDC",
+  markets: [
+    {
+      symbol: "ETH-USD",
+      feedDecimals: 8,
+      mockInitialPriceUsd: "2000",
+      oracle: localOracle(8),
+      params: defaultParams("10000", "100000"),
+      tiers: DEFAULT_TIERS,
+    },
+    {
+      symbol: "BTC-USD",
+      feedDecimals: 8,
+      mockInitialPriceUsd: "60000",
+      oracle: localOracle(8),
+      params: defaultParams("500", "5000"),
+      tiers: DEFAULT_TIERS,
+    },
+  ],
+};
+
+/** Per-network configuration. Live networks must name real feeds and the real collateral token. */
+export function configForNetwork(network: string): SystemDeployConfig {
+  if (network === "hardhat" || network === "localhost") return LOCAL_CONFIG;
+  throw new Error(`no deployment config for network "${network}": add one to deploy/config.ts`);
+}

@@ -1,0 +1,97 @@
+import type { Signer } from "ethers";
+import { parseUnits } from "ethers";
+import {
+  ChainlinkOracleAdapter__factory,
+  LiquidityVault__factory,
+  MockERC20__factory,
+  MockV3Aggregator__factory,
+  PerpEngine__factory,
+  type LiquidityVault,
+  type MockERC20,
+  type MockV3Aggregator,
+  type PerpEngine,
+  type ChainlinkOracleAdapter,
+} from "../typechain-types";
+import { marketIdOf, type AddressBook } from "../sdk/addressBook";
+import type { SystemDeployConfig } from "./config";
+
+export interface DeployedMarket {
+  symbol: string;
+  marketId: string;
+  adapter: ChainlinkOracleAdapter;
+  /** Typed as the mock; on live networks only its AggregatorV3Interface functions exist. */
+  feed: MockV3Aggregator;
+  feedDecimals: number;
+}
+
+export interface DeployedSystem {
+  engine: PerpEngine;
+  vault: LiquidityVault;
+  /** Typed as the mock; on live networks only its ERC-20 functions exist. */
+  collateral: MockERC20;
+  collateralDecimals: number;
+  markets: DeployedMarket[];
+  addressBook: AddressBook;
+}
+
+/**
+ * Deploys the whole system in order: collateral (mock when not given) → engine → vault → for each
+ * market its feed (mock when not given) and oracle adapter → listing. The deployer is the admin.
+ */
+export async function deploySystem(deployer: Signer, config: SystemDeployConfig, network: string): Promise<DeployedSystem> {
+  const provider = deployer.provider;
+  if (!provider) throw new Error("deployer signer has no provider");
+  const startBlock = await provider.getBlockNumber();
+  const admin = await deployer.getAddress();
+
+  const collateral = config.collateral
+    ? MockERC20__factory.connect(config.collateral, deployer)
+    : await (await new MockERC20__factory(deployer).deploy("Mock USD Coin", "USDC", config.mockCollateralDecimals)).waitForDeployment();
+  const collateralAddress = await collateral.getAddress();
+  const collateralDecimals = Number(await collateral.decimals());
+
+  const engine = await (await new PerpEngine__factory(deployer).deploy(collateralAddress, admin)).waitForDeployment();
+  const engineAddress = await engine.getAddress();
+  const vault = await (
+    await new LiquidityVault__factory(deployer).deploy(engineAddress, config.vaultName, config.vaultSymbol)
+  ).waitForDeployment();
+  await (await engine.setVault(await vault.getAddress())).wait();
+
+  const markets: DeployedMarket[] = [];
+  for (const market of config.markets) {
+    let feed: MockV3Aggregator;
+    if (market.priceFeed) {
+      feed = MockV3Aggregator__factory.connect(market.priceFeed, deployer);
+    } else {
+      if (!market.mockInitialPriceUsd) throw new Error(`${market.symbol}: give priceFeed or mockInitialPriceUsd`);
+      const answer = parseUnits(market.mockInitialPriceUsd, market.feedDecimals);
+      feed = await (await new MockV3Aggregator__factory(deployer).deploy(market.feedDecimals, answer)).waitForDeployment();
+    }
+    const adapter = await (
+      await new ChainlinkOracleAdapter__factory(deployer).deploy({ feed: await feed.getAddress(), ...market.oracle })
+    ).waitForDeployment();
+    const marketId = marketIdOf(market.symbol);
+    await (await engine.listMarket(marketId, await adapter.getAddress(), market.params, market.tiers)).wait();
+    markets.push({ symbol: market.symbol, marketId, adapter, feed, feedDecimals: market.feedDecimals });
+  }
+
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const addressBook: AddressBook = {
+    network,
+    chainId,
+    startBlock,
+    collateral: { address: collateralAddress, symbol: await collateral.symbol(), decimals: collateralDecimals },
+    engine: engineAddress,
+    vault: await vault.getAddress(),
+    markets: await Promise.all(
+      markets.map(async (m) => ({
+        symbol: m.symbol,
+        marketId: m.marketId,
+        oracleAdapter: await m.adapter.getAddress(),
+        priceFeed: await m.feed.getAddress(),
+        priceFeedDecimals: m.feedDecimals,
+      })),
+    ),
+  };
+  return { engine, vault, collateral, collateralDecimals, markets, addressBook };
+}
