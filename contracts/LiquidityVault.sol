@@ -27,10 +27,11 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     /// @dev 10^(18 − asset decimals), as in the engine.
     uint256 private immutable usdPerToken;
 
-    constructor(IPerpEngine perpEngine, string memory name, string memory symbol)
-        ERC20(name, symbol)
-        ERC4626(perpEngine.collateral())
-    {
+    constructor(
+        IPerpEngine perpEngine,
+        string memory name,
+        string memory symbol
+    ) ERC20(name, symbol) ERC4626(perpEngine.collateral()) {
         engine = perpEngine;
         usdPerToken = 10 ** (18 - decimals());
         // The engine pulls deposited assets from here in the same transaction that receives them.
@@ -126,10 +127,13 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     }
 
     /// @dev Shares are burned before the engine pays the receiver from the vault's account.
-    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
-        internal
-        override
-    {
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _burn(owner, shares);
         engine.vaultWithdraw(receiver, assets);

@@ -13,7 +13,6 @@ import {PositionMath} from "./libraries/PositionMath.sol";
 import {SignedMath} from "./libraries/SignedMath.sol";
 import {PriceCache} from "./libraries/PriceCache.sol";
 import {
-    WAD,
     WAD_INT,
     BPS,
     INTERNAL_DECIMALS,
@@ -124,10 +123,12 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     // ═════════════════════════════ TRADING ═════════════════════════════
 
     /// @inheritdoc IPerpEngine
-    function modifyPosition(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice)
-        external
-        nonReentrant
-    {
+    function modifyPosition(
+        bytes32 marketId,
+        int256 sizeDelta,
+        int256 marginDelta,
+        uint256 acceptablePrice
+    ) external nonReentrant {
         if (sizeDelta == 0 && marginDelta == 0) revert EmptyAction();
         _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
     }
@@ -221,9 +222,11 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         return marginUsd;
     }
 
-    function _emitPositionModified(ActionContext memory ctx, TradeResult memory trade, Position memory updated)
-        internal
-    {
+    function _emitPositionModified(
+        ActionContext memory ctx,
+        TradeResult memory trade,
+        Position memory updated
+    ) internal {
         emit PositionModified(
             ctx.account,
             ctx.marketId,
@@ -300,11 +303,13 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         if (!enforceInitial && !meetsInitial && ctx.sizeDelta != 0) {
             // A pure reduce of a position below initial margin: the margin ratio must not fall.
             // Cross-multiplied: newEquity / newNotional >= oldEquity / oldNotional.
-            int256 oldEquity = int256(old.marginUsd) -
-                ctx.fundingPaidUsd +
-                PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, ctx.priceWad);
-            int256 newEquity = int256(updated.marginUsd) +
-                PositionMath.unrealizedPnlUsd(updated.size, updated.entryPriceWad, ctx.priceWad);
+            int256 oldEquity =
+                int256(old.marginUsd) -
+                    ctx.fundingPaidUsd +
+                    PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, ctx.priceWad);
+            int256 newEquity =
+                int256(updated.marginUsd) +
+                    PositionMath.unrealizedPnlUsd(updated.size, updated.entryPriceWad, ctx.priceWad);
             int256 oldNotional = int256(PositionMath.notionalUsd(old.size, ctx.priceWad));
             int256 newNotional = int256(PositionMath.notionalUsd(updated.size, ctx.priceWad));
             if (newEquity * oldNotional < oldEquity * newNotional) {
@@ -340,10 +345,12 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @dev Open interest of the new position's side after the action (this position's old size on that
     /// side replaced by its new size) may not exceed the cap.
-    function _checkOpenInterestCap(bytes32 marketId, MarketParams storage params, int256 oldSize, int256 newSize)
-        internal
-        view
-    {
+    function _checkOpenInterestCap(
+        bytes32 marketId,
+        MarketParams storage params,
+        int256 oldSize,
+        int256 newSize
+    ) internal view {
         MarketState storage state = marketStates[marketId];
         bool isLong = newSize > 0;
         uint256 sideOpenInterest = isLong ? state.longOpenInterest : state.shortOpenInterest;
@@ -361,9 +368,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 sizeDelta
     ) internal {
         state.netSize += sizeDelta;
-        state.sumSizeTimesEntry +=
-            updated.size * int256(updated.entryPriceWad) -
-            old.size * int256(old.entryPriceWad);
+        state.sumSizeTimesEntry += updated.size * int256(updated.entryPriceWad) - old.size * int256(old.entryPriceWad);
         state.sumSizeTimesFundingSnapshot +=
             updated.size * updated.fundingIndexSnapshotWad -
             old.size * old.fundingIndexSnapshotWad;
@@ -379,10 +384,12 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @dev The vault's net exposure in a market, |skew| × price, may not exceed its cap in bps of vault
     /// equity (valued as for withdrawals: unrealised gains excluded).
-    function _checkVaultExposure(bytes32 marketId, MarketParams storage params, int256 netSize, uint256 priceWad)
-        internal
-        view
-    {
+    function _checkVaultExposure(
+        bytes32 marketId,
+        MarketParams storage params,
+        int256 netSize,
+        uint256 priceWad
+    ) internal view {
         uint256 exposureUsd = PositionMath.notionalUsd(netSize, priceWad);
         int256 equityUsd = _vaultEquityUsd(false);
         uint256 capUsd = equityUsd <= 0 ? 0 : (uint256(equityUsd) * params.maxVaultExposureBps) / BPS;
@@ -400,9 +407,12 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @dev Accrues the funding index at the rate set by the skew that held since the last accrual,
     /// valued at the current price. Called first by every state-changing entry point on a market.
-    function _accrueFunding(bytes32 marketId, MarketState storage state, MarketParams storage params, uint256 priceWad)
-        internal
-    {
+    function _accrueFunding(
+        bytes32 marketId,
+        MarketState storage state,
+        MarketParams storage params,
+        uint256 priceWad
+    ) internal {
         uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
         if (elapsed == 0) return;
         int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
@@ -416,11 +426,11 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     }
 
     /// @dev The funding index as `_accrueFunding` would leave it now.
-    function _currentFundingIndexWad(MarketState storage state, MarketParams storage params, uint256 priceWad)
-        internal
-        view
-        returns (int256)
-    {
+    function _currentFundingIndexWad(
+        MarketState storage state,
+        MarketParams storage params,
+        uint256 priceWad
+    ) internal view returns (int256) {
         uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
         if (elapsed == 0) return state.fundingIndexWad;
         int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
@@ -485,10 +495,11 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         MarketConfig storage config = marketConfigs[marketId];
         uint256 priceWad = _priceView(marketId, config.oracle);
         int256 fundingIndexWad = _currentFundingIndexWad(state, config.params, priceWad);
-        int256 scaled = state.sumSizeTimesEntry -
-            state.netSize * int256(priceWad) +
-            state.netSize * fundingIndexWad -
-            state.sumSizeTimesFundingSnapshot;
+        int256 scaled =
+            state.sumSizeTimesEntry -
+                state.netSize * int256(priceWad) +
+                state.netSize * fundingIndexWad -
+                state.sumSizeTimesFundingSnapshot;
         return scaled.divFloor(WAD_INT);
     }
 
@@ -550,9 +561,10 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         if (tiers.length == 0 || tiers.length > MAX_MARGIN_TIERS) revert InvalidMarginTier(tiers.length);
         for (uint256 i; i < tiers.length; ++i) {
             MarginTier calldata tier = tiers[i];
-            bool valid = tier.maintenanceMarginBps > 0 &&
-                tier.maintenanceMarginBps < tier.initialMarginBps &&
-                tier.initialMarginBps <= MAX_MARGIN_RATE_BPS;
+            bool valid =
+                tier.maintenanceMarginBps > 0 &&
+                    tier.maintenanceMarginBps < tier.initialMarginBps &&
+                    tier.initialMarginBps <= MAX_MARGIN_RATE_BPS;
             if (i == 0) {
                 valid = valid && tier.notionalFloorUsd == 0;
             } else {
@@ -589,11 +601,10 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IPerpEngine
-    function positionEquity(address account, bytes32 marketId)
-        external
-        view
-        returns (int256 equityUsd, uint256 maintenanceRequirementUsd)
-    {
+    function positionEquity(
+        address account,
+        bytes32 marketId
+    ) external view returns (int256 equityUsd, uint256 maintenanceRequirementUsd) {
         MarketConfig storage config = _listedMarketView(marketId);
         Position memory position = positions[marketId][account];
         uint256 priceWad = _priceView(marketId, config.oracle);
@@ -641,7 +652,12 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @notice The current funding rate (1e18 = 100%/day; positive = longs pay).
     function currentFundingRatePerDayWad(bytes32 marketId) external view returns (int256) {
         MarketParams storage params = _listedMarketView(marketId).params;
-        return PositionMath.fundingRatePerDayWad(marketStates[marketId].netSize, params.skewScale, params.maxFundingRatePerDayWad);
+        return
+            PositionMath.fundingRatePerDayWad(
+                marketStates[marketId].netSize,
+                params.skewScale,
+                params.maxFundingRatePerDayWad
+            );
     }
 
     /// @notice All listed market ids, in listing order.

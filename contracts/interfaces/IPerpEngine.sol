@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPriceOracle} from "./IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState} from "./IPerpTypes.sol";
+import {MarginTier, MarketParams, Position} from "./IPerpTypes.sol";
 
 /// @title IPerpEngine
 /// @notice Collateral accounts, isolated-margin perpetual positions against the liquidity vault, and
@@ -80,7 +80,12 @@ interface IPerpEngine {
     /// @notice Funding accrued on a market.
     /// @param fundingRatePerDayWad The rate applied over the elapsed interval (1e18 = 100%/day; + = longs pay).
     /// @param fundingIndexWad The cumulative index after accrual (USD per base unit, 1e18).
-    event FundingAccrued(bytes32 indexed marketId, int256 fundingRatePerDayWad, int256 fundingIndexWad, uint256 priceWad);
+    event FundingAccrued(
+        bytes32 indexed marketId,
+        int256 fundingRatePerDayWad,
+        int256 fundingIndexWad,
+        uint256 priceWad
+    );
     /// @notice A position was opened, changed or closed by its owner.
     /// @param sizeDelta Traded size (base units, 1e18; + = bought); 0 for a pure margin move.
     /// @param fillPriceWad Fill price of the trade (0 when nothing traded).
@@ -132,8 +137,7 @@ interface IPerpEngine {
     /// @param marginDelta USD, 1e18; + moves free balance into the position, − moves margin out
     /// (checked against initial margin without unrealised profit).
     /// @param acceptablePrice Worst fill accepted (USD per base unit, 1e18): buys fill ≤ it, sells ≥ it.
-    function modifyPosition(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice)
-        external;
+    function modifyPosition(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice) external;
 
     /// @notice Closes the caller's whole position; its margin returns to the free balance.
     /// @param acceptablePrice Worst fill accepted, as in `modifyPosition`.
@@ -146,10 +150,10 @@ interface IPerpEngine {
     /// maintenance requirement. Liquidatable iff `equityUsd < maintenanceRequirementUsd`.
     /// @return equityUsd margin + unrealised PnL − funding owed (USD, 1e18; may be negative).
     /// @return maintenanceRequirementUsd Tiered maintenance margin + keeper reward (USD, 1e18).
-    function positionEquity(address account, bytes32 marketId)
-        external
-        view
-        returns (int256 equityUsd, uint256 maintenanceRequirementUsd);
+    function positionEquity(
+        address account,
+        bytes32 marketId
+    ) external view returns (int256 equityUsd, uint256 maintenanceRequirementUsd);
 
     /// @notice The validated oracle price of a market (USD per base unit, 1e18). Reverts if invalid.
     function markPrice(bytes32 marketId) external view returns (uint256);

@@ -21,11 +21,11 @@ library PositionMath {
 
     /// @notice Funding owed by a position since its snapshot; positive = the position pays.
     /// @dev Rounded up (toward +inf): payers pay at least, receivers receive at most the exact value.
-    function fundingOwedUsd(int256 size, int256 fundingIndexWad, int256 fundingIndexSnapshotWad)
-        internal
-        pure
-        returns (int256)
-    {
+    function fundingOwedUsd(
+        int256 size,
+        int256 fundingIndexWad,
+        int256 fundingIndexSnapshotWad
+    ) internal pure returns (int256) {
         return (size * (fundingIndexWad - fundingIndexSnapshotWad)).divCeil(WAD_INT);
     }
 
@@ -42,11 +42,11 @@ library PositionMath {
     /// @param initial True for the initial margin rate, false for the maintenance rate.
     /// @dev Rounded up: the protocol asks for at least the exact requirement. Does not include the flat
     /// keeper reward; see `maintenanceRequirementUsd` / `initialRequirementUsd`.
-    function tieredMarginUsd(MarginTier[] memory tiers, uint256 notional, bool initial)
-        internal
-        pure
-        returns (uint256)
-    {
+    function tieredMarginUsd(
+        MarginTier[] memory tiers,
+        uint256 notional,
+        bool initial
+    ) internal pure returns (uint256) {
         uint256 weightedBpsUsd;
         uint256 tierCount = tiers.length;
         for (uint256 i; i < tierCount; ++i) {
@@ -61,20 +61,20 @@ library PositionMath {
 
     /// @notice Maintenance requirement: tiered maintenance margin plus the flat keeper reward, so that a
     /// position's own margin pays whoever liquidates it (Synthetix SIP-356).
-    function maintenanceRequirementUsd(MarginTier[] memory tiers, uint256 notional, uint256 keeperRewardUsd)
-        internal
-        pure
-        returns (uint256)
-    {
+    function maintenanceRequirementUsd(
+        MarginTier[] memory tiers,
+        uint256 notional,
+        uint256 keeperRewardUsd
+    ) internal pure returns (uint256) {
         return tieredMarginUsd(tiers, notional, false) + keeperRewardUsd;
     }
 
     /// @notice Initial requirement: tiered initial margin plus the flat keeper reward (IM ≥ MM always).
-    function initialRequirementUsd(MarginTier[] memory tiers, uint256 notional, uint256 keeperRewardUsd)
-        internal
-        pure
-        returns (uint256)
-    {
+    function initialRequirementUsd(
+        MarginTier[] memory tiers,
+        uint256 notional,
+        uint256 keeperRewardUsd
+    ) internal pure returns (uint256) {
         return tieredMarginUsd(tiers, notional, true) + keeperRewardUsd;
     }
 
@@ -83,11 +83,12 @@ library PositionMath {
     /// A trade that grows the skew pays a premium; one that shrinks it gets it back.
     /// @dev Rounded against the trader: buys round up, sells round down. Returns ≤ 0 when a sell is
     /// so large against a short skew that the formula breaks down; callers must reject that.
-    function fillPriceWad(uint256 priceWad, int256 skew, int256 sizeDelta, uint256 skewScale)
-        internal
-        pure
-        returns (int256)
-    {
+    function fillPriceWad(
+        uint256 priceWad,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 skewScale
+    ) internal pure returns (int256) {
         int256 numerator = int256(priceWad) * (2 * skew + sizeDelta);
         int256 denominator = 2 * int256(skewScale);
         int256 adjustment = sizeDelta > 0 ? numerator.divCeil(denominator) : numerator.divFloor(denominator);
@@ -102,11 +103,12 @@ library PositionMath {
 
     /// @notice Size-weighted average entry after adding `addedSize` (same sign as `size`) at `fillPrice`.
     /// @dev Rounded against the holder: a long's entry rounds up, a short's rounds down.
-    function increasedEntryPriceWad(int256 size, uint256 entryPriceWad, int256 addedSize, uint256 fillPrice)
-        internal
-        pure
-        returns (uint256)
-    {
+    function increasedEntryPriceWad(
+        int256 size,
+        uint256 entryPriceWad,
+        int256 addedSize,
+        uint256 fillPrice
+    ) internal pure returns (uint256) {
         uint256 oldAbs = size.abs();
         uint256 addedAbs = addedSize.abs();
         uint256 weighted = oldAbs * entryPriceWad + addedAbs * fillPrice;
@@ -117,11 +119,11 @@ library PositionMath {
     /// @notice Funding rate per day (1e18 = 100% of notional per day) at a given skew: proportional to
     /// skew / skewScale, clamped to ±maxFundingRatePerDayWad. Positive: longs pay shorts.
     /// @dev Truncates toward zero; the rate is shared by both sides, so its rounding moves no value.
-    function fundingRatePerDayWad(int256 skew, uint256 skewScale, uint256 maxFundingRatePerDayWad)
-        internal
-        pure
-        returns (int256)
-    {
+    function fundingRatePerDayWad(
+        int256 skew,
+        uint256 skewScale,
+        uint256 maxFundingRatePerDayWad
+    ) internal pure returns (int256) {
         int256 proportional = (skew * WAD_INT) / int256(skewScale);
         if (proportional > WAD_INT) proportional = WAD_INT;
         if (proportional < -WAD_INT) proportional = -WAD_INT;
@@ -130,11 +132,11 @@ library PositionMath {
 
     /// @notice Increase of the cumulative funding index (USD per base unit, 1e18) over `elapsedSeconds`.
     /// @dev Truncates toward zero; the index is shared, so its rounding moves no value between sides.
-    function fundingIndexDeltaWad(int256 ratePerDayWad, uint256 priceWad, uint256 elapsedSeconds)
-        internal
-        pure
-        returns (int256)
-    {
+    function fundingIndexDeltaWad(
+        int256 ratePerDayWad,
+        uint256 priceWad,
+        uint256 elapsedSeconds
+    ) internal pure returns (int256) {
         return (ratePerDayWad * int256(priceWad) * int256(elapsedSeconds)) / (WAD_INT * int256(SECONDS_PER_DAY));
     }
 }
