@@ -38,7 +38,11 @@ export interface DeployedSystem {
  * Deploys the whole system in order: collateral (mock when not given) → engine → vault → for each
  * market its feed (mock when not given) and oracle adapter → listing. The deployer is the admin.
  */
-export async function deploySystem(deployer: Signer, config: SystemDeployConfig, network: string): Promise<DeployedSystem> {
+export async function deploySystem(
+  deployer: Signer,
+  config: SystemDeployConfig,
+  network: string,
+): Promise<DeployedSystem> {
   const provider = deployer.provider;
   if (!provider) throw new Error("deployer signer has no provider");
   const startBlock = await provider.getBlockNumber();
@@ -46,7 +50,9 @@ export async function deploySystem(deployer: Signer, config: SystemDeployConfig,
 
   const collateral = config.collateral
     ? MockERC20__factory.connect(config.collateral, deployer)
-    : await (await new MockERC20__factory(deployer).deploy("Mock USD Coin", "USDC", config.mockCollateralDecimals)).waitForDeployment();
+    : await (
+        await new MockERC20__factory(deployer).deploy("Mock USD Coin", "USDC", config.mockCollateralDecimals)
+      ).waitForDeployment();
   const collateralAddress = await collateral.getAddress();
   const collateralDecimals = Number(await collateral.decimals());
 
@@ -65,7 +71,9 @@ export async function deploySystem(deployer: Signer, config: SystemDeployConfig,
     } else {
       if (!market.mockInitialPriceUsd) throw new Error(`${market.symbol}: give priceFeed or mockInitialPriceUsd`);
       const answer = parseUnits(market.mockInitialPriceUsd, market.feedDecimals);
-      feed = await (await new MockV3Aggregator__factory(deployer).deploy(market.feedDecimals, answer)).waitForDeployment();
+      feed = await (
+        await new MockV3Aggregator__factory(deployer).deploy(market.feedDecimals, answer)
+      ).waitForDeployment();
     }
     const adapter = await (
       await new ChainlinkOracleAdapter__factory(deployer).deploy({ feed: await feed.getAddress(), ...market.oracle })

@@ -58,7 +58,9 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 function runToCompletion(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(HARDHAT_BIN, args, { env: { ...process.env, ...env }, stdio: "inherit" });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`hardhat ${args.join(" ")} exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`hardhat ${args.join(" ")} exited ${code}`)),
+    );
   });
 }
 

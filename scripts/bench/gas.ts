@@ -45,11 +45,17 @@ async function main(): Promise<void> {
 
   rows.push(["deposit (first, cold balance)", await gasOf(s.engine.connect(alice).deposit(tokens("10000")))]);
   rows.push(["deposit (warm balance)", await gasOf(s.engine.connect(alice).deposit(tokens("1000")))]);
-  rows.push(["open (new position + margin)", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, usd("1"), usd("500"), MAX))]);
+  rows.push([
+    "open (new position + margin)",
+    await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, usd("1"), usd("500"), MAX)),
+  ]);
   await hre.network.provider.send("evm_increaseTime", [60]);
   rows.push(["increase", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, usd("1"), 0n, MAX))]);
   await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push(["addMargin (modifyPosition size 0)", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, 0n, usd("100"), 0n))]);
+  rows.push([
+    "addMargin (modifyPosition size 0)",
+    await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, 0n, usd("100"), 0n)),
+  ]);
   await hre.network.provider.send("evm_increaseTime", [60]);
   rows.push(["removeMargin", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, 0n, -usd("50"), 0n))]);
   await hre.network.provider.send("evm_increaseTime", [60]);
