@@ -73,10 +73,16 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     }
 
     /// @notice Deposits are refused while the vault's deposit-side equity is not positive with shares
-    /// outstanding: new LPs would otherwise buy into a hole at any price.
+    /// outstanding (new LPs would buy into a hole at any price), and while any market's price is invalid
+    /// (the vault cannot be valued). ERC-4626 `max*` functions must not revert, so an invalid price
+    /// reads as 0 here; `deposit` itself then reverts with the oracle's error.
     function maxDeposit(address) public view override returns (uint256) {
-        if (totalSupply() != 0 && engine.vaultEquityUsd(true) <= 0) return 0;
-        return type(uint256).max;
+        try engine.vaultEquityUsd(true) returns (int256 equityUsd) {
+            if (totalSupply() != 0 && equityUsd <= 0) return 0;
+            return type(uint256).max;
+        } catch {
+            return 0;
+        }
     }
 
     /// @inheritdoc ERC4626
@@ -84,20 +90,23 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
         return maxDeposit(receiver) == 0 ? 0 : type(uint256).max;
     }
 
-    /// @notice Limited by the owner's shares and by the vault's realised cash in the engine. The
-    /// exposure cap is checked on withdrawal itself.
+    /// @notice The owner's shares valued for withdrawal, limited by what the engine can pay out now (the
+    /// vault's cash and every market's exposure cap). 0 while any market's price is invalid.
     function maxWithdraw(address owner) public view override returns (uint256) {
+        (bool priced, uint256 payableTokens) = _payableTokens();
+        if (!priced) return 0;
         uint256 ownerAssets = previewRedeem(balanceOf(owner));
-        uint256 cashTokens = _tokensFromEquity(engine.vaultCashUsd());
-        return ownerAssets < cashTokens ? ownerAssets : cashTokens;
+        return ownerAssets < payableTokens ? ownerAssets : payableTokens;
     }
 
-    /// @inheritdoc ERC4626
+    /// @notice The owner's shares, limited as in `maxWithdraw`. 0 while any market's price is invalid.
     function maxRedeem(address owner) public view override returns (uint256) {
+        (bool priced, uint256 payableTokens) = _payableTokens();
+        if (!priced) return 0;
         uint256 ownerShares = balanceOf(owner);
-        uint256 cashTokens = _tokensFromEquity(engine.vaultCashUsd());
-        if (previewRedeem(ownerShares) <= cashTokens) return ownerShares;
-        return _sharesFor(cashTokens, totalAssets(), Math.Rounding.Floor);
+        if (previewRedeem(ownerShares) <= payableTokens) return ownerShares;
+        // Shares whose redemption pays at most `payableTokens` (rounded down).
+        return _sharesFor(payableTokens, totalAssets(), Math.Rounding.Floor);
     }
 
     // ───────────────────────── flows ─────────────────────────
@@ -136,11 +145,21 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     ) internal override {
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _burn(owner, shares);
-        engine.vaultWithdraw(receiver, assets);
+        // Redeeming dust shares worth 0 assets moves no tokens; the engine rejects zero amounts.
+        if (assets != 0) engine.vaultWithdraw(receiver, assets);
         emit Withdraw(caller, receiver, owner, assets, shares);
     }
 
     // ───────────────────────── helpers ─────────────────────────
+
+    /// @dev What the engine can pay LPs now, in tokens; `priced` is false when a market price is invalid.
+    function _payableTokens() private view returns (bool priced, uint256 tokens) {
+        try engine.maxVaultWithdrawalUsd() returns (uint256 payableUsd) {
+            return (true, payableUsd / usdPerToken);
+        } catch {
+            return (false, 0);
+        }
+    }
 
     function _tokensFromEquity(int256 equityUsd) private view returns (uint256) {
         return equityUsd <= 0 ? 0 : uint256(equityUsd) / usdPerToken;

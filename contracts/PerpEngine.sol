@@ -129,7 +129,10 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 marginDelta,
         uint256 acceptablePrice
     ) external nonReentrant {
-        if (sizeDelta == 0 && marginDelta == 0) revert EmptyAction();
+        if (sizeDelta == 0) {
+            if (marginDelta == 0) revert EmptyAction();
+            if (positions[marketId][msg.sender].size == 0) revert NoPosition(msg.sender, marketId);
+        }
         _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
     }
 
@@ -294,10 +297,9 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         Position memory updated,
         int256 openedSize
     ) internal view {
-        if (openedSize != 0) {
-            if (ctx.isVolatile) revert MarketVolatile(ctx.marketId);
-            _checkOpenInterestCap(ctx.marketId, config.params, old.size, updated.size);
-        }
+        // A suspect price may hide a loss: nothing that adds exposure or takes margin out acts on it.
+        if ((openedSize != 0 || ctx.marginDelta < 0) && ctx.isVolatile) revert MarketVolatile(ctx.marketId);
+        if (openedSize != 0) _checkOpenInterestCap(ctx.marketId, config.params, old.size, updated.size);
         bool enforceInitial = openedSize != 0 || ctx.marginDelta < 0;
         bool meetsInitial = _meetsInitialMargin(ctx, config, updated, enforceInitial);
         if (!enforceInitial && !meetsInitial && ctx.sizeDelta != 0) {
@@ -476,6 +478,26 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         return _vaultEquityUsd(forDeposit);
     }
 
+    /// @inheritdoc IPerpEngine
+    function maxVaultWithdrawalUsd() external view returns (uint256) {
+        int256 equityUsd = _vaultEquityUsd(false);
+        uint256 requiredEquityUsd;
+        uint256 marketCount = listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            bytes32 marketId = listedMarketIds[i];
+            int256 netSize = marketStates[marketId].netSize;
+            if (netSize == 0) continue;
+            MarketConfig storage config = marketConfigs[marketId];
+            uint256 exposureUsd = PositionMath.notionalUsd(netSize, _priceView(marketId, config.oracle));
+            // Smallest equity whose cap covers this exposure: exposure × BPS / capBps, rounded up.
+            uint256 neededUsd = SignedMath.divCeilU(exposureUsd * BPS, config.params.maxVaultExposureBps);
+            if (neededUsd > requiredEquityUsd) requiredEquityUsd = neededUsd;
+        }
+        if (equityUsd <= int256(requiredEquityUsd) || vaultCashUsd <= 0) return 0;
+        uint256 headroomUsd = uint256(equityUsd) - requiredEquityUsd;
+        return headroomUsd < uint256(vaultCashUsd) ? headroomUsd : uint256(vaultCashUsd);
+    }
+
     /// @dev Vault equity = cash + Σ per market (unrealised PnL of its implied position + funding traders
     /// owe it and have not settled). For withdrawals each market's value is capped at 0 (gains excluded).
     function _vaultEquityUsd(bool forDeposit) internal view returns (int256 equityUsd) {
@@ -549,8 +571,9 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     function _validateParams(MarketParams calldata params) internal pure {
         _checkBounds("minPositionMarginUsd", params.minPositionMarginUsd, 1, type(uint128).max);
         _checkBounds("keeperRewardUsd", params.keeperRewardUsd, 0, params.minPositionMarginUsd);
-        _checkBounds("maxOpenInterestPerSide", params.maxOpenInterestPerSide, 1, type(uint128).max);
-        _checkBounds("skewScale", params.skewScale, 1, type(uint128).max);
+        _checkBounds("skewScale", params.skewScale, 2, type(uint128).max);
+        // OI below the skew scale keeps |skew| < skewScale, so every fill within the caps is positive.
+        _checkBounds("maxOpenInterestPerSide", params.maxOpenInterestPerSide, 1, params.skewScale - 1);
         _checkBounds("maxFundingRatePerDayWad", params.maxFundingRatePerDayWad, 0, MAX_FUNDING_RATE_PER_DAY_WAD);
         _checkBounds("takerFeeBps", params.takerFeeBps, 0, MAX_TAKER_FEE_BPS);
         _checkBounds("insuranceFeeShareBps", params.insuranceFeeShareBps, 0, BPS);

@@ -34,13 +34,15 @@ interface IPerpEngine {
     error InsufficientPositionMargin(address account, bytes32 marketId, int256 marginUsd, uint256 requestedUsd);
     /// @notice Thrown when `modifyPosition` is asked to do nothing.
     error EmptyAction();
-    /// @notice Thrown when closing an account's position that does not exist.
+    /// @notice Thrown when closing, or moving margin of, a position that does not exist.
     error NoPosition(address account, bytes32 marketId);
     /// @notice Thrown when a fill is worse than the trader's bound (buys: fill > bound; sells: fill < bound).
     error SlippageExceeded(uint256 fillPriceWad, uint256 acceptablePriceWad);
-    /// @notice Thrown when a sell against a deep short skew would fill at or below zero.
+    /// @notice Thrown when a trade is so large against the skew that its fill would be at or below zero.
+    /// Listing keeps the OI cap below the skew scale, so only a trade beyond the cap can hit this.
     error FillPriceNonPositive(int256 fillPriceWad);
-    /// @notice Thrown when opening or increasing while the market's deviation breaker is tripped.
+    /// @notice Thrown when opening, increasing or removing margin while the market's deviation breaker is
+    /// tripped: the suspect price may hide a loss.
     error MarketVolatile(bytes32 marketId);
     /// @notice Thrown when a trade would push a side's open interest (base units) over the cap.
     error OpenInterestCapExceeded(bytes32 marketId, uint256 openInterest, uint256 cap);
@@ -59,8 +61,6 @@ interface IPerpEngine {
     error OnlyVault(address caller);
     /// @notice Thrown when the vault is set twice or set to the zero address.
     error VaultAlreadySet(address vault);
-    /// @notice Thrown when the vault has not been connected yet.
-    error VaultNotSet();
     /// @notice Thrown when a token transfer credited a different amount than requested (fee-on-transfer
     /// tokens are rejected on the vault path).
     error TransferAmountMismatch(uint256 expected, uint256 received);
@@ -168,6 +168,10 @@ interface IPerpEngine {
 
     /// @notice Debits the vault's engine account and sends `tokenAmount` to `receiver`.
     function vaultWithdraw(address receiver, uint256 tokenAmount) external;
+
+    /// @notice The most the vault can pay out to LPs now (USD, 1e18): bounded by its cash and by every
+    /// market's exposure cap on the equity left after the withdrawal.
+    function maxVaultWithdrawalUsd() external view returns (uint256);
 
     /// @notice The vault's equity in USD (1e18). `forDeposit` counts unrealised gains and losses
     /// (pricing LP deposits); otherwise unrealised gains are excluded per market (pricing withdrawals).
