@@ -1,0 +1,3 @@
+/** The SDK shared by the keeper, dApp, simulator and tests. */
+export * from "./addressBook";
+export * from "./math";
