@@ -35,6 +35,8 @@ const config: HardhatUserConfig = {
     hardhat: {
       // Contracts must deploy on a real chain: never allowUnlimitedContractSize.
       allowUnlimitedContractSize: false,
+      // Cascade and fuzz tests need more actors than the default 20 accounts.
+      accounts: { count: 64 },
     },
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
   },

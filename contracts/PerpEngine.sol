@@ -11,35 +11,32 @@ import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {MarginTier, MarketParams, Position, MarketState} from "./interfaces/IPerpTypes.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {SignedMath} from "./libraries/SignedMath.sol";
-import {PriceCache} from "./libraries/PriceCache.sol";
+import {EngineState, MarketConfig} from "./libraries/EngineStorage.sol";
+import {MarketLogic} from "./libraries/MarketLogic.sol";
+import {LiquidationLogic} from "./liquidation/LiquidationLogic.sol";
 import {
-    WAD_INT,
     BPS,
     INTERNAL_DECIMALS,
     MAX_MARKETS,
     MAX_MARGIN_TIERS,
     MAX_TAKER_FEE_BPS,
     MAX_MARGIN_RATE_BPS,
-    MAX_FUNDING_RATE_PER_DAY_WAD
+    MAX_FUNDING_RATE_PER_DAY_WAD,
+    MAX_LIQUIDATION_PENALTY_BPS,
+    MAX_LIQUIDATION_SLIPPAGE_BPS
 } from "./libraries/Constants.sol";
 
 /// @title PerpEngine
-/// @notice The core of the protocol: collateral accounts, isolated-margin positions traded against the
+/// @notice The core of the protocol: collateral accounts, isolated-margin st.positions traded against the
 /// liquidity vault, and lazily accrued funding. Sections follow the order a user meets them:
 /// ACCOUNTS → TRADING → FUNDING → VAULT → MARKET LISTING → VIEWS.
 /// @dev Accounting identity (tested): collateral.balanceOf(this) × collateralScale ==
-/// Σ free balances + Σ position margins + vaultCashUsd + insuranceFundUsd + donations.
+/// Σ free balances + Σ position margins + st.vaultCashUsd + st.insuranceFundUsd + donations.
 /// Every value moved between these buckets is moved exactly; rounding only decides how much moves,
 /// always in the protocol's favour. Trust assumptions per market are listed on `listMarket`.
 contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using SignedMath for int256;
-
-    /// @dev A listed market: its oracle and risk parameters.
-    struct MarketConfig {
-        IPriceOracle oracle;
-        MarketParams params;
-    }
 
     /// @dev The inputs and settled state of one owner action, kept in memory to bound stack depth.
     struct ActionContext {
@@ -50,6 +47,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 priceWad;
         bool isVolatile;
         int256 fundingPaidUsd;
+        uint256 lossPaidUsd;
     }
 
     /// @dev What one trade did, kept in memory to keep `_applyAction` readable.
@@ -67,23 +65,11 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @notice 10^(18 − token decimals): multiplies token units into internal USD (1e18) units.
     uint256 public immutable collateralScale;
 
-    /// @notice The ERC-4626 liquidity vault, counterparty of every trade (set once).
-    address public vault;
-    /// @notice The vault's realised cash in the engine (USD, 1e18). It can dip below zero only while the
-    /// vault owes traders more realised profit than it holds, backed by its open positions.
-    int256 public vaultCashUsd;
-    /// @dev The insurance fund (USD, 1e18). Never negative.
-    uint256 internal insuranceFundUsd;
-
-    mapping(address account => uint256 usd) internal freeBalances;
-    mapping(bytes32 marketId => mapping(address account => Position)) internal positions;
-    mapping(bytes32 marketId => MarketConfig) internal marketConfigs;
-    mapping(bytes32 marketId => MarginTier[]) internal marginTiers;
-    mapping(bytes32 marketId => MarketState) internal marketStates;
-    bytes32[] internal listedMarketIds;
+    /// @dev All mutable state; see EngineStorage.sol.
+    EngineState internal st;
 
     modifier onlyVault() {
-        if (msg.sender != vault) revert OnlyVault(msg.sender);
+        if (msg.sender != st.vault) revert OnlyVault(msg.sender);
         _;
     }
 
@@ -107,7 +93,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 received = _pullCollateral(msg.sender, tokenAmount);
         if (received == 0) revert ZeroAmount();
         uint256 creditedUsd = received * collateralScale;
-        freeBalances[msg.sender] += creditedUsd;
+        st.freeBalances[msg.sender] += creditedUsd;
         emit Deposited(msg.sender, received, creditedUsd);
     }
 
@@ -131,14 +117,14 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     ) external nonReentrant {
         if (sizeDelta == 0) {
             if (marginDelta == 0) revert EmptyAction();
-            if (positions[marketId][msg.sender].size == 0) revert NoPosition(msg.sender, marketId);
+            if (st.positions[marketId][msg.sender].size == 0) revert NoPosition(msg.sender, marketId);
         }
         _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
     }
 
     /// @inheritdoc IPerpEngine
     function closePosition(bytes32 marketId, uint256 acceptablePrice) external nonReentrant {
-        int256 size = positions[marketId][msg.sender].size;
+        int256 size = st.positions[marketId][msg.sender].size;
         if (size == 0) revert NoPosition(msg.sender, marketId);
         _applyAction(msg.sender, marketId, -size, 0, acceptablePrice);
     }
@@ -152,20 +138,20 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 marginDelta,
         uint256 acceptablePrice
     ) internal {
-        MarketConfig storage config = _listedMarket(marketId);
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         ActionContext memory ctx;
         ctx.account = account;
         ctx.marketId = marketId;
         ctx.sizeDelta = sizeDelta;
         ctx.marginDelta = marginDelta;
-        (ctx.priceWad, ctx.isVolatile) = _readPrice(marketId, config.oracle);
-        MarketState storage state = marketStates[marketId];
-        _accrueFunding(marketId, state, config.params, ctx.priceWad);
+        (ctx.priceWad, ctx.isVolatile) = MarketLogic.readPrice(marketId, config.oracle);
+        MarketState storage state = st.marketStates[marketId];
+        MarketLogic.accrueFunding(state, config.params, marketId, ctx.priceWad);
 
-        Position memory old = positions[marketId][account];
-        ctx.fundingPaidUsd = PositionMath.fundingOwedUsd(old.size, state.fundingIndexWad, old.fundingIndexSnapshotWad);
-        int256 marginUsd = int256(old.marginUsd) - ctx.fundingPaidUsd;
-        int256 vaultCashDeltaUsd = ctx.fundingPaidUsd;
+        Position memory old = st.positions[marketId][account];
+        (ctx.fundingPaidUsd, ctx.lossPaidUsd) = MarketLogic.owedUsd(state, old, state.fundingIndexWad);
+        int256 marginUsd = int256(old.marginUsd) - ctx.fundingPaidUsd - int256(ctx.lossPaidUsd);
+        int256 vaultCashDeltaUsd = ctx.fundingPaidUsd + int256(ctx.lossPaidUsd);
 
         if (marginDelta > 0) {
             _debitFree(account, uint256(marginDelta));
@@ -186,23 +172,24 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             size: old.size + sizeDelta,
             entryPriceWad: trade.newEntryPriceWad,
             marginUsd: uint256(marginUsd),
-            fundingIndexSnapshotWad: state.fundingIndexWad
+            fundingIndexSnapshotWad: state.fundingIndexWad,
+            lossIndexSnapshotWad: MarketLogic.lossIndexWad(state, old.size + sizeDelta)
         });
         if (updated.size == 0) {
             // Closed: all remaining margin returns to the free balance.
-            freeBalances[account] += updated.marginUsd;
+            st.freeBalances[account] += updated.marginUsd;
             updated.marginUsd = 0;
             updated.fundingIndexSnapshotWad = 0;
         } else {
             _checkAction(ctx, config, old, updated, trade.openedSize);
         }
 
-        _updateMarketTotals(state, old, updated, sizeDelta);
-        positions[marketId][account] = updated;
-        vaultCashUsd += vaultCashDeltaUsd;
+        MarketLogic.updateMarketTotals(state, old, updated, sizeDelta);
+        st.positions[marketId][account] = updated;
+        st.vaultCashUsd += vaultCashDeltaUsd;
         if (trade.insuranceFeeUsd != 0) {
-            insuranceFundUsd += trade.insuranceFeeUsd;
-            emit InsuranceFeeCredited(marketId, trade.insuranceFeeUsd, insuranceFundUsd);
+            st.insuranceFundUsd += trade.insuranceFeeUsd;
+            emit InsuranceFeeCredited(marketId, trade.insuranceFeeUsd, st.insuranceFundUsd);
         }
         if (trade.openedSize != 0 && _vaultExposureGrew(state.netSize, sizeDelta)) {
             _checkVaultExposure(marketId, config.params, state.netSize, ctx.priceWad);
@@ -219,7 +206,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
                 revert InsufficientPositionMargin(ctx.account, ctx.marketId, marginUsd, removedUsd);
             }
             marginUsd -= int256(removedUsd);
-            freeBalances[ctx.account] += removedUsd;
+            st.freeBalances[ctx.account] += removedUsd;
         }
         if (marginUsd < 0) revert PositionBankrupt(ctx.account, ctx.marketId, marginUsd);
         return marginUsd;
@@ -238,6 +225,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             trade.feeUsd,
             trade.realizedPnlUsd,
             ctx.fundingPaidUsd,
+            ctx.lossPaidUsd,
             ctx.marginDelta,
             updated.size,
             updated.marginUsd
@@ -307,7 +295,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             // Cross-multiplied: newEquity / newNotional >= oldEquity / oldNotional.
             int256 oldEquity =
                 int256(old.marginUsd) -
-                    ctx.fundingPaidUsd +
+                    ctx.fundingPaidUsd -
+                    int256(ctx.lossPaidUsd) +
                     PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, ctx.priceWad);
             int256 newEquity =
                 int256(updated.marginUsd) +
@@ -331,7 +320,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 pnlUsd = PositionMath.unrealizedPnlUsd(updated.size, updated.entryPriceWad, ctx.priceWad);
         int256 equityWithoutProfitUsd = int256(updated.marginUsd) + SignedMath.min(pnlUsd, 0);
         uint256 requiredUsd = PositionMath.initialRequirementUsd(
-            marginTiers[ctx.marketId],
+            st.marginTiers[ctx.marketId],
             PositionMath.notionalUsd(updated.size, ctx.priceWad),
             config.params.keeperRewardUsd
         );
@@ -353,31 +342,13 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 oldSize,
         int256 newSize
     ) internal view {
-        MarketState storage state = marketStates[marketId];
+        MarketState storage state = st.marketStates[marketId];
         bool isLong = newSize > 0;
         uint256 sideOpenInterest = isLong ? state.longOpenInterest : state.shortOpenInterest;
         if ((oldSize > 0) == isLong && oldSize != 0) sideOpenInterest -= oldSize.abs();
         uint256 projected = sideOpenInterest + newSize.abs();
         uint256 cap = params.maxOpenInterestPerSide;
         if (projected > cap) revert OpenInterestCapExceeded(marketId, projected, cap);
-    }
-
-    /// @dev Folds a position change into the market aggregates that value the vault's position.
-    function _updateMarketTotals(
-        MarketState storage state,
-        Position memory old,
-        Position memory updated,
-        int256 sizeDelta
-    ) internal {
-        state.netSize += sizeDelta;
-        state.sumSizeTimesEntry += updated.size * int256(updated.entryPriceWad) - old.size * int256(old.entryPriceWad);
-        state.sumSizeTimesFundingSnapshot +=
-            updated.size * updated.fundingIndexSnapshotWad -
-            old.size * old.fundingIndexSnapshotWad;
-        if (old.size > 0) state.longOpenInterest -= uint256(old.size);
-        else if (old.size < 0) state.shortOpenInterest -= uint256(-old.size);
-        if (updated.size > 0) state.longOpenInterest += uint256(updated.size);
-        else if (updated.size < 0) state.shortOpenInterest += uint256(-updated.size);
     }
 
     function _vaultExposureGrew(int256 netSizeAfter, int256 sizeDelta) internal pure returns (bool) {
@@ -393,7 +364,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 priceWad
     ) internal view {
         uint256 exposureUsd = PositionMath.notionalUsd(netSize, priceWad);
-        int256 equityUsd = _vaultEquityUsd(false);
+        int256 equityUsd = MarketLogic.vaultEquityUsd(st, false);
         uint256 capUsd = equityUsd <= 0 ? 0 : (uint256(equityUsd) * params.maxVaultExposureBps) / BPS;
         if (exposureUsd > capUsd) revert VaultExposureCapExceeded(marketId, exposureUsd, capUsd);
     }
@@ -402,53 +373,64 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPerpEngine
     function pokeFunding(bytes32 marketId) external nonReentrant {
-        MarketConfig storage config = _listedMarket(marketId);
-        (uint256 priceWad, ) = _readPrice(marketId, config.oracle);
-        _accrueFunding(marketId, marketStates[marketId], config.params, priceWad);
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
+        MarketLogic.accrueFunding(st.marketStates[marketId], config.params, marketId, priceWad);
     }
 
-    /// @dev Accrues the funding index at the rate set by the skew that held since the last accrual,
-    /// valued at the current price. Called first by every state-changing entry point on a market.
-    function _accrueFunding(
-        bytes32 marketId,
-        MarketState storage state,
-        MarketParams storage params,
-        uint256 priceWad
-    ) internal {
-        uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
-        if (elapsed == 0) return;
-        int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
-            state.netSize,
-            params.skewScale,
-            params.maxFundingRatePerDayWad
-        );
-        state.fundingIndexWad += PositionMath.fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed);
-        state.lastFundingTimestamp = uint64(block.timestamp);
-        emit FundingAccrued(marketId, ratePerDayWad, state.fundingIndexWad, priceWad);
+    // ═════════════════════════════ LIQUIDATION ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function liquidate(address account, bytes32 marketId) external nonReentrant {
+        LiquidationLogic.liquidate(st, account, marketId, msg.sender);
     }
 
-    /// @dev The funding index as `_accrueFunding` would leave it now.
-    function _currentFundingIndexWad(
-        MarketState storage state,
-        MarketParams storage params,
-        uint256 priceWad
-    ) internal view returns (int256) {
-        uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
-        if (elapsed == 0) return state.fundingIndexWad;
-        int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
-            state.netSize,
-            params.skewScale,
-            params.maxFundingRatePerDayWad
-        );
-        return state.fundingIndexWad + PositionMath.fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed);
+    /// @inheritdoc IPerpEngine
+    function liquidateMany(
+        address[] calldata accounts,
+        bytes32[] calldata marketIds_
+    ) external nonReentrant returns (bool[] memory liquidated) {
+        return LiquidationLogic.liquidateMany(st, accounts, marketIds_, msg.sender);
+    }
+
+    // ═════════════════════════════ INSURANCE FUND ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function donateToInsurance(uint256 tokenAmount) external nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        uint256 received = _pullCollateral(msg.sender, tokenAmount);
+        if (received == 0) revert ZeroAmount();
+        st.insuranceFundUsd += received * collateralScale;
+        emit InsuranceDonated(msg.sender, received, st.insuranceFundUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function withdrawInsuranceExcess(
+        address to,
+        uint256 tokenAmount
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (tokenAmount == 0) revert ZeroAmount();
+        uint256 debitedUsd = tokenAmount * collateralScale;
+        uint256 fundUsd = st.insuranceFundUsd;
+        uint256 targetUsd = st.insuranceFundTargetUsd;
+        if (fundUsd < targetUsd + debitedUsd) revert InsuranceWithdrawalExceedsExcess(fundUsd, targetUsd, debitedUsd);
+        st.insuranceFundUsd = fundUsd - debitedUsd;
+        emit InsuranceWithdrawn(to, tokenAmount, st.insuranceFundUsd);
+        collateral.safeTransfer(to, tokenAmount);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function setInsuranceFundTarget(uint256 targetUsd) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        st.insuranceFundTargetUsd = targetUsd;
+        emit InsuranceFundTargetSet(targetUsd);
     }
 
     // ═════════════════════════════ VAULT ═════════════════════════════
 
     /// @notice Connects the liquidity vault, once.
     function setVault(address newVault) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (vault != address(0) || newVault == address(0)) revert VaultAlreadySet(vault);
-        vault = newVault;
+        if (st.vault != address(0) || newVault == address(0)) revert VaultAlreadySet(st.vault);
+        st.vault = newVault;
         emit VaultSet(newVault);
     }
 
@@ -458,82 +440,55 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 received = _pullCollateral(msg.sender, tokenAmount);
         // LP shares were priced on `tokenAmount`, so anything else would misprice them.
         if (received != tokenAmount) revert TransferAmountMismatch(tokenAmount, received);
-        vaultCashUsd += int256(received * collateralScale);
-        emit VaultDeposited(received, vaultCashUsd);
+        st.vaultCashUsd += int256(received * collateralScale);
+        emit VaultDeposited(received, st.vaultCashUsd);
     }
 
     /// @inheritdoc IPerpEngine
     function vaultWithdraw(address receiver, uint256 tokenAmount) external onlyVault nonReentrant {
         if (tokenAmount == 0) revert ZeroAmount();
         uint256 debitedUsd = tokenAmount * collateralScale;
-        if (vaultCashUsd < int256(debitedUsd)) revert VaultCashInsufficient(vaultCashUsd, debitedUsd);
-        vaultCashUsd -= int256(debitedUsd);
+        if (st.vaultCashUsd < int256(debitedUsd)) revert VaultCashInsufficient(st.vaultCashUsd, debitedUsd);
+        st.vaultCashUsd -= int256(debitedUsd);
         _checkVaultExposureAllMarkets();
-        emit VaultWithdrawn(receiver, tokenAmount, vaultCashUsd);
+        emit VaultWithdrawn(receiver, tokenAmount, st.vaultCashUsd);
         collateral.safeTransfer(receiver, tokenAmount);
     }
 
     /// @inheritdoc IPerpEngine
     function vaultEquityUsd(bool forDeposit) external view returns (int256) {
-        return _vaultEquityUsd(forDeposit);
+        return MarketLogic.vaultEquityUsd(st, forDeposit);
     }
 
     /// @inheritdoc IPerpEngine
     function maxVaultWithdrawalUsd() external view returns (uint256) {
-        int256 equityUsd = _vaultEquityUsd(false);
+        int256 equityUsd = MarketLogic.vaultEquityUsd(st, false);
         uint256 requiredEquityUsd;
-        uint256 marketCount = listedMarketIds.length;
+        uint256 marketCount = st.listedMarketIds.length;
         for (uint256 i; i < marketCount; ++i) {
-            bytes32 marketId = listedMarketIds[i];
-            int256 netSize = marketStates[marketId].netSize;
+            bytes32 marketId = st.listedMarketIds[i];
+            int256 netSize = st.marketStates[marketId].netSize;
             if (netSize == 0) continue;
-            MarketConfig storage config = marketConfigs[marketId];
-            uint256 exposureUsd = PositionMath.notionalUsd(netSize, _priceView(marketId, config.oracle));
+            MarketConfig storage config = st.marketConfigs[marketId];
+            uint256 exposureUsd = PositionMath.notionalUsd(netSize, MarketLogic.priceView(marketId, config.oracle));
             // Smallest equity whose cap covers this exposure: exposure × BPS / capBps, rounded up.
             uint256 neededUsd = SignedMath.divCeilU(exposureUsd * BPS, config.params.maxVaultExposureBps);
             if (neededUsd > requiredEquityUsd) requiredEquityUsd = neededUsd;
         }
-        if (equityUsd <= int256(requiredEquityUsd) || vaultCashUsd <= 0) return 0;
+        if (equityUsd <= int256(requiredEquityUsd) || st.vaultCashUsd <= 0) return 0;
         uint256 headroomUsd = uint256(equityUsd) - requiredEquityUsd;
-        return headroomUsd < uint256(vaultCashUsd) ? headroomUsd : uint256(vaultCashUsd);
-    }
-
-    /// @dev Vault equity = cash + Σ per market (unrealised PnL of its implied position + funding traders
-    /// owe it and have not settled). For withdrawals each market's value is capped at 0 (gains excluded).
-    function _vaultEquityUsd(bool forDeposit) internal view returns (int256 equityUsd) {
-        equityUsd = vaultCashUsd;
-        uint256 marketCount = listedMarketIds.length;
-        for (uint256 i; i < marketCount; ++i) {
-            int256 valueUsd = _vaultMarketValueUsd(listedMarketIds[i]);
-            equityUsd += forDeposit ? valueUsd : SignedMath.min(valueUsd, 0);
-        }
-    }
-
-    /// @dev Value of the vault's implied position in one market, rounded down (the vault claims at most
-    /// the exact value): Σ size × (entry − price) + Σ size × (fundingIndex − snapshot), all traders.
-    function _vaultMarketValueUsd(bytes32 marketId) internal view returns (int256) {
-        MarketState storage state = marketStates[marketId];
-        if (state.netSize == 0 && state.sumSizeTimesEntry == 0 && state.sumSizeTimesFundingSnapshot == 0) return 0;
-        MarketConfig storage config = marketConfigs[marketId];
-        uint256 priceWad = _priceView(marketId, config.oracle);
-        int256 fundingIndexWad = _currentFundingIndexWad(state, config.params, priceWad);
-        int256 scaled =
-            state.sumSizeTimesEntry -
-                state.netSize * int256(priceWad) +
-                state.netSize * fundingIndexWad -
-                state.sumSizeTimesFundingSnapshot;
-        return scaled.divFloor(WAD_INT);
+        return headroomUsd < uint256(st.vaultCashUsd) ? headroomUsd : uint256(st.vaultCashUsd);
     }
 
     /// @dev After an LP withdrawal, every market's vault exposure must still be within its cap.
     function _checkVaultExposureAllMarkets() internal {
-        uint256 marketCount = listedMarketIds.length;
+        uint256 marketCount = st.listedMarketIds.length;
         for (uint256 i; i < marketCount; ++i) {
-            bytes32 marketId = listedMarketIds[i];
-            int256 netSize = marketStates[marketId].netSize;
+            bytes32 marketId = st.listedMarketIds[i];
+            int256 netSize = st.marketStates[marketId].netSize;
             if (netSize == 0) continue;
-            MarketConfig storage config = marketConfigs[marketId];
-            (uint256 priceWad, ) = _readPrice(marketId, config.oracle);
+            MarketConfig storage config = st.marketConfigs[marketId];
+            (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
             _checkVaultExposure(marketId, config.params, netSize, priceWad);
         }
     }
@@ -551,20 +506,20 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         MarketParams calldata params,
         MarginTier[] calldata tiers
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (address(marketConfigs[marketId].oracle) != address(0)) revert MarketAlreadyListed(marketId);
-        if (listedMarketIds.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
+        if (address(st.marketConfigs[marketId].oracle) != address(0)) revert MarketAlreadyListed(marketId);
+        if (st.listedMarketIds.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
         if (address(oracle) == address(0)) revert ParameterOutOfBounds("oracle", 0, 1, type(uint160).max);
         _validateParams(params);
         _validateTiers(tiers);
         // The adapter must answer now; a market whose price cannot be read would be unusable.
         oracle.latestPrice();
 
-        marketConfigs[marketId] = MarketConfig({oracle: oracle, params: params});
+        st.marketConfigs[marketId] = MarketConfig({oracle: oracle, params: params});
         for (uint256 i; i < tiers.length; ++i) {
-            marginTiers[marketId].push(tiers[i]);
+            st.marginTiers[marketId].push(tiers[i]);
         }
-        marketStates[marketId].lastFundingTimestamp = uint64(block.timestamp);
-        listedMarketIds.push(marketId);
+        st.marketStates[marketId].lastFundingTimestamp = uint64(block.timestamp);
+        st.listedMarketIds.push(marketId);
         emit MarketListed(marketId, oracle, params, tiers);
     }
 
@@ -578,6 +533,10 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         _checkBounds("takerFeeBps", params.takerFeeBps, 0, MAX_TAKER_FEE_BPS);
         _checkBounds("insuranceFeeShareBps", params.insuranceFeeShareBps, 0, BPS);
         _checkBounds("maxVaultExposureBps", params.maxVaultExposureBps, 1, type(uint16).max);
+        _checkBounds("liquidationPenaltyBps", params.liquidationPenaltyBps, 0, MAX_LIQUIDATION_PENALTY_BPS);
+        _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
+        _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
+        _checkBounds("maxLiquidationSlippageBps", params.maxLiquidationSlippageBps, 0, MAX_LIQUIDATION_SLIPPAGE_BPS);
     }
 
     function _validateTiers(MarginTier[] calldata tiers) internal pure {
@@ -608,76 +567,113 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     // ═════════════════════════════ VIEWS ═════════════════════════════
 
+    /// @notice The ERC-4626 liquidity vault, counterparty of every trade.
+    function vault() external view returns (address) {
+        return st.vault;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function vaultCashUsd() external view returns (int256) {
+        return st.vaultCashUsd;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function insuranceFundTarget() external view returns (uint256) {
+        return st.insuranceFundTargetUsd;
+    }
+
     /// @inheritdoc IPerpEngine
     function insuranceFund() external view returns (uint256) {
-        return insuranceFundUsd;
+        return st.insuranceFundUsd;
     }
 
     /// @inheritdoc IPerpEngine
     function freeBalance(address account) external view returns (uint256) {
-        return freeBalances[account];
+        return st.freeBalances[account];
     }
 
     /// @inheritdoc IPerpEngine
     function getPosition(address account, bytes32 marketId) external view returns (Position memory) {
-        return positions[marketId][account];
+        return st.positions[marketId][account];
     }
 
     /// @inheritdoc IPerpEngine
     function positionEquity(
         address account,
         bytes32 marketId
-    ) external view returns (int256 equityUsd, uint256 maintenanceRequirementUsd) {
-        MarketConfig storage config = _listedMarketView(marketId);
-        Position memory position = positions[marketId][account];
-        uint256 priceWad = _priceView(marketId, config.oracle);
-        int256 fundingIndexWad = _currentFundingIndexWad(marketStates[marketId], config.params, priceWad);
+    ) public view returns (int256 equityUsd, uint256 maintenanceRequirementUsd) {
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        MarketState storage state = st.marketStates[marketId];
+        Position memory position = st.positions[marketId][account];
+        uint256 priceWad = MarketLogic.priceView(marketId, config.oracle);
+        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config.params, priceWad);
+        (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
         equityUsd =
             int256(position.marginUsd) +
             PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad) -
-            PositionMath.fundingOwedUsd(position.size, fundingIndexWad, position.fundingIndexSnapshotWad);
+            fundingOwedUsd -
+            int256(lossOwedUsd);
         if (position.size != 0) {
-            maintenanceRequirementUsd = PositionMath.maintenanceRequirementUsd(
-                marginTiers[marketId],
-                PositionMath.notionalUsd(position.size, priceWad),
-                config.params.keeperRewardUsd
+            maintenanceRequirementUsd = MarketLogic.maintenanceRequirementUsd(
+                st,
+                marketId,
+                config.params,
+                position.size,
+                priceWad
             );
         }
     }
 
     /// @inheritdoc IPerpEngine
+    function isLiquidatable(address account, bytes32 marketId) external view returns (bool) {
+        if (st.positions[marketId][account].size == 0) return false;
+        (int256 equityUsd, uint256 maintenanceRequirementUsd) = positionEquity(account, marketId);
+        return equityUsd < int256(maintenanceRequirementUsd);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function liquidationPrice(address account, bytes32 marketId) external view returns (uint256) {
+        return LiquidationLogic.liquidationPriceWad(st, account, marketId);
+    }
+
+    /// @inheritdoc IPerpEngine
     function markPrice(bytes32 marketId) external view returns (uint256) {
-        return _priceView(marketId, _listedMarketView(marketId).oracle);
+        return MarketLogic.priceView(marketId, MarketLogic.listedMarket(st, marketId).oracle);
     }
 
     /// @notice Market aggregates (see `MarketState`).
     function getMarketState(bytes32 marketId) external view returns (MarketState memory) {
-        return marketStates[marketId];
+        return st.marketStates[marketId];
     }
 
     /// @notice The market's oracle and risk parameters.
     function getMarketConfig(bytes32 marketId) external view returns (IPriceOracle oracle, MarketParams memory params) {
-        MarketConfig storage config = marketConfigs[marketId];
+        MarketConfig storage config = st.marketConfigs[marketId];
         return (config.oracle, config.params);
     }
 
     /// @notice The market's margin tiers.
     function getMarginTiers(bytes32 marketId) external view returns (MarginTier[] memory) {
-        return marginTiers[marketId];
+        return st.marginTiers[marketId];
     }
 
     /// @notice The funding index as it would be after an accrual now (USD per base unit, 1e18).
     function currentFundingIndexWad(bytes32 marketId) external view returns (int256) {
-        MarketConfig storage config = _listedMarketView(marketId);
-        return _currentFundingIndexWad(marketStates[marketId], config.params, _priceView(marketId, config.oracle));
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        return
+            MarketLogic.currentFundingIndexWad(
+                st.marketStates[marketId],
+                config.params,
+                MarketLogic.priceView(marketId, config.oracle)
+            );
     }
 
     /// @notice The current funding rate (1e18 = 100%/day; positive = longs pay).
     function currentFundingRatePerDayWad(bytes32 marketId) external view returns (int256) {
-        MarketParams storage params = _listedMarketView(marketId).params;
+        MarketParams storage params = MarketLogic.listedMarket(st, marketId).params;
         return
             PositionMath.fundingRatePerDayWad(
-                marketStates[marketId].netSize,
+                st.marketStates[marketId].netSize,
                 params.skewScale,
                 params.maxFundingRatePerDayWad
             );
@@ -685,41 +681,15 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @notice All listed market ids, in listing order.
     function marketIds() external view returns (bytes32[] memory) {
-        return listedMarketIds;
+        return st.listedMarketIds;
     }
 
     // ═════════════════════════════ INTERNALS ═════════════════════════════
 
-    function _listedMarket(bytes32 marketId) internal view returns (MarketConfig storage config) {
-        config = marketConfigs[marketId];
-        if (address(config.oracle) == address(0)) revert MarketNotListed(marketId);
-    }
-
-    function _listedMarketView(bytes32 marketId) internal view returns (MarketConfig storage) {
-        return _listedMarket(marketId);
-    }
-
-    /// @dev Reads and records the oracle price once per transaction; later reads in the same transaction
-    /// return the cached value, so every step of one action sees the same price (DESIGN §6).
-    function _readPrice(bytes32 marketId, IPriceOracle oracle) internal returns (uint256 priceWad, bool isVolatile) {
-        bool cached;
-        (cached, priceWad, isVolatile) = PriceCache.load(marketId);
-        if (cached) return (priceWad, isVolatile);
-        (priceWad, isVolatile) = oracle.readPrice();
-        PriceCache.store(marketId, priceWad, isVolatile);
-    }
-
-    /// @dev View counterpart of `_readPrice`: the transaction's cached price if any, else the oracle's.
-    function _priceView(bytes32 marketId, IPriceOracle oracle) internal view returns (uint256 priceWad) {
-        (bool cached, uint256 cachedPriceWad, ) = PriceCache.load(marketId);
-        if (cached) return cachedPriceWad;
-        (priceWad, ) = oracle.latestPrice();
-    }
-
     function _debitFree(address account, uint256 amountUsd) internal {
-        uint256 available = freeBalances[account];
+        uint256 available = st.freeBalances[account];
         if (available < amountUsd) revert InsufficientFreeBalance(account, available, amountUsd);
-        freeBalances[account] = available - amountUsd;
+        st.freeBalances[account] = available - amountUsd;
     }
 
     /// @dev Pulls tokens and returns the balance delta actually received.

@@ -68,6 +68,10 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
     takerFeeBps: 5n,
     insuranceFeeShareBps: 2_000n, // DESIGN §4 default: 20% of fees to the insurance fund
     maxVaultExposureBps: 5_000n,
+    liquidationPenaltyBps: 100n, // DESIGN §7 default: 1% of closed notional
+    keeperPenaltyShareBps: 2_500n, // a quarter of the penalty to the keeper, the rest to insurance
+    liquidationBufferBps: 2_500n, // DESIGN §7 default: partial liquidations aim for MM × 1.25
+    maxLiquidationSlippageBps: 100n, // DESIGN §7 default: at most 1% from the oracle price
   };
 }
 

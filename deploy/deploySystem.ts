@@ -2,6 +2,7 @@ import type { Signer } from "ethers";
 import { parseUnits } from "ethers";
 import {
   ChainlinkOracleAdapter__factory,
+  LiquidationLogic__factory,
   LiquidityVault__factory,
   MockERC20__factory,
   MockV3Aggregator__factory,
@@ -56,7 +57,14 @@ export async function deploySystem(
   const collateralAddress = await collateral.getAddress();
   const collateralDecimals = Number(await collateral.decimals());
 
-  const engine = await (await new PerpEngine__factory(deployer).deploy(collateralAddress, admin)).waitForDeployment();
+  // The liquidation logic is an external library the engine DELEGATECALLs (keeps the engine < 24 KiB).
+  const liquidationLogic = await (await new LiquidationLogic__factory(deployer).deploy()).waitForDeployment();
+  const engine = await (
+    await new PerpEngine__factory(
+      { "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic": await liquidationLogic.getAddress() },
+      deployer,
+    ).deploy(collateralAddress, admin)
+  ).waitForDeployment();
   const engineAddress = await engine.getAddress();
   const vault = await (
     await new LiquidityVault__factory(deployer).deploy(engineAddress, config.vaultName, config.vaultSymbol)

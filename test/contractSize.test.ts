@@ -6,7 +6,7 @@ const MAX_RUNTIME_CODE_BYTES = 24_576;
 /** EIP-3860: the largest deployable init code, in bytes. */
 const MAX_INIT_CODE_BYTES = 49_152;
 /** Every contract that is deployed on a live network. */
-export const PRODUCTION_CONTRACTS = ["PerpEngine", "LiquidityVault", "ChainlinkOracleAdapter"];
+export const PRODUCTION_CONTRACTS = ["PerpEngine", "LiquidationLogic", "LiquidityVault", "ChainlinkOracleAdapter"];
 
 function byteLength(hex: string): number {
   return (hex.length - 2) / 2;

@@ -12,6 +12,14 @@ import {MarginTier, MarketParams, Position} from "./IPerpTypes.sol";
 /// amount is USD scaled by 1e18 (the collateral is a USD stablecoin, 1 token = 1 USD); sizes are base
 /// units scaled by 1e18 (positive = long); prices are USD per base unit scaled by 1e18.
 interface IPerpEngine {
+    /// @notice Why `liquidateMany` skipped an entry.
+    enum LiquidationSkipReason {
+        MarketNotListed,
+        PriceInvalid,
+        NoPosition,
+        Healthy
+    }
+
     // ───────────────────────────── errors ─────────────────────────────
 
     /// @notice Thrown when an amount that must be positive is zero.
@@ -67,6 +75,19 @@ interface IPerpEngine {
     /// @notice Thrown when the vault's cash (USD, 1e18) cannot pay an LP withdrawal.
     error VaultCashInsufficient(int256 cashUsd, uint256 requestedUsd);
 
+    /// @notice Thrown when liquidating a position whose equity is not below its maintenance requirement
+    /// (equality is healthy).
+    error PositionNotLiquidatable(
+        address account,
+        bytes32 marketId,
+        int256 equityUsd,
+        uint256 maintenanceRequirementUsd
+    );
+    /// @notice Thrown when `liquidateMany` gets arrays of different lengths.
+    error ArrayLengthMismatch(uint256 accountsLength, uint256 marketIdsLength);
+    /// @notice Thrown when governance tries to withdraw more than the insurance fund's excess over target.
+    error InsuranceWithdrawalExceedsExcess(uint256 insuranceFundUsd, uint256 targetUsd, uint256 requestedUsd);
+
     // ───────────────────────────── events ─────────────────────────────
 
     /// @notice Collateral credited to `account`'s free balance.
@@ -92,6 +113,7 @@ interface IPerpEngine {
     /// @param feeUsd Taker fee paid from margin.
     /// @param realizedPnlUsd PnL realised on the closed part, at the fill price.
     /// @param fundingPaidUsd Funding settled into margin (+ = paid, − = received).
+    /// @param lossPaidUsd Socialized loss settled from margin.
     /// @param marginDeltaUsd Margin moved from (+) or to (−) the free balance by the caller.
     /// @param newSize Size after the action.
     /// @param newMarginUsd Margin after the action (0 once closed: released to the free balance).
@@ -103,10 +125,77 @@ interface IPerpEngine {
         uint256 feeUsd,
         int256 realizedPnlUsd,
         int256 fundingPaidUsd,
+        uint256 lossPaidUsd,
         int256 marginDeltaUsd,
         int256 newSize,
         uint256 newMarginUsd
     );
+    /// @notice A position was liquidated (fully or partially) by `keeper`.
+    /// @param closedSize Size closed (sign of the position).
+    /// @param executionPriceWad Price the closed size was executed at (oracle ± bounded slippage).
+    /// @param remainingSize Size left open (0 after a full liquidation).
+    /// @param penaltyUsd Penalty taken from the position's equity.
+    /// @param keeperRewardUsd Everything credited to the keeper: flat reward (from margin, topped up by the
+    /// insurance fund if a gap left less) + keeper share of the penalty.
+    /// @param deficitUsd Loss beyond the position's margin (0 unless bankrupt).
+    /// @param insurancePaidUsd Part of the deficit paid by the insurance fund.
+    /// @param adlPaidUsd Part of the deficit absorbed by auto-deleveraged counterparties.
+    /// @param socializedUsd Part of the deficit socialized over the opposite side;
+    /// insurancePaidUsd + adlPaidUsd + socializedUsd == deficitUsd.
+    event Liquidated(
+        address indexed account,
+        bytes32 indexed marketId,
+        address indexed keeper,
+        int256 closedSize,
+        uint256 executionPriceWad,
+        int256 remainingSize,
+        uint256 penaltyUsd,
+        uint256 keeperRewardUsd,
+        uint256 deficitUsd,
+        uint256 insurancePaidUsd,
+        uint256 adlPaidUsd,
+        uint256 socializedUsd
+    );
+    /// @notice `liquidateMany` skipped an entry instead of reverting.
+    event LiquidationSkipped(address indexed account, bytes32 indexed marketId, LiquidationSkipReason reason);
+    /// @notice A deficit was socialized: every open position on the charged side owes |size| × indexDelta.
+    /// @param chargedSideIsLong True when longs pay (a short went bankrupt).
+    /// @param openInterestCharged Size the loss is spread over (traders on that side + the vault if on it).
+    /// @param lossIndexWad The side's cumulative loss index after the event (USD per unit, 1e18).
+    event LossSocialized(
+        bytes32 indexed marketId,
+        bool chargedSideIsLong,
+        uint256 amountUsd,
+        uint256 openInterestCharged,
+        uint256 lossIndexWad
+    );
+    /// @notice The insurance fund received its share of a liquidation penalty.
+    event InsurancePenaltyCredited(
+        bytes32 indexed marketId,
+        address indexed account,
+        uint256 amountUsd,
+        uint256 insuranceFundUsd
+    );
+    /// @notice The insurance fund paid (part of) a bankrupt position's deficit to the vault.
+    event InsuranceDeficitPaid(
+        bytes32 indexed marketId,
+        address indexed account,
+        uint256 amountUsd,
+        uint256 insuranceFundUsd
+    );
+    /// @notice The insurance fund topped up a keeper reward that the position's margin could not pay.
+    event InsuranceKeeperTopUp(
+        bytes32 indexed marketId,
+        address indexed keeper,
+        uint256 amountUsd,
+        uint256 insuranceFundUsd
+    );
+    /// @notice Someone donated collateral to the insurance fund.
+    event InsuranceDonated(address indexed donor, uint256 tokenAmount, uint256 insuranceFundUsd);
+    /// @notice Governance withdrew part of the fund's excess over its target.
+    event InsuranceWithdrawn(address indexed to, uint256 tokenAmount, uint256 insuranceFundUsd);
+    /// @notice Governance set the insurance fund's target.
+    event InsuranceFundTargetSet(uint256 targetUsd);
     /// @notice The insurance fund received its share of a taker fee.
     event InsuranceFeeCredited(bytes32 indexed marketId, uint256 amountUsd, uint256 insuranceFundUsd);
     /// @notice The vault was connected (once).
@@ -160,6 +249,42 @@ interface IPerpEngine {
 
     /// @notice Accrues funding on a market up to now. Permissionless and harmless.
     function pokeFunding(bytes32 marketId) external;
+
+    // ───────────────────────────── liquidation ─────────────────────────────
+
+    /// @notice Liquidates `account`'s position in `marketId` if equity < maintenance requirement.
+    /// Permissionless; the caller is the keeper and is credited its reward in its free balance.
+    /// Partial when that restores the buffer, full otherwise; bankrupt deficits go through the waterfall
+    /// (insurance fund → ADL → socialized loss). Never reverts for lack of funds.
+    function liquidate(address account, bytes32 marketId) external;
+
+    /// @notice Liquidates each (accounts[i], marketIds[i]) that is liquidatable; skips (and reports) the
+    /// rest instead of reverting. @return liquidated liquidated[i] is true when entry i was liquidated.
+    function liquidateMany(
+        address[] calldata accounts,
+        bytes32[] calldata marketIds
+    ) external returns (bool[] memory liquidated);
+
+    /// @notice True when the position exists and its equity is below its maintenance requirement.
+    function isLiquidatable(address account, bytes32 marketId) external view returns (bool);
+
+    /// @notice Oracle price (1e18) at which the position becomes liquidatable at its current margin and
+    /// funding (longs below, shorts above); 0 if none. See LiquidationMath.liquidationPriceWad.
+    function liquidationPrice(address account, bytes32 marketId) external view returns (uint256);
+
+    // ───────────────────────────── insurance fund ─────────────────────────────
+
+    /// @notice Donates `tokenAmount` collateral (balance delta credited) to the insurance fund.
+    function donateToInsurance(uint256 tokenAmount) external;
+
+    /// @notice Admin only: withdraws `tokenAmount` of the fund's excess over its target to `to`.
+    function withdrawInsuranceExcess(address to, uint256 tokenAmount) external;
+
+    /// @notice Admin only: sets the insurance fund's target (USD, 1e18).
+    function setInsuranceFundTarget(uint256 targetUsd) external;
+
+    /// @notice The insurance fund's target (USD, 1e18).
+    function insuranceFundTarget() external view returns (uint256);
 
     // ───────────────────────────── vault hooks ─────────────────────────────
 

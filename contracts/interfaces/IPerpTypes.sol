@@ -31,6 +31,15 @@ struct MarketParams {
     uint16 insuranceFeeShareBps;
     /// @dev Cap on the vault's net exposure in this market (|skew| × price) in bps of vault equity.
     uint16 maxVaultExposureBps;
+    /// @dev Liquidation penalty in bps of the closed notional, capped at the remaining equity.
+    uint16 liquidationPenaltyBps;
+    /// @dev Share of the penalty paid to the liquidator (on top of the flat keeper reward), in bps; the
+    /// rest goes to the insurance fund.
+    uint16 keeperPenaltyShareBps;
+    /// @dev A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps.
+    uint16 liquidationBufferBps;
+    /// @dev Bound on how far a liquidation's execution price may be from the oracle price, in bps.
+    uint16 maxLiquidationSlippageBps;
 }
 
 /// @notice A trader's isolated position in one market.
@@ -43,6 +52,8 @@ struct Position {
     uint256 marginUsd;
     /// @dev The market's cumulative funding index when funding was last settled into the margin.
     int256 fundingIndexSnapshotWad;
+    /// @dev The socialized-loss index of the position's side when it was last settled (USD per unit, 1e18).
+    uint256 lossIndexSnapshotWad;
 }
 
 /// @notice Per-market aggregates. The vault's position is implied: its size is `-netSize` and its
@@ -63,4 +74,13 @@ struct MarketState {
     int256 fundingIndexWad;
     /// @dev Timestamp of the last funding accrual.
     uint64 lastFundingTimestamp;
+    /// @dev Cumulative socialized loss owed per unit of long size (USD per base unit, 1e18): raised when
+    /// a bankrupt short's deficit is socialized over the long side.
+    uint256 longLossIndexWad;
+    /// @dev Cumulative socialized loss owed per unit of |short size|: raised by bankrupt longs.
+    uint256 shortLossIndexWad;
+    /// @dev Σ size × lossIndexSnapshotWad over trader longs (1e36, exact).
+    uint256 sumLongSizeTimesLossSnapshot;
+    /// @dev Σ |size| × lossIndexSnapshotWad over trader shorts (1e36, exact).
+    uint256 sumShortSizeTimesLossSnapshot;
 }

@@ -21,3 +21,7 @@ uint256 constant MAX_TAKER_FEE_BPS = 1_000;
 uint256 constant MAX_MARGIN_RATE_BPS = 10_000;
 /// @dev Hard cap on the funding rate (100% of notional per day).
 uint256 constant MAX_FUNDING_RATE_PER_DAY_WAD = 1e18;
+/// @dev Hard cap on the liquidation penalty (10% of closed notional).
+uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
+/// @dev Hard cap on the liquidation slippage bound (10% from the oracle price).
+uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;

@@ -29,6 +29,16 @@ library PositionMath {
         return (size * (fundingIndexWad - fundingIndexSnapshotWad)).divCeil(WAD_INT);
     }
 
+    /// @notice Socialized loss owed by a position since its snapshot of its side's loss index.
+    /// @dev Rounded up: the position pays at least its exact pro-rata share.
+    function socializedLossOwedUsd(
+        int256 size,
+        uint256 lossIndexWad,
+        uint256 lossIndexSnapshotWad
+    ) internal pure returns (uint256) {
+        return SignedMath.divCeilU(size.abs() * (lossIndexWad - lossIndexSnapshotWad), WAD);
+    }
+
     /// @notice |size| × price, the notional used for margin requirements.
     /// @dev Rounded up: requirements are computed on at least the exact notional.
     function notionalUsd(int256 size, uint256 priceWad) internal pure returns (uint256) {

@@ -11,6 +11,7 @@ import { deploySystem } from "../../deploy/deploySystem";
 const MAX_RUNTIME_CODE_BYTES = 24_576;
 const PRODUCTION_CONTRACTS: Record<string, string> = {
   PerpEngine: "contracts/PerpEngine.sol:PerpEngine",
+  LiquidationLogic: "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic",
   LiquidityVault: "contracts/LiquidityVault.sol:LiquidityVault",
   ChainlinkOracleAdapter: "contracts/oracle/ChainlinkOracleAdapter.sol:ChainlinkOracleAdapter",
 };
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   rows.push(["withdraw", await gasOf(s.engine.connect(alice).withdraw(tokens("1000")))]);
   rows.push(["LP vault withdraw", await gasOf(s.vault.connect(lp).withdraw(tokens("1000"), lp.address, lp.address))]);
 
+  rows.push(...(await liquidationRows(s)));
+
   console.log("| action | gas used |\n| --- | ---: |");
   for (const [name, gas] of rows) console.log(`| ${name} | ${gas.toLocaleString("en-US")} |`);
 
@@ -75,6 +78,70 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${bytes.toLocaleString("en-US")} | ${MAX_RUNTIME_CODE_BYTES.toLocaleString("en-US")} |`);
   }
 }
+
+type System = Awaited<ReturnType<typeof deploySystem>>;
+
+/**
+ * Liquidation scenarios on ETH-USD at $2,000: traders open 4 ETH longs at about 18x, then the price
+ * drops. Each scenario starts from the same snapshot.
+ */
+async function liquidationRows(s: System): Promise<[string, bigint][]> {
+  const signers = await hre.ethers.getSigners();
+  const keeper = signers[3];
+  const traders = signers.slice(4, 4 + BATCH_LARGE);
+  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
+  const engine = await s.engine.getAddress();
+  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
+  const usd = (amount: string) => parseUnits(amount, 18);
+  const setPrice = (price: string) => eth.feed.updateAnswer(parseUnits(price, eth.feedDecimals));
+  await setPrice("2000");
+  for (const trader of traders) {
+    await s.collateral.mint(trader.address, tokens("2000"));
+    await s.collateral.connect(trader).approve(engine, hre.ethers.MaxUint256);
+    await s.engine.connect(trader).deposit(tokens("2000"));
+    await s.engine.connect(trader).modifyPosition(eth.marketId, usd("4"), usd("440"), hre.ethers.MaxUint256);
+  }
+  // evm_revert consumes its snapshot, so every restore takes a fresh one.
+  let snapshot: string = await hre.network.provider.send("evm_snapshot", []);
+  const restore = async () => {
+    await hre.network.provider.send("evm_revert", [snapshot]);
+    snapshot = await hre.network.provider.send("evm_snapshot", []);
+  };
+  const rows: [string, bigint][] = [];
+
+  await setPrice("1935"); // equity ≈ 440 < MM ≈ 486: partial
+  rows.push(["liquidate (partial)", await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId))]);
+  await restore();
+  await setPrice("1912"); // equity < MM / 2: full, solvent
+  rows.push([
+    "liquidate (full, solvent)",
+    await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
+  ]);
+  await restore();
+  await setPrice("1200"); // 40% gap: bankrupt, fund too small, deficit socialized
+  rows.push([
+    "liquidate (bankrupt, fund + socialized)",
+    await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
+  ]);
+  for (const size of [BATCH_SMALL, BATCH_LARGE]) {
+    await restore();
+    await setPrice("1912");
+    const batch = traders.slice(0, size);
+    const gas = await gasOf(
+      s.engine.connect(keeper).liquidateMany(
+        batch.map((t) => t.address),
+        batch.map(() => eth.marketId),
+      ),
+    );
+    rows.push([`liquidateMany of ${size} (full, solvent)`, gas]);
+    rows.push([`  per position`, gas / BigInt(size)]);
+  }
+  await hre.network.provider.send("evm_revert", [snapshot]);
+  return rows;
+}
+
+const BATCH_SMALL = 10;
+const BATCH_LARGE = 50;
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -12,7 +12,7 @@ import {
   ANY_BUY_PRICE,
   ANY_SELL_PRICE,
 } from "../helpers/fixtures";
-import { assertConservation } from "../helpers/engineHelpers";
+import { assertConservation, deployPerpEngine, linkedPerpEngineFactory } from "../helpers/engineHelpers";
 
 // Tests for the ACCOUNTS section of contracts/PerpEngine.sol: deposit / withdraw in the token's native
 // units, exact USD (1e18) credits, fee-on-transfer tokens credited by balance delta, donations, and the
@@ -24,7 +24,7 @@ const SCALE_6 = 10n ** 12n; // 10^(18 − 6)
 async function deployFeeOnTransferEngine(feeBps: bigint) {
   const [admin, alice, bob] = await ethers.getSigners();
   const token = await ethers.deployContract("FeeOnTransferToken", [feeBps]);
-  const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), admin.address]);
+  const engine = await deployPerpEngine(await token.getAddress(), admin.address, admin);
   for (const user of [alice, bob]) {
     await token.mint(user.address, 1_000_000n * 10n ** 6n);
     await token.connect(user).approve(await engine.getAddress(), ethers.MaxUint256);
@@ -53,7 +53,7 @@ describe("PerpEngine accounts", () => {
     it("constructor_reverts_when_collateral_has_more_than_18_decimals", async () => {
       const [admin] = await ethers.getSigners();
       const token = await ethers.deployContract("MockERC20", ["Too Fine", "TF", 19]);
-      const factory = await ethers.getContractFactory("PerpEngine");
+      const factory = await linkedPerpEngineFactory(admin);
       await expect(factory.deploy(await token.getAddress(), admin.address))
         .to.be.revertedWithCustomError(factory, "CollateralDecimalsUnsupported")
         .withArgs(19);

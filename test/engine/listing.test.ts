@@ -6,7 +6,7 @@ import { encodeBytes32String, keccak256, toUtf8Bytes, ZeroAddress, ZeroHash } fr
 import { LOCAL_CONFIG } from "../../deploy/config";
 import type { MarginTierStruct, MarketParamsStruct } from "../../typechain-types/contracts/PerpEngine";
 import { deployLocalSystem, ETH } from "../helpers/fixtures";
-import { pinNextTimestamp } from "../helpers/engineHelpers";
+import { deployPerpEngine, pinNextTimestamp } from "../helpers/engineHelpers";
 
 // Tests for the MARKET LISTING and vault-connection admin paths of contracts/PerpEngine.sol: every listing
 // and setup error in IPerpEngine.sol (hard parameter bounds, tier validation, market count, duplicate ids,
@@ -35,6 +35,10 @@ describe("PerpEngine market listing", () => {
     expect(oracle).to.equal(s.oracle);
     expect(params.skewScale).to.equal(BASE_PARAMS.skewScale);
     expect(params.takerFeeBps).to.equal(BASE_PARAMS.takerFeeBps);
+    expect(params.liquidationPenaltyBps).to.equal(BASE_PARAMS.liquidationPenaltyBps);
+    expect(params.keeperPenaltyShareBps).to.equal(BASE_PARAMS.keeperPenaltyShareBps);
+    expect(params.liquidationBufferBps).to.equal(BASE_PARAMS.liquidationBufferBps);
+    expect(params.maxLiquidationSlippageBps).to.equal(BASE_PARAMS.maxLiquidationSlippageBps);
     expect((await s.engine.getMarginTiers(marketId)).length).to.equal(BASE_TIERS.length);
     expect((await s.engine.getMarketState(marketId)).lastFundingTimestamp).to.equal(t);
     expect(await s.engine.marketIds()).to.deep.equal([s.market(ETH).marketId, s.market("BTC-USD").marketId, marketId]);
@@ -88,6 +92,12 @@ describe("PerpEngine market listing", () => {
     ["takerFeeBps", { takerFeeBps: 1_001n }, 1_001n, 0n, 1_000n],
     ["insuranceFeeShareBps", { insuranceFeeShareBps: 10_001n }, 10_001n, 0n, 10_000n],
     ["maxVaultExposureBps", { maxVaultExposureBps: 0n }, 0n, 1n, 65_535n],
+    // Liquidation parameters (Constants.sol: penalty and slippage ≤ 10%; shares and buffer ≤ 100%).
+    ["liquidationPenaltyBps", { liquidationPenaltyBps: 1_001n }, 1_001n, 0n, 1_000n],
+    ["keeperPenaltyShareBps", { keeperPenaltyShareBps: 10_001n }, 10_001n, 0n, 10_000n],
+    ["liquidationBufferBps", { liquidationBufferBps: 10_001n }, 10_001n, 0n, 10_000n],
+    ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n],
+    ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 65_535n }, 65_535n, 0n, 1_000n],
   ];
   for (const [name, override, value, min, max] of paramCases) {
     it(`list_market_reverts_when_${name}_is_${value}`, async () => {
@@ -97,6 +107,49 @@ describe("PerpEngine market listing", () => {
         .withArgs(encodeBytes32String(name), value, min, max);
     });
   }
+
+  it("list_market_accepts_liquidation_params_at_their_bounds", async () => {
+    const s = await loadFixture(deployForListing);
+    const bounds: [Partial<MarketParamsStruct>, string][] = [
+      [
+        {
+          liquidationPenaltyBps: 1_000n,
+          keeperPenaltyShareBps: 10_000n,
+          liquidationBufferBps: 10_000n,
+          maxLiquidationSlippageBps: 1_000n,
+        },
+        "MAX",
+      ],
+      [
+        {
+          liquidationPenaltyBps: 0n,
+          keeperPenaltyShareBps: 0n,
+          liquidationBufferBps: 0n,
+          maxLiquidationSlippageBps: 0n,
+        },
+        "MIN",
+      ],
+    ];
+    for (const [override, label] of bounds) {
+      const marketId = id(`SOL-USD-${label}`);
+      await expect(s.engine.listMarket(marketId, s.oracle, { ...BASE_PARAMS, ...override }, BASE_TIERS)).to.emit(
+        s.engine,
+        "MarketListed",
+      );
+      const [, params] = await s.engine.getMarketConfig(marketId);
+      expect([
+        params.liquidationPenaltyBps,
+        params.keeperPenaltyShareBps,
+        params.liquidationBufferBps,
+        params.maxLiquidationSlippageBps,
+      ]).to.deep.equal([
+        override.liquidationPenaltyBps,
+        override.keeperPenaltyShareBps,
+        override.liquidationBufferBps,
+        override.maxLiquidationSlippageBps,
+      ]);
+    }
+  });
 
   const tier = (floor: bigint, im: bigint, mm: bigint): MarginTierStruct => ({
     notionalFloorUsd: floor,
@@ -135,7 +188,7 @@ describe("PerpEngine vault connection", () => {
   it("set_vault_reverts_when_zero_address_and_emits_once_set", async () => {
     const [admin, other] = await ethers.getSigners();
     const token = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
-    const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), admin.address]);
+    const engine = await deployPerpEngine(await token.getAddress(), admin.address, admin);
     await expect(engine.setVault(ZeroAddress))
       .to.be.revertedWithCustomError(engine, "VaultAlreadySet")
       .withArgs(ZeroAddress);

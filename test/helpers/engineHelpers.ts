@@ -6,12 +6,34 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse, EventLog, Log } from "ethers";
+import type { ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
 import type { PerpEngine } from "../../typechain-types";
+import { LiquidationLogic__factory, PerpEngine__factory } from "../../typechain-types";
 
 export const WAD = 10n ** 18n;
 export const BPS = 10_000n;
 export const SECONDS_PER_DAY = 86_400n;
+
+// ───────────────────────────── deployment ─────────────────────────────
+
+/** Fully qualified name of the external library PerpEngine links against (see deploy/deploySystem.ts). */
+export const LIQUIDATION_LOGIC_FQN = "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic";
+
+/**
+ * A PerpEngine factory linked to a freshly deployed LiquidationLogic library, for tests that deploy an
+ * engine outside `deploySystem` (e.g. over an unusual collateral token). Defaults to the first signer.
+ */
+export async function linkedPerpEngineFactory(signer?: Signer): Promise<PerpEngine__factory> {
+  const deployer = signer ?? (await ethers.getSigners())[0];
+  const library = await (await new LiquidationLogic__factory(deployer).deploy()).waitForDeployment();
+  return new PerpEngine__factory({ [LIQUIDATION_LOGIC_FQN]: await library.getAddress() }, deployer);
+}
+
+/** Deploys a bare PerpEngine (no vault, no markets) over `collateral`, with its library linked. */
+export async function deployPerpEngine(collateral: string, admin: string, signer?: Signer): Promise<PerpEngine> {
+  const factory = await linkedPerpEngineFactory(signer);
+  return (await factory.deploy(collateral, admin)).waitForDeployment();
+}
 
 // ───────────────────────────── integer helpers ─────────────────────────────
 
@@ -73,6 +95,22 @@ export function expectedPnl(size: bigint, entryWad: bigint, priceWad: bigint): b
 /** Funding owed since a snapshot (+ = the position pays), rounded up (toward +∞). */
 export function expectedFundingOwed(size: bigint, indexWad: bigint, snapshotWad: bigint): bigint {
   return divCeil(size * (indexWad - snapshotWad), WAD);
+}
+
+/**
+ * Socialized loss owed by a position since its snapshot of its side's loss index, rounded up (the position
+ * pays at least its exact share): |size| × (sideIndex − snapshot) / 1e18. 0 for an empty position.
+ */
+export function expectedLossOwed(size: bigint, sideLossIndexWad: bigint, snapshotWad: bigint): bigint {
+  if (size === 0n) return 0n;
+  return divCeil(abs(size) * (sideLossIndexWad - snapshotWad), WAD);
+}
+
+/** The loss index of the side `size` is on (longs: the long index; shorts: the short index; flat: 0). */
+export function sideLossIndex(size: bigint, lossIndexes: { longLossIndexWad: bigint; shortLossIndexWad: bigint }) {
+  if (size > 0n) return lossIndexes.longLossIndexWad;
+  if (size < 0n) return lossIndexes.shortLossIndexWad;
+  return 0n;
 }
 
 /** |size| × price rounded up. */
@@ -221,6 +259,7 @@ export async function positionModifiedEvents(engine: PerpEngine, tx: ContractTra
         feeUsd: a.feeUsd as bigint,
         realizedPnlUsd: a.realizedPnlUsd as bigint,
         fundingPaidUsd: a.fundingPaidUsd as bigint,
+        lossPaidUsd: a.lossPaidUsd as bigint,
         marginDeltaUsd: a.marginDeltaUsd as bigint,
         newSize: a.newSize as bigint,
         newMarginUsd: a.newMarginUsd as bigint,
@@ -256,7 +295,10 @@ export interface ConservationInput {
 /**
  * DESIGN §12.1 / PerpEngine's NatSpec: balanceOf(engine) × collateralScale ==
  * Σ free balances + Σ position margins + vaultCashUsd + insuranceFund() + donations × collateralScale.
- * Also checks that a flat position keeps no margin. Returns the breakdown for further assertions.
+ * `accounts` must include every account credited by the engine: traders, and keepers once liquidations
+ * pay rewards into free balances. Insurance-fund donations (`donateToInsurance`) are part of
+ * `insuranceFund()`, not of `donatedTokens`. Also checks that a flat position keeps no margin and no
+ * snapshots. Returns the breakdown for further assertions.
  */
 export async function assertConservation({ engine, accounts, marketIds, donatedTokens = 0n }: ConservationInput) {
   const collateral = await ethers.getContractAt("IERC20", await engine.collateral());
@@ -269,7 +311,12 @@ export async function assertConservation({ engine, accounts, marketIds, donatedT
     for (const marketId of marketIds) {
       const p = await engine.getPosition(account, marketId);
       margins += p.marginUsd;
-      if (p.size === 0n) expect(p.marginUsd, "a closed position keeps no margin").to.equal(0n);
+      if (p.size === 0n) {
+        expect(p.marginUsd, "a closed position keeps no margin").to.equal(0n);
+        expect(p.entryPriceWad, "a closed position keeps no entry price").to.equal(0n);
+        expect(p.fundingIndexSnapshotWad, "a closed position keeps no funding snapshot").to.equal(0n);
+        expect(p.lossIndexSnapshotWad, "a closed position keeps no loss snapshot").to.equal(0n);
+      }
     }
   }
   const vaultCash = await engine.vaultCashUsd();
@@ -282,8 +329,11 @@ export async function assertConservation({ engine, accounts, marketIds, donatedT
 
 /**
  * The vault's implied position value in one market, computed from the traders' stored positions:
- * floor((Σ size·(entry − price) + Σ size·(index − snapshot)) / 1e18). Also returns the two parts exact
- * (1e36-scaled) so callers can separate PnL from funding.
+ * floor((Σ size·(entry − price) + Σ size·(index − snapshot) + Σ |size|·(sideLossIndex − lossSnapshot)) / 1e18)
+ * (MarketLogic.vaultMarketValueUsd). The last term is the socialized loss traders owe the vault and have not
+ * settled. Also returns the three parts exact (1e36-scaled) so callers can separate PnL, funding and loss.
+ * `lossIndexes` defaults to the market's stored loss indexes (they only move when a loss is socialized, and
+ * nothing accrues them over time); pass them to check against independently expected indexes.
  */
 export async function vaultMarketValue(
   engine: PerpEngine,
@@ -291,16 +341,20 @@ export async function vaultMarketValue(
   traders: string[],
   priceWad: bigint,
   indexWad: bigint,
+  lossIndexes?: { longLossIndexWad: bigint; shortLossIndexWad: bigint },
 ) {
+  const indexes = lossIndexes ?? (await engine.getMarketState(marketId));
   let pnl36 = 0n;
   let funding36 = 0n;
+  let loss36 = 0n;
   for (const t of traders) {
     const p = await engine.getPosition(t, marketId);
     if (p.size === 0n) continue;
     pnl36 += p.size * (p.entryPriceWad - priceWad);
     funding36 += p.size * (indexWad - p.fundingIndexSnapshotWad);
+    loss36 += abs(p.size) * (sideLossIndex(p.size, indexes) - p.lossIndexSnapshotWad);
   }
-  return { valueUsd: divFloor(pnl36 + funding36, WAD), pnl36, funding36 };
+  return { valueUsd: divFloor(pnl36 + funding36 + loss36, WAD), pnl36, funding36, loss36 };
 }
 
 // ───────────────────────────── one owner action, predicted ─────────────────────────────
@@ -310,17 +364,25 @@ export interface StoredPosition {
   entryPriceWad: bigint;
   marginUsd: bigint;
   fundingIndexSnapshotWad: bigint;
+  /** The position's snapshot of its side's socialized-loss index (0 when omitted). */
+  lossIndexSnapshotWad?: bigint;
 }
 
 export interface StoredMarketState {
   netSize: bigint;
   fundingIndexWad: bigint;
   lastFundingTimestamp: bigint;
+  /** Socialized-loss index charged to longs (0 when omitted). */
+  longLossIndexWad?: bigint;
+  /** Socialized-loss index charged to shorts (0 when omitted). */
+  shortLossIndexWad?: bigint;
 }
 
 export interface ExpectedAction {
   indexWad: bigint;
   fundingPaid: bigint;
+  /** Socialized loss settled from the margin (always ≥ 0). */
+  lossPaid: bigint;
   fill: bigint;
   fee: bigint;
   insuranceFee: bigint;
@@ -332,6 +394,8 @@ export interface ExpectedAction {
   marginAfter: bigint;
   /** Stored margin after the action (0 once closed). */
   newMargin: bigint;
+  /** Stored loss-index snapshot after the action: the new side's index (0 once closed). */
+  newLossSnapshot: bigint;
   /** Change of the caller's free balance. */
   freeDelta: bigint;
   /** Change of vaultCashUsd. */
@@ -340,8 +404,9 @@ export interface ExpectedAction {
 
 /**
  * What `modifyPosition(sizeDelta, marginDelta)` should do at `timestamp` and oracle price `priceWad`,
- * from the documented rules: accrue funding, settle the position's funding, move margin in, trade against
- * the vault at the skew-adjusted fill (closing first at the old entry, opening the rest), move margin out.
+ * from the documented rules: accrue funding, settle the position's funding and socialized loss, move margin
+ * in, trade against the vault at the skew-adjusted fill (closing first at the old entry, opening the rest),
+ * move margin out. Owner actions never move the loss indexes; they only settle against them.
  */
 export function expectedAction(args: {
   pos: StoredPosition;
@@ -353,9 +418,14 @@ export function expectedAction(args: {
   marginDelta: bigint;
 }): ExpectedAction {
   const { pos, state, params, priceWad, timestamp, sizeDelta, marginDelta } = args;
+  const lossIndexes = {
+    longLossIndexWad: state.longLossIndexWad ?? 0n,
+    shortLossIndexWad: state.shortLossIndexWad ?? 0n,
+  };
   const indexWad = expectedIndexAt(state, params, priceWad, timestamp);
   const fundingPaid = expectedFundingOwed(pos.size, indexWad, pos.fundingIndexSnapshotWad);
-  let margin = pos.marginUsd - fundingPaid + (marginDelta > 0n ? marginDelta : 0n);
+  const lossPaid = expectedLossOwed(pos.size, sideLossIndex(pos.size, lossIndexes), pos.lossIndexSnapshotWad ?? 0n);
+  let margin = pos.marginUsd - fundingPaid - lossPaid + (marginDelta > 0n ? marginDelta : 0n);
   let fill = 0n;
   let fee = 0n;
   let insuranceFee = 0n;
@@ -384,6 +454,7 @@ export function expectedAction(args: {
   return {
     indexWad,
     fundingPaid,
+    lossPaid,
     fill,
     fee,
     insuranceFee,
@@ -393,9 +464,11 @@ export function expectedAction(args: {
     newEntry: closedOut ? 0n : newEntry,
     marginAfter: margin,
     newMargin: closedOut ? 0n : margin,
+    newLossSnapshot: sideLossIndex(newSize, lossIndexes),
     // Margin in debits the free balance, margin out credits it, a full close releases what is left.
     freeDelta: -marginDelta + (closedOut ? margin : 0n),
-    vaultCashDelta: fundingPaid + fee - insuranceFee - realizedPnl,
+    // The vault books the funding and loss the position settled, its share of the fee, minus the PnL paid.
+    vaultCashDelta: fundingPaid + lossPaid + fee - insuranceFee - realizedPnl,
   };
 }
 
@@ -408,11 +481,14 @@ export async function readStart(engine: PerpEngine, account: string, marketId: s
     entryPriceWad: p.entryPriceWad,
     marginUsd: p.marginUsd,
     fundingIndexSnapshotWad: p.fundingIndexSnapshotWad,
+    lossIndexSnapshotWad: p.lossIndexSnapshotWad,
   };
   const state: StoredMarketState = {
     netSize: st.netSize,
     fundingIndexWad: st.fundingIndexWad,
     lastFundingTimestamp: st.lastFundingTimestamp,
+    longLossIndexWad: st.longLossIndexWad,
+    shortLossIndexWad: st.shortLossIndexWad,
   };
   return { pos, state };
 }
@@ -444,8 +520,9 @@ type Caller = Parameters<PerpEngine["connect"]>[0] & { address: string };
 /**
  * Sends `modifyPosition` (or `closePosition` when `close` is set) in a block pinned to latest + `gap`
  * and checks every observable effect against `expectedAction`: the `PositionModified` and
- * `InsuranceFeeCredited` events, the stored position, the free balance, the vault's cash, the insurance
- * fund and the market's funding index and clock. Returns the prediction and the transaction.
+ * `InsuranceFeeCredited` events, the stored position (loss snapshot included), the free balance, the
+ * vault's cash, the insurance fund, the market's funding index and clock, its open interest and
+ * loss-snapshot aggregates, and its loss indexes (unchanged). Returns the prediction and the transaction.
  */
 export async function act(
   engine: PerpEngine,
@@ -461,6 +538,7 @@ export async function act(
   const freeBefore = await engine.freeBalance(account);
   const cashBefore = await engine.vaultCashUsd();
   const insuranceBefore = await engine.insuranceFund();
+  const stateBefore = await engine.getMarketState(marketId);
   const e = await predictNext(engine, account, marketId, params, priceWad, sizeDelta, marginDelta, opts.gap);
   const acceptable = opts.acceptablePrice ?? (sizeDelta >= 0n ? ethers.MaxUint256 : 0n);
   const tx = opts.close
@@ -477,6 +555,7 @@ export async function act(
       e.fee,
       e.realizedPnl,
       e.fundingPaid,
+      e.lossPaid,
       marginDelta,
       e.newSize,
       e.newMargin,
@@ -493,6 +572,7 @@ export async function act(
   expect(p.entryPriceWad, "entry").to.equal(e.newEntry);
   expect(p.marginUsd, "margin").to.equal(e.newMargin);
   expect(p.fundingIndexSnapshotWad, "funding snapshot").to.equal(e.newSize === 0n ? 0n : e.indexWad);
+  expect(p.lossIndexSnapshotWad, "loss snapshot").to.equal(e.newLossSnapshot);
   expect(await engine.freeBalance(account), "free balance").to.equal(freeBefore + e.freeDelta);
   expect(await engine.vaultCashUsd(), "vault cash").to.equal(cashBefore + e.vaultCashDelta);
   expect(await engine.insuranceFund(), "insurance fund").to.equal(insuranceBefore + e.insuranceFee);
@@ -500,5 +580,21 @@ export async function act(
   expect(st.fundingIndexWad, "funding index").to.equal(e.indexWad);
   expect(st.lastFundingTimestamp, "funding clock").to.equal(e.timestamp);
   expect(st.netSize, "net size").to.equal(e.state.netSize + sizeDelta);
+  // Open interest and Σ |size|·lossSnapshot per side: the old position leaves its side, the new one joins.
+  const oldSnapshot = e.pos.lossIndexSnapshotWad ?? 0n;
+  const long = (x: bigint) => (x > 0n ? x : 0n);
+  const short = (x: bigint) => (x < 0n ? -x : 0n);
+  expect(st.longOpenInterest, "long OI").to.equal(stateBefore.longOpenInterest - long(e.pos.size) + long(e.newSize));
+  expect(st.shortOpenInterest, "short OI").to.equal(
+    stateBefore.shortOpenInterest - short(e.pos.size) + short(e.newSize),
+  );
+  expect(st.sumLongSizeTimesLossSnapshot, "Σ long size·loss snapshot").to.equal(
+    stateBefore.sumLongSizeTimesLossSnapshot - long(e.pos.size) * oldSnapshot + long(e.newSize) * e.newLossSnapshot,
+  );
+  expect(st.sumShortSizeTimesLossSnapshot, "Σ short size·loss snapshot").to.equal(
+    stateBefore.sumShortSizeTimesLossSnapshot - short(e.pos.size) * oldSnapshot + short(e.newSize) * e.newLossSnapshot,
+  );
+  expect(st.longLossIndexWad, "long loss index").to.equal(stateBefore.longLossIndexWad);
+  expect(st.shortLossIndexWad, "short loss index").to.equal(stateBefore.shortLossIndexWad);
   return { tx, e };
 }

@@ -15,6 +15,7 @@ import {
   BPS,
   ETH_DEFAULTS,
   act,
+  deployPerpEngine,
   divCeil,
   expectedIndexAt,
   expectedNotional,
@@ -450,7 +451,7 @@ describe("LiquidityVault", () => {
     it("vault_deposit_reverts_when_a_fee_on_transfer_token_delivers_less", async () => {
       const [admin, lp] = await ethers.getSigners();
       const token = await ethers.deployContract("FeeOnTransferToken", [100n]);
-      const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), admin.address]);
+      const engine = await deployPerpEngine(await token.getAddress(), admin.address, admin);
       const vault = await ethers.deployContract("LiquidityVault", [await engine.getAddress(), "LP", "LP"]);
       await engine.setVault(await vault.getAddress());
       await token.mint(lp.address, 10_000_000_000n);

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {MarginTier, MarketParams, Position, MarketState} from "../interfaces/IPerpTypes.sol";
+
+/// @notice A listed market: its oracle and risk parameters.
+struct MarketConfig {
+    IPriceOracle oracle;
+    MarketParams params;
+}
+
+/// @notice The engine's whole state, in one struct so that the external liquidation library can operate
+/// on it by storage reference (the engine and its libraries share one schema, read top to bottom).
+/// Units: USD amounts scaled by 1e18.
+struct EngineState {
+    /// @dev The ERC-4626 liquidity vault, counterparty of every trade (set once).
+    address vault;
+    /// @dev The vault's realised cash. It can dip below zero only while the vault owes traders more
+    /// realised profit than it holds, backed by its open positions.
+    int256 vaultCashUsd;
+    /// @dev The insurance fund. Never negative.
+    uint256 insuranceFundUsd;
+    /// @dev Governance may withdraw only the fund's excess over this target.
+    uint256 insuranceFundTargetUsd;
+    mapping(address account => uint256 usd) freeBalances;
+    mapping(bytes32 marketId => mapping(address account => Position)) positions;
+    mapping(bytes32 marketId => MarketConfig) marketConfigs;
+    mapping(bytes32 marketId => MarginTier[]) marginTiers;
+    mapping(bytes32 marketId => MarketState) marketStates;
+    bytes32[] listedMarketIds;
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {MarketParams, Position, MarketState} from "../interfaces/IPerpTypes.sol";
+import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
+import {MarketLogic} from "../libraries/MarketLogic.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
+import {LiquidationMath} from "../libraries/LiquidationMath.sol";
+import {SignedMath} from "../libraries/SignedMath.sol";
+import {WAD, BPS} from "../libraries/Constants.sol";
+
+/// @title LiquidationLogic
+/// @notice Liquidation and the loss waterfall (DESIGN §7, §8), run by the engine through DELEGATECALL on
+/// its own storage (an external library keeps the engine under the 24 KiB limit).
+/// @dev Liveness: no token moves, no callback and no loop over positions happen here; the trader and
+/// the keeper are paid by internal credits (pull), so nothing the trader controls can block it.
+/// Waterfall of a bankrupt close with deficit D: insurance fund pays I = min(D, fund) →
+/// `_autoDeleverage` (the ADL step; places nothing yet) → the rest is socialized over the opposite
+/// side's open interest (vault included). insurance + adl + socialized == D, emitted in `Liquidated`.
+library LiquidationLogic {
+    using SignedMath for int256;
+
+    /// @dev Everything one liquidation computes, in memory, in the order it is computed.
+    struct Liquidation {
+        address account;
+        bytes32 marketId;
+        address keeper;
+        uint256 priceWad;
+        int256 fundingPaidUsd;
+        uint256 lossPaidUsd;
+        int256 closedSize;
+        uint256 executionPriceWad;
+        int256 realizedPnlUsd;
+        uint256 keeperFromMarginUsd;
+        uint256 penaltyUsd;
+        uint256 keeperPenaltyUsd;
+        uint256 keeperTopUpUsd;
+        uint256 remainingMarginUsd;
+        uint256 deficitUsd;
+        uint256 insurancePaidUsd;
+        uint256 adlPaidUsd;
+        uint256 socializedUsd;
+    }
+
+    // ───────────────────────── entry points ─────────────────────────
+
+    /// @notice See IPerpEngine.liquidate. Reverts on an unlisted market, an invalid price, an empty or a
+    /// healthy position.
+    function liquidate(EngineState storage st, address account, bytes32 marketId, address keeper) external {
+        _liquidate(st, account, marketId, keeper, true);
+    }
+
+    /// @notice See IPerpEngine.liquidateMany. Skips entries that `liquidate` would reject.
+    function liquidateMany(
+        EngineState storage st,
+        address[] calldata accounts,
+        bytes32[] calldata marketIds,
+        address keeper
+    ) external returns (bool[] memory liquidated) {
+        if (accounts.length != marketIds.length) {
+            revert IPerpEngine.ArrayLengthMismatch(accounts.length, marketIds.length);
+        }
+        liquidated = new bool[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            liquidated[i] = _liquidate(st, accounts[i], marketIds[i], keeper, false);
+        }
+    }
+
+    /// @notice See IPerpEngine.liquidationPrice.
+    function liquidationPriceWad(
+        EngineState storage st,
+        address account,
+        bytes32 marketId
+    ) external view returns (uint256) {
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        MarketState storage state = st.marketStates[marketId];
+        Position memory position = st.positions[marketId][account];
+        if (position.size == 0) return 0;
+        uint256 priceWad = MarketLogic.priceView(marketId, config.oracle);
+        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config.params, priceWad);
+        (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
+        return
+            LiquidationMath.liquidationPriceWad(
+                position.size,
+                position.entryPriceWad,
+                int256(position.marginUsd) - fundingOwedUsd - int256(lossOwedUsd),
+                st.marginTiers[marketId],
+                config.params.keeperRewardUsd
+            );
+    }
+
+    // ───────────────────────── liquidation ─────────────────────────
+
+    /// @dev validate → price → accrue funding → settle owed → health check → plan the close → pay out
+    /// (keeper, penalty, waterfall) → store → emit. `strict` reverts where the batch path skips.
+    function _liquidate(
+        EngineState storage st,
+        address account,
+        bytes32 marketId,
+        address keeper,
+        bool strict
+    ) private returns (bool) {
+        MarketConfig storage config = st.marketConfigs[marketId];
+        if (address(config.oracle) == address(0)) {
+            if (strict) revert IPerpEngine.MarketNotListed(marketId);
+            return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.MarketNotListed);
+        }
+        Liquidation memory liq;
+        liq.account = account;
+        liq.marketId = marketId;
+        liq.keeper = keeper;
+        if (strict) {
+            (liq.priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
+        } else {
+            bool valid;
+            (valid, liq.priceWad) = MarketLogic.tryReadPrice(marketId, config.oracle);
+            if (!valid) return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.PriceInvalid);
+        }
+        MarketState storage state = st.marketStates[marketId];
+        MarketLogic.accrueFunding(state, config.params, marketId, liq.priceWad);
+
+        Position memory position = st.positions[marketId][account];
+        if (position.size == 0) {
+            if (strict) revert IPerpEngine.NoPosition(account, marketId);
+            return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.NoPosition);
+        }
+        (liq.fundingPaidUsd, liq.lossPaidUsd) = MarketLogic.owedUsd(state, position, state.fundingIndexWad);
+        int256 settledMarginUsd = int256(position.marginUsd) - liq.fundingPaidUsd - int256(liq.lossPaidUsd);
+        int256 equityUsd =
+            settledMarginUsd + PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, liq.priceWad);
+        uint256 maintenanceUsd = MarketLogic.maintenanceRequirementUsd(
+            st,
+            marketId,
+            config.params,
+            position.size,
+            liq.priceWad
+        );
+        if (equityUsd >= int256(maintenanceUsd)) {
+            if (strict) revert IPerpEngine.PositionNotLiquidatable(account, marketId, equityUsd, maintenanceUsd);
+            return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.Healthy);
+        }
+
+        _planClose(st, config.params, state, position, liq, settledMarginUsd, equityUsd, maintenanceUsd);
+        _coverDeficitAndPay(st, config.params, liq);
+        _store(st, state, position, liq);
+        _emitLiquidated(liq, position.size);
+        return true;
+    }
+
+    /// @dev Chooses partial or full: a partial close is kept only if it leaves the position healthy with
+    /// at least the minimum margin and pays the keeper reward from margin; otherwise everything closes.
+    function _planClose(
+        EngineState storage st,
+        MarketParams storage params,
+        MarketState storage state,
+        Position memory position,
+        Liquidation memory liq,
+        int256 settledMarginUsd,
+        int256 equityUsd,
+        uint256 maintenanceUsd
+    ) private view {
+        uint256 sizeAbs = position.size.abs();
+        uint256 closeAbs = _partialCloseSizeAbs(
+            params,
+            state.netSize,
+            position.size,
+            liq.priceWad,
+            equityUsd,
+            maintenanceUsd
+        );
+        if (closeAbs < sizeAbs) {
+            int256 closedSize = position.size > 0 ? int256(closeAbs) : -int256(closeAbs);
+            _priceClose(params, state.netSize, position, liq, closedSize, settledMarginUsd);
+            if (_partialLeavesHealthy(st, params, position, liq)) return;
+        }
+        _priceClose(params, state.netSize, position, liq, position.size, settledMarginUsd);
+    }
+
+    /// @dev The partial size to close; its cost estimate uses the penalty plus the adverse slippage of a
+    /// full close (bounded by the market's maximum), an upper bound for any smaller close.
+    function _partialCloseSizeAbs(
+        MarketParams storage params,
+        int256 skew,
+        int256 size,
+        uint256 priceWad,
+        int256 equityUsd,
+        uint256 maintenanceUsd
+    ) private view returns (uint256) {
+        uint256 fullCloseFillWad = LiquidationMath.executionPriceWad(
+            priceWad,
+            skew,
+            -size,
+            params.skewScale,
+            params.maxLiquidationSlippageBps
+        );
+        uint256 slippageBps = LiquidationMath.adverseSlippageBps(priceWad, fullCloseFillWad, size > 0);
+        return
+            LiquidationMath.partialCloseSizeAbs(
+                size.abs(),
+                equityUsd,
+                maintenanceUsd - params.keeperRewardUsd,
+                params.keeperRewardUsd,
+                PositionMath.notionalUsd(size, priceWad),
+                params.liquidationBufferBps,
+                slippageBps + params.liquidationPenaltyBps
+            );
+    }
+
+    /// @dev After the priced partial close in `liq`: no deficit, the keeper paid from margin, at least the
+    /// minimum margin left, and the remainder healthy at the oracle price.
+    function _partialLeavesHealthy(
+        EngineState storage st,
+        MarketParams storage params,
+        Position memory position,
+        Liquidation memory liq
+    ) private view returns (bool) {
+        if (liq.deficitUsd != 0 || liq.keeperFromMarginUsd != params.keeperRewardUsd) return false;
+        if (liq.remainingMarginUsd < params.minPositionMarginUsd) return false;
+        int256 remainingSize = position.size - liq.closedSize;
+        int256 remainingEquityUsd =
+            int256(liq.remainingMarginUsd) +
+                PositionMath.unrealizedPnlUsd(remainingSize, position.entryPriceWad, liq.priceWad);
+        uint256 remainingMaintenanceUsd = MarketLogic.maintenanceRequirementUsd(
+            st,
+            liq.marketId,
+            params,
+            remainingSize,
+            liq.priceWad
+        );
+        return remainingEquityUsd >= int256(remainingMaintenanceUsd);
+    }
+
+    /// @dev Prices closing `closedSize` against the vault and splits the margin left after the realised
+    /// PnL: flat keeper reward first, then the penalty (capped at what is left), then the trader.
+    /// A negative result is the deficit D.
+    function _priceClose(
+        MarketParams storage params,
+        int256 skew,
+        Position memory position,
+        Liquidation memory liq,
+        int256 closedSize,
+        int256 settledMarginUsd
+    ) private view {
+        liq.closedSize = closedSize;
+        liq.executionPriceWad = LiquidationMath.executionPriceWad(
+            liq.priceWad,
+            skew,
+            -closedSize,
+            params.skewScale,
+            params.maxLiquidationSlippageBps
+        );
+        liq.realizedPnlUsd = PositionMath.unrealizedPnlUsd(closedSize, position.entryPriceWad, liq.executionPriceWad);
+        int256 afterCloseUsd = settledMarginUsd + liq.realizedPnlUsd;
+        liq.keeperFromMarginUsd = 0;
+        liq.penaltyUsd = 0;
+        liq.keeperPenaltyUsd = 0;
+        liq.remainingMarginUsd = 0;
+        liq.deficitUsd = 0;
+        if (afterCloseUsd < 0) {
+            liq.deficitUsd = uint256(-afterCloseUsd);
+            return;
+        }
+        uint256 leftUsd = uint256(afterCloseUsd);
+        liq.keeperFromMarginUsd = leftUsd < params.keeperRewardUsd ? leftUsd : params.keeperRewardUsd;
+        leftUsd -= liq.keeperFromMarginUsd;
+        uint256 penalty = LiquidationMath.penaltyUsd(closedSize, liq.executionPriceWad, params.liquidationPenaltyBps);
+        liq.penaltyUsd = penalty < leftUsd ? penalty : leftUsd;
+        liq.keeperPenaltyUsd = (liq.penaltyUsd * params.keeperPenaltyShareBps) / BPS;
+        liq.remainingMarginUsd = leftUsd - liq.penaltyUsd;
+    }
+
+    // ───────────────────────── waterfall ─────────────────────────
+
+    /// @dev Keeper top-up first (keepers must be paid to keep liquidating), then the deficit: insurance →
+    /// ADL → socialized. The penalty's fund share is credited last.
+    function _coverDeficitAndPay(EngineState storage st, MarketParams storage params, Liquidation memory liq) private {
+        uint256 fundUsd = st.insuranceFundUsd;
+        uint256 shortfallUsd = params.keeperRewardUsd - liq.keeperFromMarginUsd;
+        if (shortfallUsd != 0 && fundUsd != 0) {
+            liq.keeperTopUpUsd = shortfallUsd < fundUsd ? shortfallUsd : fundUsd;
+            fundUsd -= liq.keeperTopUpUsd;
+            emit IPerpEngine.InsuranceKeeperTopUp(liq.marketId, liq.keeper, liq.keeperTopUpUsd, fundUsd);
+        }
+        if (liq.deficitUsd != 0) {
+            liq.insurancePaidUsd = liq.deficitUsd < fundUsd ? liq.deficitUsd : fundUsd;
+            if (liq.insurancePaidUsd != 0) {
+                fundUsd -= liq.insurancePaidUsd;
+                emit IPerpEngine.InsuranceDeficitPaid(liq.marketId, liq.account, liq.insurancePaidUsd, fundUsd);
+            }
+            liq.adlPaidUsd = _autoDeleverage(liq, liq.deficitUsd - liq.insurancePaidUsd);
+            liq.socializedUsd = liq.deficitUsd - liq.insurancePaidUsd - liq.adlPaidUsd;
+        }
+        uint256 fundPenaltyUsd = liq.penaltyUsd - liq.keeperPenaltyUsd;
+        if (fundPenaltyUsd != 0) {
+            fundUsd += fundPenaltyUsd;
+            emit IPerpEngine.InsurancePenaltyCredited(liq.marketId, liq.account, fundPenaltyUsd, fundUsd);
+        }
+        st.insuranceFundUsd = fundUsd;
+        // The socialized part is booked by `_store`, once the market totals no longer hold the bankrupt size.
+    }
+
+    /// @dev DESIGN §8 step 2: the ADL queue plugs in here and returns the part of `residualUsd` absorbed
+    /// by deleveraged counterparties. Until it exists nothing is placed, so the residual is socialized.
+    function _autoDeleverage(Liquidation memory, uint256) private pure returns (uint256 adlPaidUsd) {
+        return 0;
+    }
+
+    /// @dev Raises the charged side's loss index by amount / open interest (rounded up, so the side owes at
+    /// least the amount). The vault counts toward that side's open interest when it is on it and simply
+    /// bears its own share; with nobody on that side the vault bears all of it.
+    function _socialize(MarketState storage state, bytes32 marketId, int256 bankruptSize, uint256 amountUsd) private {
+        bool chargeLongs = bankruptSize < 0;
+        int256 netSize = state.netSize;
+        uint256 vaultOnSide =
+            chargeLongs ? (netSize < 0 ? uint256(-netSize) : 0) : (netSize > 0 ? uint256(netSize) : 0);
+        uint256 openInterest = (chargeLongs ? state.longOpenInterest : state.shortOpenInterest) + vaultOnSide;
+        uint256 indexWad = chargeLongs ? state.longLossIndexWad : state.shortLossIndexWad;
+        if (openInterest != 0) {
+            indexWad += SignedMath.divCeilU(amountUsd * WAD, openInterest);
+            if (chargeLongs) state.longLossIndexWad = indexWad;
+            else state.shortLossIndexWad = indexWad;
+        }
+        emit IPerpEngine.LossSocialized(marketId, chargeLongs, amountUsd, openInterest, indexWad);
+    }
+
+    // ───────────────────────── bookkeeping ─────────────────────────
+
+    /// @dev Writes the position, the market totals, the vault's cash, the keeper's and the trader's
+    /// credits. Vault cash receives what the trader owed and lost, less the deficit, plus the insurance
+    /// payment: funding + loss − realised PnL − deficit + insurancePaid.
+    function _store(
+        EngineState storage st,
+        MarketState storage state,
+        Position memory old,
+        Liquidation memory liq
+    ) private {
+        Position memory updated;
+        updated.size = old.size - liq.closedSize;
+        if (updated.size != 0) {
+            updated.entryPriceWad = old.entryPriceWad;
+            updated.marginUsd = liq.remainingMarginUsd;
+            updated.fundingIndexSnapshotWad = state.fundingIndexWad;
+            updated.lossIndexSnapshotWad = MarketLogic.lossIndexWad(state, updated.size);
+        } else if (liq.remainingMarginUsd != 0) {
+            st.freeBalances[liq.account] += liq.remainingMarginUsd;
+        }
+        MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
+        st.positions[liq.marketId][liq.account] = updated;
+        st.vaultCashUsd +=
+            liq.fundingPaidUsd +
+            int256(liq.lossPaidUsd) -
+            liq.realizedPnlUsd -
+            int256(liq.deficitUsd) +
+            int256(liq.insurancePaidUsd);
+        st.freeBalances[liq.keeper] += liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd;
+        if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);
+    }
+
+    function _emitLiquidated(Liquidation memory liq, int256 oldSize) private {
+        emit IPerpEngine.Liquidated(
+            liq.account,
+            liq.marketId,
+            liq.keeper,
+            liq.closedSize,
+            liq.executionPriceWad,
+            oldSize - liq.closedSize,
+            liq.penaltyUsd,
+            liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd,
+            liq.deficitUsd,
+            liq.insurancePaidUsd,
+            liq.adlPaidUsd,
+            liq.socializedUsd
+        );
+    }
+
+    function _skip(address account, bytes32 marketId, IPerpEngine.LiquidationSkipReason reason) private returns (bool) {
+        emit IPerpEngine.LiquidationSkipped(account, marketId, reason);
+        return false;
+    }
+}
