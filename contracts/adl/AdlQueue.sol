@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title AdlQueue
+/// @notice The on-chain ADL ranking of one (market, side): positions ordered by their static
+/// bankruptcy-price key, hint-free, in O(1) per insert, remove and step.
+///
+/// What it orders: for isolated margin, a long's bankruptcy price is B = K + F + L where
+/// K = entry − margin/size − fundingIndexAtSettlement − lossIndexAtSettlement is fixed until the position
+/// changes, and F, L are the market's funding and loss indices, the same for every long. So ordering
+/// longs by K orders them by B at every price and every funding state, and since effective leverage
+/// P / (P − B) grows with B, by leverage: the most leveraged long has the highest K. Shorts mirror this
+/// (K = entry + margin/|size| − fundingIndex + lossIndex; the most leveraged short has the lowest K).
+///
+/// Structure: keys are bucketed into ticks that are log-linear in K: the tick is the position of K's
+/// highest set bit followed by the next 14 bits, so one tick spans at most 2^-14 ≈ 0.61 bp of K.
+/// Inside a tick, positions are in insertion order (FIFO, a doubly linked list). Non-empty ticks are
+/// found with a three-level bitmap (2^22 ticks → 16,384 words → 64 groups → 1 word), so the most or
+/// least leveraged position, and the next one while walking, are found in a constant number of storage
+/// reads whatever the number of positions. Keys ≤ 0 share tick 0 (a long with B ≤ 0 can never be
+/// bankrupt; a short with B ≤ 0 already is).
+///
+/// Exactness: the order is exact between ticks and FIFO within a tick, i.e. exact to 0.61 bp of the key.
+/// Complexity: insert, remove, head and next are O(1); `rankOf` (for the ADL lights view) is O(ticks
+/// in the same word + words in the same group + groups), at most about 600 storage reads, view only.
+library AdlQueue {
+    /// @dev Sub-buckets per power of two of the key: 2^14, so a tick spans ≤ 2^-14 of the key.
+    uint256 internal constant MANTISSA_BITS = 14;
+    uint256 internal constant MANTISSA_MASK = (1 << MANTISSA_BITS) - 1;
+    /// @dev 256 exponents × 2^14 mantissas.
+    uint256 internal constant TICK_COUNT = 256 << MANTISSA_BITS;
+    uint256 internal constant MAX_TICK = TICK_COUNT - 1;
+
+    /// @dev Position of one account in the queue; `tickPlusOne == 0` means absent.
+    struct Node {
+        uint32 tickPlusOne;
+        address prev;
+        address next;
+    }
+
+    /// @dev FIFO list of the positions in one tick.
+    struct Bucket {
+        address head;
+        address tail;
+        uint64 count;
+    }
+
+    struct Queue {
+        /// @dev Number of positions in the queue.
+        uint256 length;
+        /// @dev Bit g set ⇔ group g (256 words) has a non-empty tick.
+        uint256 groupBitmap;
+        /// @dev group → bit w set ⇔ word (group·256 + w) has a non-empty tick.
+        mapping(uint256 group => uint256) wordBitmaps;
+        /// @dev word → bit t set ⇔ tick (word·256 + t) is non-empty.
+        mapping(uint256 word => uint256) tickBitmaps;
+        /// @dev Positions per word and per group, for ranks.
+        mapping(uint256 word => uint256) wordCounts;
+        mapping(uint256 group => uint256) groupCounts;
+        mapping(uint256 tick => Bucket) buckets;
+        mapping(address account => Node) nodes;
+    }
+
+    // ───────────────────────── keys ─────────────────────────
+
+    /// @notice The tick of a key: monotone non-decreasing in the key, ≤ 2^-14 relative width.
+    function tickOf(int256 key) internal pure returns (uint256) {
+        if (key <= 0) return 0;
+        uint256 k = uint256(key);
+        uint256 exponent = Math.log2(k);
+        uint256 mantissa =
+            exponent >= MANTISSA_BITS
+                ? (k >> (exponent - MANTISSA_BITS)) & MANTISSA_MASK
+                : (k << (MANTISSA_BITS - exponent)) & MANTISSA_MASK;
+        return (exponent << MANTISSA_BITS) | mantissa;
+    }
+
+    // ───────────────────────── updates ─────────────────────────
+
+    function contains(Queue storage q, address account) internal view returns (bool) {
+        return q.nodes[account].tickPlusOne != 0;
+    }
+
+    /// @notice Appends `account` at the tail of its key's tick. The account must not be in the queue.
+    function insert(Queue storage q, address account, int256 key) internal {
+        uint256 tick = tickOf(key);
+        Bucket storage bucket = q.buckets[tick];
+        Node storage node = q.nodes[account];
+        node.tickPlusOne = uint32(tick + 1);
+        address tail = bucket.tail;
+        if (tail == address(0)) {
+            bucket.head = account;
+            _setTick(q, tick);
+        } else {
+            q.nodes[tail].next = account;
+            node.prev = tail;
+        }
+        bucket.tail = account;
+        bucket.count += 1;
+        q.wordCounts[tick >> 8] += 1;
+        q.groupCounts[tick >> 16] += 1;
+        q.length += 1;
+    }
+
+    /// @notice Unlinks `account` if it is in the queue; returns whether it was.
+    function remove(Queue storage q, address account) internal returns (bool) {
+        Node memory node = q.nodes[account];
+        if (node.tickPlusOne == 0) return false;
+        uint256 tick = node.tickPlusOne - 1;
+        Bucket storage bucket = q.buckets[tick];
+        if (node.prev == address(0)) bucket.head = node.next;
+        else q.nodes[node.prev].next = node.next;
+        if (node.next == address(0)) bucket.tail = node.prev;
+        else q.nodes[node.next].prev = node.prev;
+        bucket.count -= 1;
+        if (bucket.count == 0) _clearTick(q, tick);
+        q.wordCounts[tick >> 8] -= 1;
+        q.groupCounts[tick >> 16] -= 1;
+        q.length -= 1;
+        delete q.nodes[account];
+        return true;
+    }
+
+    // ───────────────────────── walking ─────────────────────────
+
+    /// @notice The first account in ADL order: the highest tick's oldest entry when `highestFirst`
+    /// (longs), the lowest tick's oldest entry otherwise (shorts). address(0) when empty.
+    function head(Queue storage q, bool highestFirst) internal view returns (address) {
+        (bool found, uint256 tick) = highestFirst ? _highestAtOrBelow(q, MAX_TICK) : _lowestAtOrAbove(q, 0);
+        return found ? q.buckets[tick].head : address(0);
+    }
+
+    /// @notice The account after `account` in ADL order (which must be in the queue); address(0) at the end.
+    function next(Queue storage q, address account, bool highestFirst) internal view returns (address) {
+        Node storage node = q.nodes[account];
+        if (node.next != address(0)) return node.next;
+        uint256 tick = node.tickPlusOne - 1;
+        bool found;
+        uint256 nextTick;
+        if (highestFirst) {
+            if (tick == 0) return address(0);
+            (found, nextTick) = _highestAtOrBelow(q, tick - 1);
+        } else {
+            if (tick == MAX_TICK) return address(0);
+            (found, nextTick) = _lowestAtOrAbove(q, tick + 1);
+        }
+        return found ? q.buckets[nextTick].head : address(0);
+    }
+
+    /// @notice Number of positions ahead of `account` in ADL order (0 = first), for the lights view.
+    function rankOf(Queue storage q, address account, bool highestFirst) internal view returns (uint256 ahead) {
+        Node storage node = q.nodes[account];
+        uint256 tick = node.tickPlusOne - 1;
+        uint256 word = tick >> 8;
+        uint256 group = tick >> 16;
+        // Ticks ahead within the tick's word, words ahead within its group, groups ahead.
+        ahead += _sumBuckets(q, word, _ahead(q.tickBitmaps[word], tick & 0xff, highestFirst));
+        ahead += _sumWords(q, group, _ahead(q.wordBitmaps[group], word & 0xff, highestFirst));
+        ahead += _sumGroups(q, _ahead(q.groupBitmap, group, highestFirst));
+        // Older entries of the same tick.
+        for (address cursor = node.prev; cursor != address(0); cursor = q.nodes[cursor].prev) ++ahead;
+    }
+
+    // ───────────────────────── bitmaps ─────────────────────────
+
+    function _setTick(Queue storage q, uint256 tick) private {
+        uint256 word = tick >> 8;
+        uint256 wordBits = q.tickBitmaps[word];
+        q.tickBitmaps[word] = wordBits | (1 << (tick & 0xff));
+        if (wordBits != 0) return;
+        uint256 group = word >> 8;
+        uint256 groupBits = q.wordBitmaps[group];
+        q.wordBitmaps[group] = groupBits | (1 << (word & 0xff));
+        if (groupBits != 0) return;
+        q.groupBitmap |= 1 << group;
+    }
+
+    function _clearTick(Queue storage q, uint256 tick) private {
+        uint256 word = tick >> 8;
+        uint256 wordBits = q.tickBitmaps[word] & ~(1 << (tick & 0xff));
+        q.tickBitmaps[word] = wordBits;
+        if (wordBits != 0) return;
+        uint256 group = word >> 8;
+        uint256 groupBits = q.wordBitmaps[group] & ~(1 << (word & 0xff));
+        q.wordBitmaps[group] = groupBits;
+        if (groupBits != 0) return;
+        q.groupBitmap &= ~(1 << group);
+    }
+
+    /// @dev Highest non-empty tick ≤ `tick`.
+    function _highestAtOrBelow(Queue storage q, uint256 tick) private view returns (bool, uint256) {
+        uint256 word = tick >> 8;
+        uint256 bits = q.tickBitmaps[word] & _maskAtOrBelow(tick & 0xff);
+        if (bits != 0) return (true, (word << 8) | Math.log2(bits));
+        uint256 group = word >> 8;
+        uint256 words = (word & 0xff) == 0 ? 0 : q.wordBitmaps[group] & _maskAtOrBelow((word & 0xff) - 1);
+        if (words == 0) {
+            uint256 groups = group == 0 ? 0 : q.groupBitmap & _maskAtOrBelow(group - 1);
+            if (groups == 0) return (false, 0);
+            group = Math.log2(groups);
+            words = q.wordBitmaps[group];
+        }
+        word = (group << 8) | Math.log2(words);
+        return (true, (word << 8) | Math.log2(q.tickBitmaps[word]));
+    }
+
+    /// @dev Lowest non-empty tick ≥ `tick`.
+    function _lowestAtOrAbove(Queue storage q, uint256 tick) private view returns (bool, uint256) {
+        uint256 word = tick >> 8;
+        uint256 bits = q.tickBitmaps[word] & ~_maskBelow(tick & 0xff);
+        if (bits != 0) return (true, (word << 8) | _lowestBit(bits));
+        uint256 group = word >> 8;
+        uint256 words = (word & 0xff) == 0xff ? 0 : q.wordBitmaps[group] & ~_maskAtOrBelow(word & 0xff);
+        if (words == 0) {
+            uint256 groups = group == 0xff ? 0 : q.groupBitmap & ~_maskAtOrBelow(group);
+            if (groups == 0) return (false, 0);
+            group = _lowestBit(groups);
+            words = q.wordBitmaps[group];
+        }
+        word = (group << 8) | _lowestBit(words);
+        return (true, (word << 8) | _lowestBit(q.tickBitmaps[word]));
+    }
+
+    /// @dev The bits of `bitmap` strictly ahead of `position` in ADL order.
+    function _ahead(uint256 bitmap, uint256 position, bool highestFirst) private pure returns (uint256) {
+        return highestFirst ? bitmap & ~_maskAtOrBelow(position) : bitmap & _maskBelow(position);
+    }
+
+    function _sumBuckets(Queue storage q, uint256 word, uint256 bits) private view returns (uint256 total) {
+        while (bits != 0) {
+            uint256 bit = Math.log2(bits);
+            total += q.buckets[(word << 8) | bit].count;
+            bits &= ~(1 << bit);
+        }
+    }
+
+    function _sumWords(Queue storage q, uint256 group, uint256 bits) private view returns (uint256 total) {
+        while (bits != 0) {
+            uint256 bit = Math.log2(bits);
+            total += q.wordCounts[(group << 8) | bit];
+            bits &= ~(1 << bit);
+        }
+    }
+
+    function _sumGroups(Queue storage q, uint256 bits) private view returns (uint256 total) {
+        while (bits != 0) {
+            uint256 bit = Math.log2(bits);
+            total += q.groupCounts[bit];
+            bits &= ~(1 << bit);
+        }
+    }
+
+    /// @dev Bits 0..position set.
+    function _maskAtOrBelow(uint256 position) private pure returns (uint256) {
+        return position == 255 ? type(uint256).max : (1 << (position + 1)) - 1;
+    }
+
+    /// @dev Bits 0..position−1 set.
+    function _maskBelow(uint256 position) private pure returns (uint256) {
+        return (1 << position) - 1;
+    }
+
+    function _lowestBit(uint256 bits) private pure returns (uint256) {
+        return Math.log2(bits & (~bits + 1));
+    }
+}
