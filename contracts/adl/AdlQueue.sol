@@ -40,9 +40,9 @@ library AdlQueue {
         address next;
     }
 
-    /// @dev FIFO list of the positions in one tick.
+    /// @dev FIFO list of the positions in one tick, kept circular (the head is the tail's `next`) so that a
+    /// bucket is one storage slot.
     struct Bucket {
-        address head;
         address tail;
         uint64 count;
     }
@@ -91,11 +91,15 @@ library AdlQueue {
         node.tickPlusOne = uint32(tick + 1);
         address tail = bucket.tail;
         if (tail == address(0)) {
-            bucket.head = account;
+            node.prev = account;
+            node.next = account;
             _setTick(q, tick);
         } else {
-            q.nodes[tail].next = account;
+            address first = q.nodes[tail].next;
             node.prev = tail;
+            node.next = first;
+            q.nodes[tail].next = account;
+            q.nodes[first].prev = account;
         }
         bucket.tail = account;
         bucket.count += 1;
@@ -110,12 +114,15 @@ library AdlQueue {
         if (node.tickPlusOne == 0) return false;
         uint256 tick = node.tickPlusOne - 1;
         Bucket storage bucket = q.buckets[tick];
-        if (node.prev == address(0)) bucket.head = node.next;
-        else q.nodes[node.prev].next = node.next;
-        if (node.next == address(0)) bucket.tail = node.prev;
-        else q.nodes[node.next].prev = node.prev;
-        bucket.count -= 1;
-        if (bucket.count == 0) _clearTick(q, tick);
+        if (bucket.count == 1) {
+            delete q.buckets[tick];
+            _clearTick(q, tick);
+        } else {
+            q.nodes[node.prev].next = node.next;
+            q.nodes[node.next].prev = node.prev;
+            if (bucket.tail == account) bucket.tail = node.prev;
+            bucket.count -= 1;
+        }
         q.wordCounts[tick >> 8] -= 1;
         q.groupCounts[tick >> 16] -= 1;
         q.length -= 1;
@@ -129,14 +136,14 @@ library AdlQueue {
     /// (longs), the lowest tick's oldest entry otherwise (shorts). address(0) when empty.
     function head(Queue storage q, bool highestFirst) internal view returns (address) {
         (bool found, uint256 tick) = highestFirst ? _highestAtOrBelow(q, MAX_TICK) : _lowestAtOrAbove(q, 0);
-        return found ? q.buckets[tick].head : address(0);
+        return found ? _first(q, tick) : address(0);
     }
 
     /// @notice The account after `account` in ADL order (which must be in the queue); address(0) at the end.
     function next(Queue storage q, address account, bool highestFirst) internal view returns (address) {
         Node storage node = q.nodes[account];
-        if (node.next != address(0)) return node.next;
         uint256 tick = node.tickPlusOne - 1;
+        if (q.buckets[tick].tail != account) return node.next;
         bool found;
         uint256 nextTick;
         if (highestFirst) {
@@ -146,7 +153,7 @@ library AdlQueue {
             if (tick == MAX_TICK) return address(0);
             (found, nextTick) = _lowestAtOrAbove(q, tick + 1);
         }
-        return found ? q.buckets[nextTick].head : address(0);
+        return found ? _first(q, nextTick) : address(0);
     }
 
     /// @notice Number of positions ahead of `account` in ADL order (0 = first), for the lights view.
@@ -160,7 +167,12 @@ library AdlQueue {
         ahead += _sumWords(q, group, _ahead(q.wordBitmaps[group], word & 0xff, highestFirst));
         ahead += _sumGroups(q, _ahead(q.groupBitmap, group, highestFirst));
         // Older entries of the same tick.
-        for (address cursor = node.prev; cursor != address(0); cursor = q.nodes[cursor].prev) ++ahead;
+        for (address cursor = _first(q, tick); cursor != account; cursor = q.nodes[cursor].next) ++ahead;
+    }
+
+    /// @dev The oldest entry of a non-empty tick.
+    function _first(Queue storage q, uint256 tick) private view returns (address) {
+        return q.nodes[q.buckets[tick].tail].next;
     }
 
     // ───────────────────────── bitmaps ─────────────────────────
