@@ -8,12 +8,13 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 
 import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState} from "./interfaces/IPerpTypes.sol";
+import {MarginTier, MarketParams, Position, MarketState, AdlConfig} from "./interfaces/IPerpTypes.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {SignedMath} from "./libraries/SignedMath.sol";
 import {EngineState, MarketConfig} from "./libraries/EngineStorage.sol";
 import {MarketLogic} from "./libraries/MarketLogic.sol";
 import {LiquidationLogic} from "./liquidation/LiquidationLogic.sol";
+import {AdlLogic} from "./adl/AdlLogic.sol";
 import {
     BPS,
     INTERNAL_DECIMALS,
@@ -23,7 +24,8 @@ import {
     MAX_MARGIN_RATE_BPS,
     MAX_FUNDING_RATE_PER_DAY_WAD,
     MAX_LIQUIDATION_PENALTY_BPS,
-    MAX_LIQUIDATION_SLIPPAGE_BPS
+    MAX_LIQUIDATION_SLIPPAGE_BPS,
+    MAX_ADL_STEPS
 } from "./libraries/Constants.sol";
 
 /// @title PerpEngine
@@ -184,8 +186,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             _checkAction(ctx, config, old, updated, trade.openedSize);
         }
 
-        MarketLogic.updateMarketTotals(state, old, updated, sizeDelta);
-        st.positions[marketId][account] = updated;
+        _storePosition(state, ctx, old, updated);
         st.vaultCashUsd += vaultCashDeltaUsd;
         if (trade.insuranceFeeUsd != 0) {
             st.insuranceFundUsd += trade.insuranceFeeUsd;
@@ -195,6 +196,18 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             _checkVaultExposure(marketId, config.params, state.netSize, ctx.priceWad);
         }
         _emitPositionModified(ctx, trade, updated);
+    }
+
+    /// @dev Writes the position, folds it into the market totals and re-ranks it in the ADL queues.
+    function _storePosition(
+        MarketState storage state,
+        ActionContext memory ctx,
+        Position memory old,
+        Position memory updated
+    ) internal {
+        MarketLogic.updateMarketTotals(state, old, updated, ctx.sizeDelta);
+        st.positions[ctx.marketId][ctx.account] = updated;
+        AdlLogic.rekey(st, ctx.marketId, ctx.account, old.size, updated);
     }
 
     /// @dev Moves `-marginDelta` from the position to the free balance; the position must hold it and
@@ -393,6 +406,23 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         return LiquidationLogic.liquidateMany(st, accounts, marketIds_, msg.sender);
     }
 
+    // ═════════════════════════════ AUTO-DELEVERAGING ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function deleverageVault(bytes32 marketId, uint256 maxSteps) external nonReentrant {
+        if (maxSteps == 0) revert ZeroAmount();
+        AdlLogic.deleverageVault(st, marketId, maxSteps);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function setAdlConfig(AdlConfig calldata config) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("maxSteps", config.maxSteps, 0, MAX_ADL_STEPS);
+        _checkBounds("vaultLossUpperBps", config.vaultLossUpperBps, 1, BPS);
+        _checkBounds("vaultLossLowerBps", config.vaultLossLowerBps, 0, uint256(config.vaultLossUpperBps) - 1);
+        st.adlConfig = config;
+        emit AdlConfigSet(config);
+    }
+
     // ═════════════════════════════ INSURANCE FUND ═════════════════════════════
 
     /// @inheritdoc IPerpEngine
@@ -566,6 +596,24 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     }
 
     // ═════════════════════════════ VIEWS ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function adlLight(
+        address account,
+        bytes32 marketId
+    ) external view returns (uint8 light, uint256 rank, uint256 queueLength) {
+        return AdlLogic.adlLight(st, marketId, account);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function adlQueueHead(bytes32 marketId, bool isLong) external view returns (address) {
+        return AdlLogic.queueHead(st, marketId, isLong);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function adlConfig() external view returns (AdlConfig memory) {
+        return st.adlConfig;
+    }
 
     /// @notice The ERC-4626 liquidity vault, counterparty of every trade.
     function vault() external view returns (address) {

@@ -3,6 +3,7 @@ import { parseUnits } from "ethers";
 import {
   ChainlinkOracleAdapter__factory,
   LiquidationLogic__factory,
+  AdlLogic__factory,
   LiquidityVault__factory,
   MockERC20__factory,
   MockV3Aggregator__factory,
@@ -13,6 +14,7 @@ import {
   type PerpEngine,
   type ChainlinkOracleAdapter,
 } from "../typechain-types";
+import type { PerpEngineLibraryAddresses } from "../typechain-types/factories/contracts/PerpEngine__factory";
 import { marketIdOf, type AddressBook } from "../sdk/addressBook";
 import type { SystemDeployConfig } from "./config";
 
@@ -33,6 +35,19 @@ export interface DeployedSystem {
   collateralDecimals: number;
   markets: DeployedMarket[];
   addressBook: AddressBook;
+}
+
+/** Deploys the engine's external libraries and returns them keyed as PerpEngine's factory links them. */
+export async function deployEngineLibraries(deployer: Signer): Promise<PerpEngineLibraryAddresses> {
+  const adlLogic = await (await new AdlLogic__factory(deployer).deploy()).waitForDeployment();
+  const adlLogicAddress = await adlLogic.getAddress();
+  const liquidationLogic = await (
+    await new LiquidationLogic__factory({ "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress }, deployer).deploy()
+  ).waitForDeployment();
+  return {
+    "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress,
+    "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic": await liquidationLogic.getAddress(),
+  };
 }
 
 /**
@@ -57,13 +72,10 @@ export async function deploySystem(
   const collateralAddress = await collateral.getAddress();
   const collateralDecimals = Number(await collateral.decimals());
 
-  // The liquidation logic is an external library the engine DELEGATECALLs (keeps the engine < 24 KiB).
-  const liquidationLogic = await (await new LiquidationLogic__factory(deployer).deploy()).waitForDeployment();
+  // Liquidation and ADL logic are external libraries the engine DELEGATECALLs (keeps it under 24 KiB).
+  const engineLibraries = await deployEngineLibraries(deployer);
   const engine = await (
-    await new PerpEngine__factory(
-      { "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic": await liquidationLogic.getAddress() },
-      deployer,
-    ).deploy(collateralAddress, admin)
+    await new PerpEngine__factory(engineLibraries, deployer).deploy(collateralAddress, admin)
   ).waitForDeployment();
   const engineAddress = await engine.getAddress();
   const vault = await (

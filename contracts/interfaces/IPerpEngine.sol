@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPriceOracle} from "./IPriceOracle.sol";
-import {MarginTier, MarketParams, Position} from "./IPerpTypes.sol";
+import {MarginTier, MarketParams, Position, AdlConfig} from "./IPerpTypes.sol";
 
 /// @title IPerpEngine
 /// @notice Collateral accounts, isolated-margin perpetual positions against the liquidity vault, and
@@ -85,6 +85,9 @@ interface IPerpEngine {
     );
     /// @notice Thrown when `liquidateMany` gets arrays of different lengths.
     error ArrayLengthMismatch(uint256 accountsLength, uint256 marketIdsLength);
+    /// @notice Thrown when `deleverageVault` is called while the vault's loss in the market (USD, 1e18) is
+    /// not above the upper threshold share of vault equity.
+    error VaultDeleverageNotNeeded(bytes32 marketId, uint256 vaultLossUsd, uint256 thresholdUsd);
     /// @notice Thrown when governance tries to withdraw more than the insurance fund's excess over target.
     error InsuranceWithdrawalExceedsExcess(uint256 insuranceFundUsd, uint256 targetUsd, uint256 requestedUsd);
 
@@ -156,6 +159,14 @@ interface IPerpEngine {
         uint256 adlPaidUsd,
         uint256 socializedUsd
     );
+    /// @notice Auto-deleveraging closed `size` (sign of the position) of `account`'s position at `priceWad`:
+    /// the bankrupt position's bankruptcy price during a liquidation, the oracle price in `deleverageVault`.
+    event Deleveraged(address indexed account, bytes32 indexed marketId, int256 size, uint256 priceWad);
+    /// @notice `deleverageVault` brought the vault's loss in a market from `lossBeforeUsd` to
+    /// `lossAfterUsd`, aiming for `targetUsd` (the lower threshold).
+    event VaultDeleveraged(bytes32 indexed marketId, uint256 lossBeforeUsd, uint256 lossAfterUsd, uint256 targetUsd);
+    /// @notice Governance changed the ADL settings.
+    event AdlConfigSet(AdlConfig config);
     /// @notice `liquidateMany` skipped an entry instead of reverting.
     event LiquidationSkipped(address indexed account, bytes32 indexed marketId, LiquidationSkipReason reason);
     /// @notice A deficit was socialized: every open position on the charged side owes |size| × indexDelta.
@@ -271,6 +282,30 @@ interface IPerpEngine {
     /// @notice Oracle price (1e18) at which the position becomes liquidatable at its current margin and
     /// funding (longs below, shorts above); 0 if none. See LiquidationMath.liquidationPriceWad.
     function liquidationPrice(address account, bytes32 marketId) external view returns (uint256);
+
+    // ───────────────────────────── auto-deleveraging ─────────────────────────────
+
+    /// @notice Vault protection: while the vault's unrealised loss in `marketId` exceeds
+    /// `vaultLossUpperBps` of its equity, closes the most leveraged profitable positions winning against
+    /// it, at the oracle price, until the loss is at most `vaultLossLowerBps` of equity — never further.
+    /// Permissionless; visits at most `maxSteps` queue entries. Reverts `VaultDeleverageNotNeeded` otherwise.
+    function deleverageVault(bytes32 marketId, uint256 maxSteps) external;
+
+    /// @notice The ADL lights of a position (5 = most exposed 20% of its queue … 1; 0 = not queued), its
+    /// rank (0 = next) and its queue's length.
+    function adlLight(
+        address account,
+        bytes32 marketId
+    ) external view returns (uint8 light, uint256 rank, uint256 queueLength);
+
+    /// @notice The next position to be auto-deleveraged on a side of a market (address(0) if none).
+    function adlQueueHead(bytes32 marketId, bool isLong) external view returns (address);
+
+    /// @notice Admin only: sets the ADL settings (bounded).
+    function setAdlConfig(AdlConfig calldata config) external;
+
+    /// @notice The ADL settings.
+    function adlConfig() external view returns (AdlConfig memory);
 
     // ───────────────────────────── insurance fund ─────────────────────────────
 

@@ -84,3 +84,17 @@ struct MarketState {
     /// @dev Σ |size| × lossIndexSnapshotWad over trader shorts (1e36, exact).
     uint256 sumShortSizeTimesLossSnapshot;
 }
+
+/// @notice Auto-deleveraging settings (DESIGN §8, §9), shared by all markets.
+struct AdlConfig {
+    /// @dev USD, 1e18. Positions whose notional at entry is below this stay out of the ADL queue (spam
+    /// guard; entry notional keeps membership price-invariant). They are never deleveraged.
+    uint128 minQueueNotionalUsd;
+    /// @dev Queue entries visited per ADL walk (deleveraged or skipped); 0 disables ADL.
+    uint16 maxSteps;
+    /// @dev `deleverageVault` is allowed while the vault's unrealised loss in a market exceeds this share
+    /// of vault equity (bps) ...
+    uint16 vaultLossUpperBps;
+    /// @dev ... and brings the loss back to at most this share (bps), never further.
+    uint16 vaultLossLowerBps;
+}

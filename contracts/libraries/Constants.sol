@@ -25,3 +25,5 @@ uint256 constant MAX_FUNDING_RATE_PER_DAY_WAD = 1e18;
 uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
 /// @dev Hard cap on the liquidation slippage bound (10% from the oracle price).
 uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;
+/// @dev Hard cap on queue entries one ADL walk may visit: bounds the gas of a liquidation.
+uint256 constant MAX_ADL_STEPS = 64;

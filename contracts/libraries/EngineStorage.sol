@@ -2,7 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState} from "../interfaces/IPerpTypes.sol";
+import {MarginTier, MarketParams, Position, MarketState, AdlConfig} from "../interfaces/IPerpTypes.sol";
+import {AdlQueue} from "../adl/AdlQueue.sol";
 
 /// @notice A listed market: its oracle and risk parameters.
 struct MarketConfig {
@@ -29,4 +30,9 @@ struct EngineState {
     mapping(bytes32 marketId => MarginTier[]) marginTiers;
     mapping(bytes32 marketId => MarketState) marketStates;
     bytes32[] listedMarketIds;
+    /// @dev ADL rankings per market: longs (most leveraged = highest key first) and shorts (lowest first).
+    mapping(bytes32 marketId => AdlQueue.Queue) longQueues;
+    mapping(bytes32 marketId => AdlQueue.Queue) shortQueues;
+    /// @dev ADL settings shared by all markets.
+    AdlConfig adlConfig;
 }

@@ -8,16 +8,18 @@ import {MarketLogic} from "../libraries/MarketLogic.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {SignedMath} from "../libraries/SignedMath.sol";
-import {WAD, BPS} from "../libraries/Constants.sol";
+import {WAD, WAD_INT, BPS} from "../libraries/Constants.sol";
+import {AdlLogic} from "../adl/AdlLogic.sol";
 
 /// @title LiquidationLogic
 /// @notice Liquidation and the loss waterfall (DESIGN §7, §8), run by the engine through DELEGATECALL on
 /// its own storage (an external library keeps the engine under the 24 KiB limit).
 /// @dev Liveness: no token moves, no callback and no loop over positions happen here; the trader and
 /// the keeper are paid by internal credits (pull), so nothing the trader controls can block it.
-/// Waterfall of a bankrupt close with deficit D: insurance fund pays I = min(D, fund) →
-/// `_autoDeleverage` (the ADL step; places nothing yet) → the rest is socialized over the opposite
-/// side's open interest (vault included). insurance + adl + socialized == D, emitted in `Liquidated`.
+/// Waterfall of a bankrupt close with deficit D: insurance budget I = min(D, fund) → `_autoDeleverage`
+/// closes the fraction (D − I)/D against ranked counterparties at the bankruptcy price → the fund pays the
+/// residual up to its balance → the rest is socialized over the opposite side's open interest (vault
+/// included). insurance + adl + socialized == D, emitted in `Liquidated`.
 library LiquidationLogic {
     using SignedMath for int256;
 
@@ -38,6 +40,7 @@ library LiquidationLogic {
         uint256 keeperTopUpUsd;
         uint256 remainingMarginUsd;
         uint256 deficitUsd;
+        uint256 residualDeficitUsd;
         uint256 insurancePaidUsd;
         uint256 adlPaidUsd;
         uint256 socializedUsd;
@@ -142,7 +145,7 @@ library LiquidationLogic {
         }
 
         _planClose(st, config.params, state, position, liq, settledMarginUsd, equityUsd, maintenanceUsd);
-        _coverDeficitAndPay(st, config.params, liq);
+        _coverDeficitAndPay(st, config.params, position, liq, settledMarginUsd);
         _store(st, state, position, liq);
         _emitLiquidated(liq, position.size);
         return true;
@@ -272,9 +275,17 @@ library LiquidationLogic {
 
     // ───────────────────────── waterfall ─────────────────────────
 
-    /// @dev Keeper top-up first (keepers must be paid to keep liquidating), then the deficit: insurance →
-    /// ADL → socialized. The penalty's fund share is credited last.
-    function _coverDeficitAndPay(EngineState storage st, MarketParams storage params, Liquidation memory liq) private {
+    /// @dev Keeper top-up first (keepers must be paid to keep liquidating), then the deficit D:
+    /// insurance budget I = min(D, fund) → ADL of the fraction (D − I)/D at the bankruptcy price →
+    /// insurance pays what is left up to its balance → the rest is socialized. The penalty's fund share is
+    /// credited last.
+    function _coverDeficitAndPay(
+        EngineState storage st,
+        MarketParams storage params,
+        Position memory position,
+        Liquidation memory liq,
+        int256 settledMarginUsd
+    ) private {
         uint256 fundUsd = st.insuranceFundUsd;
         uint256 shortfallUsd = params.keeperRewardUsd - liq.keeperFromMarginUsd;
         if (shortfallUsd != 0 && fundUsd != 0) {
@@ -282,14 +293,18 @@ library LiquidationLogic {
             fundUsd -= liq.keeperTopUpUsd;
             emit IPerpEngine.InsuranceKeeperTopUp(liq.marketId, liq.keeper, liq.keeperTopUpUsd, fundUsd);
         }
+        liq.residualDeficitUsd = liq.deficitUsd;
         if (liq.deficitUsd != 0) {
-            liq.insurancePaidUsd = liq.deficitUsd < fundUsd ? liq.deficitUsd : fundUsd;
+            uint256 insuranceBudgetUsd = liq.deficitUsd < fundUsd ? liq.deficitUsd : fundUsd;
+            if (insuranceBudgetUsd < liq.deficitUsd && st.adlConfig.maxSteps != 0) {
+                _autoDeleverage(st, position, liq, settledMarginUsd, insuranceBudgetUsd);
+            }
+            liq.insurancePaidUsd = liq.residualDeficitUsd < fundUsd ? liq.residualDeficitUsd : fundUsd;
             if (liq.insurancePaidUsd != 0) {
                 fundUsd -= liq.insurancePaidUsd;
                 emit IPerpEngine.InsuranceDeficitPaid(liq.marketId, liq.account, liq.insurancePaidUsd, fundUsd);
             }
-            liq.adlPaidUsd = _autoDeleverage(liq, liq.deficitUsd - liq.insurancePaidUsd);
-            liq.socializedUsd = liq.deficitUsd - liq.insurancePaidUsd - liq.adlPaidUsd;
+            liq.socializedUsd = liq.residualDeficitUsd - liq.insurancePaidUsd;
         }
         uint256 fundPenaltyUsd = liq.penaltyUsd - liq.keeperPenaltyUsd;
         if (fundPenaltyUsd != 0) {
@@ -300,10 +315,46 @@ library LiquidationLogic {
         // The socialized part is booked by `_store`, once the market totals no longer hold the bankrupt size.
     }
 
-    /// @dev DESIGN §8 step 2: the ADL queue plugs in here and returns the part of `residualUsd` absorbed
-    /// by deleveraged counterparties. Until it exists nothing is placed, so the residual is socialized.
-    function _autoDeleverage(Liquidation memory, uint256) private pure returns (uint256 adlPaidUsd) {
-        return 0;
+    /// @dev DESIGN §8 step 2. The fraction f = (D − I)/D of the bankrupt size is closed against the ranked
+    /// opposite queue at the bankruptcy price B (rounded against the bankrupt trader), where that part's
+    /// equity is exactly 0, so the counterparties give up exactly D − I against the mark; the rest closes
+    /// against the vault at the execution price, whose deficit is I. Size the bounded walk cannot place stays
+    /// with the vault part and its deficit goes on to insurance and socialization. adlPaid = D − residual.
+    function _autoDeleverage(
+        EngineState storage st,
+        Position memory position,
+        Liquidation memory liq,
+        int256 settledMarginUsd,
+        uint256 insuranceBudgetUsd
+    ) private {
+        uint256 sizeAbs = position.size.abs();
+        uint256 bankruptcyPriceWad = _bankruptcyPriceWad(position, settledMarginUsd);
+        if (bankruptcyPriceWad == 0) return;
+        uint256 targetAbs = (sizeAbs * (liq.deficitUsd - insuranceBudgetUsd)) / liq.deficitUsd;
+        uint256 placedAbs = AdlLogic.deleverage(st, liq.marketId, position.size, bankruptcyPriceWad, targetAbs);
+        if (placedAbs == 0) return;
+        int256 placedSize = position.size > 0 ? int256(placedAbs) : -int256(placedAbs);
+        liq.realizedPnlUsd =
+            PositionMath.unrealizedPnlUsd(placedSize, position.entryPriceWad, bankruptcyPriceWad) +
+            PositionMath.unrealizedPnlUsd(position.size - placedSize, position.entryPriceWad, liq.executionPriceWad);
+        int256 afterCloseUsd = settledMarginUsd + liq.realizedPnlUsd;
+        if (afterCloseUsd >= 0) {
+            // Only rounding can leave the trader a few wei; they are the trader's.
+            liq.residualDeficitUsd = 0;
+            liq.remainingMarginUsd = uint256(afterCloseUsd);
+        } else {
+            liq.residualDeficitUsd = uint256(-afterCloseUsd);
+        }
+        liq.adlPaidUsd = liq.deficitUsd - liq.residualDeficitUsd;
+    }
+
+    /// @dev Price at which the position's equity is zero: long B = entry − margin/size (rounded down),
+    /// short B = entry + margin/|size| (rounded up), both against the bankrupt trader. 0 if not positive.
+    function _bankruptcyPriceWad(Position memory position, int256 settledMarginUsd) private pure returns (uint256) {
+        int256 entryTimesSize = int256(position.entryPriceWad) * position.size;
+        int256 numerator = entryTimesSize - settledMarginUsd * WAD_INT;
+        int256 priceWad = position.size > 0 ? numerator.divFloor(position.size) : numerator.divCeil(position.size);
+        return priceWad > 0 ? uint256(priceWad) : 0;
     }
 
     /// @dev Raises the charged side's loss index by amount / open interest (rounded up, so the side owes at
@@ -345,13 +396,15 @@ library LiquidationLogic {
         } else if (liq.remainingMarginUsd != 0) {
             st.freeBalances[liq.account] += liq.remainingMarginUsd;
         }
+        // The ADL'd part moved to the counterparties (already booked), so only the rest leaves Σ sizes.
         MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
         st.positions[liq.marketId][liq.account] = updated;
+        AdlLogic.rekey(st, liq.marketId, liq.account, old.size, updated);
         st.vaultCashUsd +=
             liq.fundingPaidUsd +
             int256(liq.lossPaidUsd) -
             liq.realizedPnlUsd -
-            int256(liq.deficitUsd) +
+            int256(liq.residualDeficitUsd) +
             int256(liq.insurancePaidUsd);
         st.freeBalances[liq.keeper] += liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd;
         if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);

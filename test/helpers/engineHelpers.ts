@@ -8,7 +8,8 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
 import type { PerpEngine } from "../../typechain-types";
-import { LiquidationLogic__factory, PerpEngine__factory } from "../../typechain-types";
+import { PerpEngine__factory } from "../../typechain-types";
+import { deployEngineLibraries } from "../../deploy/deploySystem";
 
 export const WAD = 10n ** 18n;
 export const BPS = 10_000n;
@@ -25,8 +26,7 @@ export const LIQUIDATION_LOGIC_FQN = "contracts/liquidation/LiquidationLogic.sol
  */
 export async function linkedPerpEngineFactory(signer?: Signer): Promise<PerpEngine__factory> {
   const deployer = signer ?? (await ethers.getSigners())[0];
-  const library = await (await new LiquidationLogic__factory(deployer).deploy()).waitForDeployment();
-  return new PerpEngine__factory({ [LIQUIDATION_LOGIC_FQN]: await library.getAddress() }, deployer);
+  return new PerpEngine__factory(await deployEngineLibraries(deployer), deployer);
 }
 
 /** Deploys a bare PerpEngine (no vault, no markets) over `collateral`, with its library linked. */
