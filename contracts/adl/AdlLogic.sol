@@ -59,8 +59,8 @@ library AdlLogic {
         int256 size = st.positions[marketId][account].size;
         if (size == 0) return (0, 0, 0);
         AdlQueue.Queue storage queue = _queue(st, marketId, size > 0);
-        if (!queue.contains(account)) return (0, 0, queue.length);
-        queueLength = queue.length;
+        queueLength = queue.lengthOf();
+        if (!queue.contains(account)) return (0, 0, queueLength);
         rank = queue.rankOf(account, size > 0);
         light = uint8(5 - (rank * 5) / queueLength);
     }

@@ -23,8 +23,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// bankrupt; a short with B ≤ 0 already is).
 ///
 /// Exactness: the order is exact between ticks and FIFO within a tick, i.e. exact to 0.61 bp of the key.
-/// Complexity: insert, remove, head and next are O(1); `rankOf` (for the ADL lights view) is O(ticks
-/// in the same word + words in the same group + groups), at most about 600 storage reads, view only.
+/// Complexity: insert, remove, head and next are O(1); `rankOf` and `lengthOf` (for the ADL lights view)
+/// are O(ticks in the same word + words in the same group + groups), at most about 600 storage reads,
+/// view only.
 library AdlQueue {
     /// @dev Sub-buckets per power of two of the key: 2^14, so a tick spans ≤ 2^-14 of the key.
     uint256 internal constant MANTISSA_BITS = 14;
@@ -48,8 +49,6 @@ library AdlQueue {
     }
 
     struct Queue {
-        /// @dev Number of positions in the queue.
-        uint256 length;
         /// @dev Bit g set ⇔ group g (256 words) has a non-empty tick.
         uint256 groupBitmap;
         /// @dev group → bit w set ⇔ word (group·256 + w) has a non-empty tick.
@@ -83,6 +82,17 @@ library AdlQueue {
         return q.nodes[account].tickPlusOne != 0;
     }
 
+    /// @notice True when `account` is queued in the tick `key` maps to: re-keying it would change nothing
+    /// but its place inside the tick, so callers skip it.
+    function isInTickOf(Queue storage q, address account, int256 key) internal view returns (bool) {
+        return q.nodes[account].tickPlusOne == tickOf(key) + 1;
+    }
+
+    /// @notice Number of positions in the queue (sums at most 64 group counters; views only).
+    function lengthOf(Queue storage q) internal view returns (uint256 total) {
+        return _sumGroups(q, q.groupBitmap);
+    }
+
     /// @notice Appends `account` at the tail of its key's tick. The account must not be in the queue.
     function insert(Queue storage q, address account, int256 key) internal {
         uint256 tick = tickOf(key);
@@ -105,7 +115,6 @@ library AdlQueue {
         bucket.count += 1;
         q.wordCounts[tick >> 8] += 1;
         q.groupCounts[tick >> 16] += 1;
-        q.length += 1;
     }
 
     /// @notice Unlinks `account` if it is in the queue; returns whether it was.
@@ -125,7 +134,6 @@ library AdlQueue {
         }
         q.wordCounts[tick >> 8] -= 1;
         q.groupCounts[tick >> 16] -= 1;
-        q.length -= 1;
         delete q.nodes[account];
         return true;
     }

@@ -35,7 +35,7 @@ contract AdlQueueHarness {
     }
 
     function length() external view returns (uint256) {
-        return queue.length;
+        return queue.lengthOf();
     }
 
     function head(bool highestFirst) external view returns (address) {
@@ -56,7 +56,7 @@ contract AdlQueueHarness {
 
     /// @notice The whole queue in ADL order (tests only).
     function walk(bool highestFirst) external view returns (address[] memory accounts) {
-        accounts = new address[](queue.length);
+        accounts = new address[](queue.lengthOf());
         address cursor = queue.head(highestFirst);
         for (uint256 i; cursor != address(0); ++i) {
             accounts[i] = cursor;

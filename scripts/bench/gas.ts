@@ -12,6 +12,7 @@ const MAX_RUNTIME_CODE_BYTES = 24_576;
 const PRODUCTION_CONTRACTS: Record<string, string> = {
   PerpEngine: "contracts/PerpEngine.sol:PerpEngine",
   LiquidationLogic: "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic",
+  AdlLogic: "contracts/adl/AdlLogic.sol:AdlLogic",
   LiquidityVault: "contracts/LiquidityVault.sol:LiquidityVault",
   ChainlinkOracleAdapter: "contracts/oracle/ChainlinkOracleAdapter.sol:ChainlinkOracleAdapter",
 };
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   rows.push(["LP vault withdraw", await gasOf(s.vault.connect(lp).withdraw(tokens("1000"), lp.address, lp.address))]);
 
   rows.push(...(await liquidationRows(s)));
+  rows.push(...(await adlRows(deployer)));
 
   console.log("| action | gas used |\n| --- | ---: |");
   for (const [name, gas] of rows) console.log(`| ${name} | ${gas.toLocaleString("en-US")} |`);
@@ -140,6 +142,63 @@ async function liquidationRows(s: System): Promise<[string, bigint][]> {
   return rows;
 }
 
+/**
+ * A bankrupt long whose deficit the (empty) insurance fund cannot cover is auto-deleveraged against N
+ * profitable shorts of 1 ETH each: the liquidation's gas for N = 1, 5 and 10 ADL steps gives the gas per step.
+ */
+async function adlRows(
+  deployer: Awaited<ReturnType<typeof hre.ethers.getSigners>>[number],
+): Promise<[string, bigint][]> {
+  const s = await deploySystem(deployer, LOCAL_CONFIG, hre.network.name);
+  const signers = await hre.ethers.getSigners();
+  const [lp, keeper, whale] = signers.slice(1, 4);
+  const shorts = signers.slice(4, 4 + ADL_STEP_COUNTS[ADL_STEP_COUNTS.length - 1]);
+  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
+  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
+  const usd = (amount: string) => parseUnits(amount, 18);
+  const MAX = hre.ethers.MaxUint256;
+  await s.engine.setAdlConfig({
+    minQueueNotionalUsd: usd("100"),
+    maxSteps: 16,
+    vaultLossUpperBps: 3_000,
+    vaultLossLowerBps: 2_000,
+  });
+  for (const who of [lp, whale, ...shorts]) {
+    await s.collateral.mint(who.address, tokens("1000000"));
+    await s.collateral.connect(who).approve(await s.engine.getAddress(), MAX);
+    await s.collateral.connect(who).approve(await s.vault.getAddress(), MAX);
+  }
+  await s.vault.connect(lp).deposit(tokens("1000000"), lp.address);
+  for (const short of shorts) {
+    await s.engine.connect(short).deposit(tokens("1000"));
+    await s.engine.connect(short).modifyPosition(eth.marketId, -usd("1"), usd("500"), 0n);
+  }
+  await s.engine.connect(whale).deposit(tokens("10000"));
+  await s.engine.connect(whale).modifyPosition(eth.marketId, usd("40"), usd("4100"), MAX);
+  let snapshot: string = await hre.network.provider.send("evm_snapshot", []);
+  const rows: [string, bigint][] = [];
+  const gasBySteps = new Map<number, bigint>();
+  for (const steps of ADL_STEP_COUNTS) {
+    await s.engine.setAdlConfig({
+      minQueueNotionalUsd: usd("100"),
+      maxSteps: steps,
+      vaultLossUpperBps: 3_000,
+      vaultLossLowerBps: 2_000,
+    });
+    await eth.feed.updateAnswer(parseUnits("1300", eth.feedDecimals)); // a 35% gap: the long is bankrupt
+    const gas = await gasOf(s.engine.connect(keeper).liquidate(whale.address, eth.marketId));
+    gasBySteps.set(steps, gas);
+    rows.push([`liquidate (bankrupt, ${steps} ADL step${steps > 1 ? "s" : ""})`, gas]);
+    await hre.network.provider.send("evm_revert", [snapshot]);
+    snapshot = await hre.network.provider.send("evm_snapshot", []);
+  }
+  const first = ADL_STEP_COUNTS[0];
+  const last = ADL_STEP_COUNTS[ADL_STEP_COUNTS.length - 1];
+  rows.push(["  per ADL step", (gasBySteps.get(last)! - gasBySteps.get(first)!) / BigInt(last - first)]);
+  return rows;
+}
+
+const ADL_STEP_COUNTS = [1, 5, 10];
 const BATCH_SMALL = 10;
 const BATCH_LARGE = 50;
 
