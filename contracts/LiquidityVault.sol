@@ -91,7 +91,8 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     }
 
     /// @notice The owner's shares valued for withdrawal, limited by what the engine can pay out now (the
-    /// vault's cash and every market's exposure cap). 0 while any market's price is invalid.
+    /// vault's cash and every market's exposure cap). 0 while any market's price is invalid or while
+    /// withdrawals are paused.
     function maxWithdraw(address owner) public view override returns (uint256) {
         (bool priced, uint256 payableTokens) = _payableTokens();
         if (!priced) return 0;
@@ -152,8 +153,10 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
 
     // ───────────────────────── helpers ─────────────────────────
 
-    /// @dev What the engine can pay LPs now, in tokens; `priced` is false when a market price is invalid.
+    /// @dev What the engine can pay LPs now, in tokens; `priced` is false when a market price is invalid or
+    /// withdrawals are paused (nothing can be paid then).
     function _payableTokens() private view returns (bool priced, uint256 tokens) {
+        if (engine.withdrawalsPaused()) return (false, 0);
         try engine.maxVaultWithdrawalUsd() returns (uint256 payableUsd) {
             return (true, payableUsd / usdPerToken);
         } catch {

@@ -8,24 +8,32 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 
 import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState, AdlConfig} from "./interfaces/IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    Position,
+    MarketState,
+    AdlConfig,
+    PauseState,
+    GovernanceConfig,
+    MaintenanceRamp
+} from "./interfaces/IPerpTypes.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {SignedMath} from "./libraries/SignedMath.sol";
 import {EngineState, MarketConfig} from "./libraries/EngineStorage.sol";
 import {MarketLogic} from "./libraries/MarketLogic.sol";
 import {LiquidationLogic} from "./liquidation/LiquidationLogic.sol";
 import {AdlLogic} from "./adl/AdlLogic.sol";
+import {MarketAdminLogic} from "./governance/MarketAdminLogic.sol";
 import {
     BPS,
     INTERNAL_DECIMALS,
-    MAX_MARKETS,
-    MAX_MARGIN_TIERS,
-    MAX_TAKER_FEE_BPS,
-    MAX_MARGIN_RATE_BPS,
-    MAX_FUNDING_RATE_PER_DAY_WAD,
-    MAX_LIQUIDATION_PENALTY_BPS,
-    MAX_LIQUIDATION_SLIPPAGE_BPS,
-    MAX_ADL_STEPS
+    MAX_ADL_STEPS,
+    MAX_LIQUIDATION_GRACE_SECONDS,
+    MIN_MAINTENANCE_RAMP_SECONDS,
+    MAX_MAINTENANCE_RAMP_SECONDS,
+    DEFAULT_LIQUIDATION_GRACE_SECONDS,
+    DEFAULT_MAINTENANCE_RAMP_SECONDS
 } from "./libraries/Constants.sol";
 
 /// @title PerpEngine
@@ -67,8 +75,17 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @notice 10^(18 − token decimals): multiplies token units into internal USD (1e18) units.
     uint256 public immutable collateralScale;
 
+    /// @notice Holders may pause and take risk-reducing actions (a multisig); they can never unpause,
+    /// loosen risk or move funds.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
     /// @dev All mutable state; see EngineStorage.sol.
     EngineState internal st;
+
+    modifier onlyGuardianOrAdmin() {
+        _checkGuardianOrAdmin();
+        _;
+    }
 
     modifier onlyVault() {
         if (msg.sender != st.vault) revert OnlyVault(msg.sender);
@@ -77,13 +94,20 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @param collateralToken A USD stablecoin with at most 18 decimals. Fee-on-transfer tokens are
     /// credited by balance delta; rebasing tokens are not supported.
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE (lists markets, connects the vault).
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE: a TimelockController on live networks (lists markets,
+    /// changes parameters, unpauses, grants GUARDIAN_ROLE).
     constructor(IERC20Metadata collateralToken, address admin) {
         uint8 decimals = collateralToken.decimals();
         if (decimals > INTERNAL_DECIMALS) revert CollateralDecimalsUnsupported(decimals);
         collateral = collateralToken;
         collateralScale = 10 ** (INTERNAL_DECIMALS - decimals);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setGovernanceConfig(
+            GovernanceConfig({
+                liquidationGracePeriodSeconds: DEFAULT_LIQUIDATION_GRACE_SECONDS,
+                maintenanceRampSeconds: DEFAULT_MAINTENANCE_RAMP_SECONDS
+            })
+        );
     }
 
     // ═════════════════════════════ ACCOUNTS ═════════════════════════════
@@ -102,6 +126,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function withdraw(uint256 tokenAmount) external nonReentrant {
         if (tokenAmount == 0) revert ZeroAmount();
+        if (st.pauses.withdrawals) revert WithdrawalsPaused();
         uint256 debitedUsd = tokenAmount * collateralScale;
         _debitFree(msg.sender, debitedUsd);
         emit Withdrawn(msg.sender, tokenAmount, debitedUsd);
@@ -141,14 +166,15 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 acceptablePrice
     ) internal {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        if (config.settlementPriceWad != 0) revert MarketIsSettled(marketId);
         ActionContext memory ctx;
         ctx.account = account;
         ctx.marketId = marketId;
         ctx.sizeDelta = sizeDelta;
         ctx.marginDelta = marginDelta;
-        (ctx.priceWad, ctx.isVolatile) = MarketLogic.readPrice(marketId, config.oracle);
+        (ctx.priceWad, ctx.isVolatile) = MarketLogic.readPrice(marketId, config);
         MarketState storage state = st.marketStates[marketId];
-        MarketLogic.accrueFunding(state, config.params, marketId, ctx.priceWad);
+        MarketLogic.accrueFunding(state, config, marketId, ctx.priceWad);
 
         Position memory old = st.positions[marketId][account];
         (ctx.fundingPaidUsd, ctx.lossPaidUsd) = MarketLogic.owedUsd(state, old, state.fundingIndexWad);
@@ -298,8 +324,13 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         Position memory updated,
         int256 openedSize
     ) internal view {
-        // A suspect price may hide a loss: nothing that adds exposure or takes margin out acts on it.
-        if ((openedSize != 0 || ctx.marginDelta < 0) && ctx.isVolatile) revert MarketVolatile(ctx.marketId);
+        // New exposure and margin removal are what the pause switch, reduce-only and the deviation breaker
+        // stop (a suspect price may hide a loss); reducing, closing and adding margin always work.
+        if (openedSize != 0 || ctx.marginDelta < 0) {
+            if (st.pauses.trading) revert TradingPaused();
+            if (config.reduceOnly) revert MarketReduceOnly(ctx.marketId);
+            if (ctx.isVolatile) revert MarketVolatile(ctx.marketId);
+        }
         if (openedSize != 0) _checkOpenInterestCap(ctx.marketId, config.params, old.size, updated.size);
         bool enforceInitial = openedSize != 0 || ctx.marginDelta < 0;
         bool meetsInitial = _meetsInitialMargin(ctx, config, updated, enforceInitial);
@@ -387,14 +418,15 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function pokeFunding(bytes32 marketId) external nonReentrant {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
-        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
-        MarketLogic.accrueFunding(st.marketStates[marketId], config.params, marketId, priceWad);
+        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
+        MarketLogic.accrueFunding(st.marketStates[marketId], config, marketId, priceWad);
     }
 
     // ═════════════════════════════ LIQUIDATION ═════════════════════════════
 
     /// @inheritdoc IPerpEngine
     function liquidate(address account, bytes32 marketId) external nonReentrant {
+        _checkLiquidationsLive();
         LiquidationLogic.liquidate(st, account, marketId, msg.sender);
     }
 
@@ -403,7 +435,16 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         address[] calldata accounts,
         bytes32[] calldata marketIds_
     ) external nonReentrant returns (bool[] memory liquidated) {
+        _checkLiquidationsLive();
         return LiquidationLogic.liquidateMany(st, accounts, marketIds_, msg.sender);
+    }
+
+    /// @dev Liquidations stop while paused and during the grace period after unpausing, so positions that
+    /// turned unhealthy while they could not be liquidated get time to add margin or close.
+    function _checkLiquidationsLive() internal view {
+        if (st.pauses.liquidations) revert LiquidationsPaused();
+        uint256 resumeAt = st.pauses.liquidationsResumeAt;
+        if (block.timestamp < resumeAt) revert LiquidationGracePeriodActive(resumeAt);
     }
 
     // ═════════════════════════════ AUTO-DELEVERAGING ═════════════════════════════
@@ -411,6 +452,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function deleverageVault(bytes32 marketId, uint256 maxSteps) external nonReentrant {
         if (maxSteps == 0) revert ZeroAmount();
+        _checkLiquidationsLive();
         AdlLogic.deleverageVault(st, marketId, maxSteps);
     }
 
@@ -477,6 +519,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function vaultWithdraw(address receiver, uint256 tokenAmount) external onlyVault nonReentrant {
         if (tokenAmount == 0) revert ZeroAmount();
+        if (st.pauses.withdrawals) revert WithdrawalsPaused();
         uint256 debitedUsd = tokenAmount * collateralScale;
         if (st.vaultCashUsd < int256(debitedUsd)) revert VaultCashInsufficient(st.vaultCashUsd, debitedUsd);
         st.vaultCashUsd -= int256(debitedUsd);
@@ -500,7 +543,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             int256 netSize = st.marketStates[marketId].netSize;
             if (netSize == 0) continue;
             MarketConfig storage config = st.marketConfigs[marketId];
-            uint256 exposureUsd = PositionMath.notionalUsd(netSize, MarketLogic.priceView(marketId, config.oracle));
+            uint256 exposureUsd = PositionMath.notionalUsd(netSize, MarketLogic.priceView(marketId, config));
             // Smallest equity whose cap covers this exposure: exposure × BPS / capBps, rounded up.
             uint256 neededUsd = SignedMath.divCeilU(exposureUsd * BPS, config.params.maxVaultExposureBps);
             if (neededUsd > requiredEquityUsd) requiredEquityUsd = neededUsd;
@@ -518,76 +561,108 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             int256 netSize = st.marketStates[marketId].netSize;
             if (netSize == 0) continue;
             MarketConfig storage config = st.marketConfigs[marketId];
-            (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
+            (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
             _checkVaultExposure(marketId, config.params, netSize, priceWad);
         }
     }
 
-    // ═════════════════════════════ MARKET LISTING ═════════════════════════════
+    // ═════════════════════════════ GOVERNANCE ═════════════════════════════
 
-    /// @notice Lists a market.
+    /// @notice Admin only: lists a market (see MarketAdminLogic.listMarket for the bounds).
     /// @dev Trust assumptions: for correctness the oracle must report the fair price of the base asset in
     /// USD, and the collateral must hold its 1 USD peg; for liveness the oracle must keep producing valid
-    /// answers (liquidations need one). The skew scale must be large enough that realistic trades do not
-    /// drive the fill price to zero. Parameters are checked against hard bounds here.
+    /// answers (liquidations need one; a dead feed is handled by `settleMarket`). The skew scale must
+    /// exceed the OI cap (checked) so that every fill within the caps is positive.
     function listMarket(
         bytes32 marketId,
         IPriceOracle oracle,
         MarketParams calldata params,
         MarginTier[] calldata tiers
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (address(st.marketConfigs[marketId].oracle) != address(0)) revert MarketAlreadyListed(marketId);
-        if (st.listedMarketIds.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
-        if (address(oracle) == address(0)) revert ParameterOutOfBounds("oracle", 0, 1, type(uint160).max);
-        _validateParams(params);
-        _validateTiers(tiers);
-        // The adapter must answer now; a market whose price cannot be read would be unusable.
-        oracle.latestPrice();
+        MarketAdminLogic.listMarket(st, marketId, oracle, params, tiers);
+    }
 
-        st.marketConfigs[marketId] = MarketConfig({oracle: oracle, params: params});
-        for (uint256 i; i < tiers.length; ++i) {
-            st.marginTiers[marketId].push(tiers[i]);
+    /// @inheritdoc IPerpEngine
+    function setMarketParams(
+        bytes32 marketId,
+        MarketParams calldata params,
+        MarginTier[] calldata tiers
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        MarketAdminLogic.setMarketParams(st, marketId, params, tiers);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function lowerOpenInterestCap(bytes32 marketId, uint256 newCap) external onlyGuardianOrAdmin {
+        MarketAdminLogic.lowerOpenInterestCap(st, marketId, newCap);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function setReduceOnly(bytes32 marketId, bool reduceOnly) external {
+        // Restricting is a guardian lever; lifting a restriction loosens risk, so only the admin may.
+        if (reduceOnly) _checkGuardianOrAdmin();
+        else _checkRole(DEFAULT_ADMIN_ROLE);
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        if (!reduceOnly && config.settlementPriceWad != 0) revert MarketIsSettled(marketId);
+        config.reduceOnly = reduceOnly;
+        emit ReduceOnlySet(marketId, reduceOnly, msg.sender);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function settleMarket(bytes32 marketId, uint256 settlementPriceWad) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        MarketAdminLogic.settleMarket(st, marketId, settlementPriceWad);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function closeSettledPosition(address account, bytes32 marketId) external nonReentrant {
+        MarketAdminLogic.closeSettledPosition(st, account, marketId);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function pause(PauseSwitch which) external onlyGuardianOrAdmin {
+        if (which == PauseSwitch.Trading) st.pauses.trading = true;
+        else if (which == PauseSwitch.Liquidations) st.pauses.liquidations = true;
+        else st.pauses.withdrawals = true;
+        emit SwitchPaused(which, msg.sender);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function unpause(PauseSwitch which) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (which == PauseSwitch.Trading) {
+            st.pauses.trading = false;
+        } else if (which == PauseSwitch.Liquidations) {
+            st.pauses.liquidations = false;
+            st.pauses.liquidationsResumeAt = uint64(block.timestamp) + st.governance.liquidationGracePeriodSeconds;
+        } else {
+            st.pauses.withdrawals = false;
         }
-        st.marketStates[marketId].lastFundingTimestamp = uint64(block.timestamp);
-        st.listedMarketIds.push(marketId);
-        emit MarketListed(marketId, oracle, params, tiers);
+        emit SwitchUnpaused(which, msg.sender, st.pauses.liquidationsResumeAt);
     }
 
-    function _validateParams(MarketParams calldata params) internal pure {
-        _checkBounds("minPositionMarginUsd", params.minPositionMarginUsd, 1, type(uint128).max);
-        _checkBounds("keeperRewardUsd", params.keeperRewardUsd, 0, params.minPositionMarginUsd);
-        _checkBounds("skewScale", params.skewScale, 2, type(uint128).max);
-        // OI below the skew scale keeps |skew| < skewScale, so every fill within the caps is positive.
-        _checkBounds("maxOpenInterestPerSide", params.maxOpenInterestPerSide, 1, params.skewScale - 1);
-        _checkBounds("maxFundingRatePerDayWad", params.maxFundingRatePerDayWad, 0, MAX_FUNDING_RATE_PER_DAY_WAD);
-        _checkBounds("takerFeeBps", params.takerFeeBps, 0, MAX_TAKER_FEE_BPS);
-        _checkBounds("insuranceFeeShareBps", params.insuranceFeeShareBps, 0, BPS);
-        _checkBounds("maxVaultExposureBps", params.maxVaultExposureBps, 1, type(uint16).max);
-        _checkBounds("liquidationPenaltyBps", params.liquidationPenaltyBps, 0, MAX_LIQUIDATION_PENALTY_BPS);
-        _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
-        _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
-        _checkBounds("maxLiquidationSlippageBps", params.maxLiquidationSlippageBps, 0, MAX_LIQUIDATION_SLIPPAGE_BPS);
+    /// @inheritdoc IPerpEngine
+    function setGovernanceConfig(GovernanceConfig calldata config) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setGovernanceConfig(config);
     }
 
-    function _validateTiers(MarginTier[] calldata tiers) internal pure {
-        if (tiers.length == 0 || tiers.length > MAX_MARGIN_TIERS) revert InvalidMarginTier(tiers.length);
-        for (uint256 i; i < tiers.length; ++i) {
-            MarginTier calldata tier = tiers[i];
-            bool valid =
-                tier.maintenanceMarginBps > 0 &&
-                    tier.maintenanceMarginBps < tier.initialMarginBps &&
-                    tier.initialMarginBps <= MAX_MARGIN_RATE_BPS;
-            if (i == 0) {
-                valid = valid && tier.notionalFloorUsd == 0;
-            } else {
-                MarginTier calldata previous = tiers[i - 1];
-                valid =
-                    valid &&
-                    tier.notionalFloorUsd > previous.notionalFloorUsd &&
-                    tier.initialMarginBps >= previous.initialMarginBps &&
-                    tier.maintenanceMarginBps >= previous.maintenanceMarginBps;
-            }
-            if (!valid) revert InvalidMarginTier(i);
+    function _setGovernanceConfig(GovernanceConfig memory config) internal {
+        _checkBounds(
+            "liquidationGracePeriodSeconds",
+            config.liquidationGracePeriodSeconds,
+            0,
+            MAX_LIQUIDATION_GRACE_SECONDS
+        );
+        _checkBounds(
+            "maintenanceRampSeconds",
+            config.maintenanceRampSeconds,
+            MIN_MAINTENANCE_RAMP_SECONDS,
+            MAX_MAINTENANCE_RAMP_SECONDS
+        );
+        st.governance = config;
+        emit GovernanceConfigSet(config);
+    }
+
+    function _checkGuardianOrAdmin() internal view {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
         }
     }
 
@@ -608,6 +683,32 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function adlQueueHead(bytes32 marketId, bool isLong) external view returns (address) {
         return AdlLogic.queueHead(st, marketId, isLong);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function pauseState() external view returns (PauseState memory) {
+        return st.pauses;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function withdrawalsPaused() external view returns (bool) {
+        return st.pauses.withdrawals;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function governanceConfig() external view returns (GovernanceConfig memory) {
+        return st.governance;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketStatus(bytes32 marketId) external view returns (bool reduceOnly, uint256 settlementPriceWad) {
+        MarketConfig storage config = st.marketConfigs[marketId];
+        return (config.reduceOnly, config.settlementPriceWad);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function maintenanceRamp(bytes32 marketId) external view returns (MaintenanceRamp memory) {
+        return st.maintenanceRamps[marketId];
     }
 
     /// @inheritdoc IPerpEngine
@@ -653,8 +754,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         MarketState storage state = st.marketStates[marketId];
         Position memory position = st.positions[marketId][account];
-        uint256 priceWad = MarketLogic.priceView(marketId, config.oracle);
-        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config.params, priceWad);
+        uint256 priceWad = MarketLogic.priceView(marketId, config);
+        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config, priceWad);
         (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
         equityUsd =
             int256(position.marginUsd) +
@@ -686,7 +787,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPerpEngine
     function markPrice(bytes32 marketId) external view returns (uint256) {
-        return MarketLogic.priceView(marketId, MarketLogic.listedMarket(st, marketId).oracle);
+        return MarketLogic.priceView(marketId, MarketLogic.listedMarket(st, marketId));
     }
 
     /// @notice Market aggregates (see `MarketState`).
@@ -711,8 +812,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         return
             MarketLogic.currentFundingIndexWad(
                 st.marketStates[marketId],
-                config.params,
-                MarketLogic.priceView(marketId, config.oracle)
+                config,
+                MarketLogic.priceView(marketId, config)
             );
     }
 

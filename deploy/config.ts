@@ -1,5 +1,5 @@
 import { parseUnits } from "ethers";
-import type { MarginTierStruct, MarketParamsStruct } from "../typechain-types/contracts/PerpEngine";
+import type { AdlConfigStruct, MarginTierStruct, MarketParamsStruct } from "../typechain-types/contracts/PerpEngine";
 
 /** Oracle adapter settings of one market (see contracts/oracle/ChainlinkOracleAdapter.sol). */
 export interface OracleDeployConfig {
@@ -25,6 +25,23 @@ export interface MarketDeployConfig {
   tiers: MarginTierStruct[];
 }
 
+/** Who runs the protocol (DESIGN §11) and the timing of their powers. */
+export interface GovernanceDeployConfig {
+  /** The guardian multisig: an existing address, or a Safe deployed here with these owners (local chains:
+   * indexes into the node's accounts) and threshold. */
+  guardian: { address: string } | { safeOwnerAccountIndexes: number[]; threshold: number };
+  /** TimelockController minimum delay: 2 days on live networks, 0 on the local chain. */
+  timelockMinDelaySeconds: bigint;
+  /** Proposers besides the guardian multisig (local chains add the deployer so scripts can schedule). */
+  extraProposers: "deployer"[];
+  /** Hand DEFAULT_ADMIN_ROLE to the timelock and renounce it from the deployer. Unit-test fixtures keep
+   * the deployer as admin to exercise admin functions directly; governance tests and `npm start` hand over. */
+  handOverAdmin: boolean;
+  liquidationGracePeriodSeconds: bigint;
+  maintenanceRampSeconds: bigint;
+  insuranceFundTargetUsd: bigint;
+}
+
 export interface SystemDeployConfig {
   /** Existing collateral token; when absent a mintable 6-decimal mock USDC is deployed. */
   collateral?: string;
@@ -32,6 +49,8 @@ export interface SystemDeployConfig {
   vaultName: string;
   vaultSymbol: string;
   markets: MarketDeployConfig[];
+  adl: AdlConfigStruct;
+  governance: GovernanceDeployConfig;
 }
 
 const usd = (amount: string) => parseUnits(amount, 18);
@@ -75,8 +94,29 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
   };
 }
 
+const DAY_SECONDS = 86_400n;
+
+/** ADL defaults (DESIGN §9): $100 queue minimum, 16 steps per walk, vault protection at 30% → 20%. */
+export const DEFAULT_ADL: AdlConfigStruct = {
+  minQueueNotionalUsd: usd("100"),
+  maxSteps: 16n,
+  vaultLossUpperBps: 3_000n,
+  vaultLossLowerBps: 2_000n,
+};
+
 /** The local chain: mock USDC and mock feeds for ETH-USD and BTC-USD. */
 export const LOCAL_CONFIG: SystemDeployConfig = {
+  adl: DEFAULT_ADL,
+  governance: {
+    // A real 2-of-3 Safe owned by accounts 10, 11 and 12 of the local node.
+    guardian: { safeOwnerAccountIndexes: [10, 11, 12], threshold: 2 },
+    timelockMinDelaySeconds: 0n,
+    extraProposers: ["deployer"],
+    handOverAdmin: true,
+    liquidationGracePeriodSeconds: HOUR_SECONDS,
+    maintenanceRampSeconds: 7n * DAY_SECONDS,
+    insuranceFundTargetUsd: usd("50000"),
+  },
   mockCollateralDecimals: 6,
   vaultName: "Perp LP Vault USDC",
   vaultSymbol: "pvUSDC",

@@ -1,5 +1,6 @@
 import type { Signer } from "ethers";
-import { parseUnits } from "ethers";
+import { parseUnits, ZeroAddress } from "ethers";
+import { deploySafe } from "./safe";
 import {
   ChainlinkOracleAdapter__factory,
   LiquidationLogic__factory,
@@ -8,6 +9,9 @@ import {
   MockERC20__factory,
   MockV3Aggregator__factory,
   PerpEngine__factory,
+  MarketAdminLogic__factory,
+  TimelockController__factory,
+  type TimelockController,
   type LiquidityVault,
   type MockERC20,
   type MockV3Aggregator,
@@ -34,6 +38,9 @@ export interface DeployedSystem {
   collateral: MockERC20;
   collateralDecimals: number;
   markets: DeployedMarket[];
+  timelock: TimelockController;
+  /** The guardian multisig (a Safe on local chains). */
+  guardian: string;
   addressBook: AddressBook;
 }
 
@@ -44,9 +51,13 @@ export async function deployEngineLibraries(deployer: Signer): Promise<PerpEngin
   const liquidationLogic = await (
     await new LiquidationLogic__factory({ "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress }, deployer).deploy()
   ).waitForDeployment();
+  const marketAdminLogic = await (
+    await new MarketAdminLogic__factory({ "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress }, deployer).deploy()
+  ).waitForDeployment();
   return {
     "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress,
     "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic": await liquidationLogic.getAddress(),
+    "contracts/governance/MarketAdminLogic.sol:MarketAdminLogic": await marketAdminLogic.getAddress(),
   };
 }
 
@@ -103,6 +114,8 @@ export async function deploySystem(
     markets.push({ symbol: market.symbol, marketId, adapter, feed, feedDecimals: market.feedDecimals });
   }
 
+  const { timelock, guardian } = await wireGovernance(deployer, engine, config);
+
   const chainId = Number((await provider.getNetwork()).chainId);
   const addressBook: AddressBook = {
     network,
@@ -111,6 +124,11 @@ export async function deploySystem(
     collateral: { address: collateralAddress, symbol: await collateral.symbol(), decimals: collateralDecimals },
     engine: engineAddress,
     vault: await vault.getAddress(),
+    governance: {
+      timelock: await timelock.getAddress(),
+      guardian,
+      timelockMinDelaySeconds: Number(config.governance.timelockMinDelaySeconds),
+    },
     markets: await Promise.all(
       markets.map(async (m) => ({
         symbol: m.symbol,
@@ -121,5 +139,49 @@ export async function deploySystem(
       })),
     ),
   };
-  return { engine, vault, collateral, collateralDecimals, markets, addressBook };
+  return { engine, vault, collateral, collateralDecimals, markets, timelock, guardian, addressBook };
+}
+
+/**
+ * DESIGN §11: risk settings, the guardian multisig (a real Safe on local chains) with GUARDIAN_ROLE, and
+ * a TimelockController that becomes the engine's only admin (the deployer renounces) when `handOverAdmin`.
+ */
+async function wireGovernance(
+  deployer: Signer,
+  engine: PerpEngine,
+  config: SystemDeployConfig,
+): Promise<{ timelock: TimelockController; guardian: string }> {
+  const governance = config.governance;
+  const deployerAddress = await deployer.getAddress();
+  await (await engine.setAdlConfig(config.adl)).wait();
+  await (
+    await engine.setGovernanceConfig({
+      liquidationGracePeriodSeconds: governance.liquidationGracePeriodSeconds,
+      maintenanceRampSeconds: governance.maintenanceRampSeconds,
+    })
+  ).wait();
+  await (await engine.setInsuranceFundTarget(governance.insuranceFundTargetUsd)).wait();
+
+  const guardian =
+    "address" in governance.guardian
+      ? governance.guardian.address
+      : await deploySafe(deployer, governance.guardian.safeOwnerAccountIndexes, governance.guardian.threshold);
+  await (await engine.grantRole(await engine.GUARDIAN_ROLE(), guardian)).wait();
+
+  const proposers = [guardian, ...governance.extraProposers.map(() => deployerAddress)];
+  // Executors: anyone may execute an operation once its delay has passed (address(0) = open role).
+  const timelock = await (
+    await new TimelockController__factory(deployer).deploy(
+      governance.timelockMinDelaySeconds,
+      proposers,
+      [ZeroAddress],
+      ZeroAddress,
+    )
+  ).waitForDeployment();
+  if (governance.handOverAdmin) {
+    const adminRole = await engine.DEFAULT_ADMIN_ROLE();
+    await (await engine.grantRole(adminRole, await timelock.getAddress())).wait();
+    await (await engine.renounceRole(adminRole, deployerAddress)).wait();
+  }
+  return { timelock, guardian };
 }

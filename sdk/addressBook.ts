@@ -30,6 +30,12 @@ export const addressBookSchema = z.object({
   collateral: z.object({ address, symbol: z.string(), decimals: z.number().int().min(0).max(18) }),
   engine: address,
   vault: address,
+  /** Who runs the protocol: the admin timelock and the guardian multisig (DESIGN §11). */
+  governance: z.object({
+    timelock: address,
+    guardian: address,
+    timelockMinDelaySeconds: z.number().int().nonnegative(),
+  }),
   markets: z.array(marketEntry).min(1),
 });
 

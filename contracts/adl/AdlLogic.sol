@@ -119,8 +119,9 @@ library AdlLogic {
         uint256 maxSteps
     ) external returns (uint256 lossBeforeUsd, uint256 lossAfterUsd) {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
-        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
-        MarketLogic.accrueFunding(st.marketStates[marketId], config.params, marketId, priceWad);
+        if (config.settlementPriceWad != 0) revert IPerpEngine.MarketIsSettled(marketId);
+        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
+        MarketLogic.accrueFunding(st.marketStates[marketId], config, marketId, priceWad);
 
         int256 equityUsd = MarketLogic.vaultEquityUsd(st, true);
         uint256 upperUsd = _shareOf(equityUsd, st.adlConfig.vaultLossUpperBps);

@@ -3,7 +3,15 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPriceOracle} from "./IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, AdlConfig} from "./IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    Position,
+    AdlConfig,
+    PauseState,
+    GovernanceConfig,
+    MaintenanceRamp
+} from "./IPerpTypes.sol";
 
 /// @title IPerpEngine
 /// @notice Collateral accounts, isolated-margin perpetual positions against the liquidity vault, and
@@ -12,12 +20,20 @@ import {MarginTier, MarketParams, Position, AdlConfig} from "./IPerpTypes.sol";
 /// amount is USD scaled by 1e18 (the collateral is a USD stablecoin, 1 token = 1 USD); sizes are base
 /// units scaled by 1e18 (positive = long); prices are USD per base unit scaled by 1e18.
 interface IPerpEngine {
+    /// @notice The emergency switches the guardian can flip on and only the admin can flip off.
+    enum PauseSwitch {
+        Trading,
+        Liquidations,
+        Withdrawals
+    }
+
     /// @notice Why `liquidateMany` skipped an entry.
     enum LiquidationSkipReason {
         MarketNotListed,
         PriceInvalid,
         NoPosition,
-        Healthy
+        Healthy,
+        MarketSettled
     }
 
     // ───────────────────────────── errors ─────────────────────────────
@@ -90,6 +106,25 @@ interface IPerpEngine {
     error VaultDeleverageNotNeeded(bytes32 marketId, uint256 vaultLossUsd, uint256 thresholdUsd);
     /// @notice Thrown when governance tries to withdraw more than the insurance fund's excess over target.
     error InsuranceWithdrawalExceedsExcess(uint256 insuranceFundUsd, uint256 targetUsd, uint256 requestedUsd);
+
+    /// @notice Thrown when opening, increasing or removing margin while trading is paused.
+    error TradingPaused();
+    /// @notice Thrown when liquidating (or deleveraging the vault) while liquidations are paused.
+    error LiquidationsPaused();
+    /// @notice Thrown during the grace period after liquidations were unpaused (until `resumeAt`).
+    error LiquidationGracePeriodActive(uint256 resumeAt);
+    /// @notice Thrown when withdrawing (free balance or LP) while withdrawals are paused.
+    error WithdrawalsPaused();
+    /// @notice Thrown when opening, increasing or removing margin in a reduce-only market.
+    error MarketReduceOnly(bytes32 marketId);
+    /// @notice Thrown when trading, liquidating or re-parameterising a market that was settled.
+    error MarketIsSettled(bytes32 marketId);
+    /// @notice Thrown when closing a position through settlement in a market that is not settled.
+    error MarketNotSettled(bytes32 marketId);
+    /// @notice Thrown when changing a market's parameters while a maintenance raise is still phasing in.
+    error MaintenanceRampInProgress(bytes32 marketId, uint256 endsAt);
+    /// @notice Thrown when `lowerOpenInterestCap` would not lower the cap (or would set it to 0).
+    error OpenInterestCapNotLowered(bytes32 marketId, uint256 currentCap, uint256 requestedCap);
 
     // ───────────────────────────── events ─────────────────────────────
 
@@ -167,6 +202,37 @@ interface IPerpEngine {
     event VaultDeleveraged(bytes32 indexed marketId, uint256 lossBeforeUsd, uint256 lossAfterUsd, uint256 targetUsd);
     /// @notice Governance changed the ADL settings.
     event AdlConfigSet(AdlConfig config);
+    /// @notice A switch was paused by `by` (guardian or admin).
+    event SwitchPaused(PauseSwitch indexed which, address indexed by);
+    /// @notice A switch was unpaused by the admin; for liquidations, none happen before `liquidationsResumeAt`.
+    event SwitchUnpaused(PauseSwitch indexed which, address indexed by, uint256 liquidationsResumeAt);
+    /// @notice Governance changed a market's parameters; a maintenance raise phases in until
+    /// `maintenanceRampEndsAt` (0 when nothing was raised).
+    event MarketParamsSet(
+        bytes32 indexed marketId,
+        MarketParams params,
+        MarginTier[] tiers,
+        uint64 maintenanceRampEndsAt
+    );
+    /// @notice The guardian or admin lowered a market's open-interest cap (base units, 1e18).
+    event OpenInterestCapLowered(bytes32 indexed marketId, uint256 oldCap, uint256 newCap, address indexed by);
+    /// @notice A market was marked (or, by the admin, unmarked) reduce-only.
+    event ReduceOnlySet(bytes32 indexed marketId, bool reduceOnly, address indexed by);
+    /// @notice Governance settled a market at a final price; positions now close at it.
+    event MarketSettled(bytes32 indexed marketId, uint256 settlementPriceWad);
+    /// @notice A position of a settled market was closed at the settlement price.
+    /// @param payoutUsd Credited to the owner's free balance: the position's equity at that price (or 0).
+    /// @param deficitUsd Loss beyond the margin, covered by the insurance fund and then the vault.
+    event SettledPositionClosed(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 size,
+        uint256 settlementPriceWad,
+        uint256 payoutUsd,
+        uint256 deficitUsd
+    );
+    /// @notice Governance changed the grace period or the maintenance ramp duration.
+    event GovernanceConfigSet(GovernanceConfig config);
     /// @notice `liquidateMany` skipped an entry instead of reverting.
     event LiquidationSkipped(address indexed account, bytes32 indexed marketId, LiquidationSkipReason reason);
     /// @notice A deficit was socialized: every open position on the charged side owes |size| × indexDelta.
@@ -306,6 +372,50 @@ interface IPerpEngine {
 
     /// @notice The ADL settings.
     function adlConfig() external view returns (AdlConfig memory);
+
+    // ───────────────────────────── governance ─────────────────────────────
+
+    /// @notice Guardian or admin: flips an emergency switch on. Trading: no new or increased exposure and
+    /// no margin removal (reduce, close, add margin keep working). Liquidations: no liquidation and no vault
+    /// deleveraging. Withdrawals: no free-balance or LP withdrawal.
+    function pause(PauseSwitch which) external;
+
+    /// @notice Admin only: flips a switch off. Unpausing liquidations starts the grace period.
+    function unpause(PauseSwitch which) external;
+
+    /// @notice Admin only: bounded parameter change (a maintenance raise is phased in).
+    function setMarketParams(bytes32 marketId, MarketParams calldata params, MarginTier[] calldata tiers) external;
+
+    /// @notice Guardian or admin: lowers (never raises) a market's open-interest cap.
+    function lowerOpenInterestCap(bytes32 marketId, uint256 newCap) external;
+
+    /// @notice Guardian or admin may set reduce-only; only the admin may clear it.
+    function setReduceOnly(bytes32 marketId, bool reduceOnly) external;
+
+    /// @notice Admin only: settles a market at a final price (delisting a dead feed).
+    function settleMarket(bytes32 marketId, uint256 settlementPriceWad) external;
+
+    /// @notice Permissionless: closes `account`'s position in a settled market at the settlement price and
+    /// credits its equity to the owner's free balance.
+    function closeSettledPosition(address account, bytes32 marketId) external;
+
+    /// @notice Admin only: sets the liquidation grace period and the maintenance ramp duration (bounded).
+    function setGovernanceConfig(GovernanceConfig calldata config) external;
+
+    /// @notice The emergency switches.
+    function pauseState() external view returns (PauseState memory);
+
+    /// @notice True while withdrawals are paused.
+    function withdrawalsPaused() external view returns (bool);
+
+    /// @notice Grace period and ramp duration.
+    function governanceConfig() external view returns (GovernanceConfig memory);
+
+    /// @notice A market's lifecycle: reduce-only flag and settlement price (0 = trading normally).
+    function marketStatus(bytes32 marketId) external view returns (bool reduceOnly, uint256 settlementPriceWad);
+
+    /// @notice The maintenance raise being phased in for a market, if any (endTime ≤ now: none).
+    function maintenanceRamp(bytes32 marketId) external view returns (MaintenanceRamp memory);
 
     // ───────────────────────────── insurance fund ─────────────────────────────
 

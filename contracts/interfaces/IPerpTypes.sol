@@ -98,3 +98,28 @@ struct AdlConfig {
     /// @dev ... and brings the loss back to at most this share (bps), never further.
     uint16 vaultLossLowerBps;
 }
+
+/// @notice A maintenance-margin change being phased in: the requirement moves linearly from the previous
+/// schedule to the current one between `startTime` and `endTime` (raises only; cuts apply at once).
+struct MaintenanceRamp {
+    uint64 startTime;
+    uint64 endTime;
+    uint128 previousKeeperRewardUsd;
+}
+
+/// @notice The emergency switches (DESIGN §11).
+struct PauseState {
+    bool trading;
+    bool liquidations;
+    bool withdrawals;
+    /// @dev After liquidations are unpaused, none happen before this time (the grace period).
+    uint64 liquidationsResumeAt;
+}
+
+/// @notice Governance timing parameters.
+struct GovernanceConfig {
+    /// @dev Grace period after liquidations are unpaused, in seconds.
+    uint64 liquidationGracePeriodSeconds;
+    /// @dev Duration over which a maintenance-margin raise is phased in, in seconds.
+    uint64 maintenanceRampSeconds;
+}

@@ -27,3 +27,12 @@ uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
 uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;
 /// @dev Hard cap on queue entries one ADL walk may visit: bounds the gas of a liquidation.
 uint256 constant MAX_ADL_STEPS = 64;
+/// @dev Longest grace period after liquidations are unpaused: a day is enough to add margin or close.
+uint256 constant MAX_LIQUIDATION_GRACE_SECONDS = 1 days;
+/// @dev A maintenance raise is phased in over at least an hour ...
+uint256 constant MIN_MAINTENANCE_RAMP_SECONDS = 1 hours;
+/// @dev ... and at most 30 days.
+uint256 constant MAX_MAINTENANCE_RAMP_SECONDS = 30 days;
+/// @dev Defaults set at construction (governance can change them within the bounds above).
+uint64 constant DEFAULT_LIQUIDATION_GRACE_SECONDS = 1 hours;
+uint64 constant DEFAULT_MAINTENANCE_RAMP_SECONDS = 7 days;

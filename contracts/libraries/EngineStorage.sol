@@ -2,13 +2,27 @@
 pragma solidity 0.8.28;
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState, AdlConfig} from "../interfaces/IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    Position,
+    MarketState,
+    AdlConfig,
+    MaintenanceRamp,
+    PauseState,
+    GovernanceConfig
+} from "../interfaces/IPerpTypes.sol";
 import {AdlQueue} from "../adl/AdlQueue.sol";
 
-/// @notice A listed market: its oracle and risk parameters.
+/// @notice A listed market: its oracle, risk parameters and lifecycle.
 struct MarketConfig {
     IPriceOracle oracle;
     MarketParams params;
+    /// @dev No new or increased exposure, no margin removal (guardian may set, only admin clears).
+    bool reduceOnly;
+    /// @dev Non-zero once governance settled the market at this final price (USD per unit, 1e18): it
+    /// replaces the oracle, funding stops, and positions close only through `closeSettledPosition`.
+    uint256 settlementPriceWad;
 }
 
 /// @notice The engine's whole state, in one struct so that the external liquidation library can operate
@@ -35,4 +49,9 @@ struct EngineState {
     mapping(bytes32 marketId => AdlQueue.Queue) shortQueues;
     /// @dev ADL settings shared by all markets.
     AdlConfig adlConfig;
+    mapping(bytes32 marketId => MaintenanceRamp) maintenanceRamps;
+    /// @dev The schedule a maintenance ramp starts from.
+    mapping(bytes32 marketId => MarginTier[]) previousTiers;
+    PauseState pauses;
+    GovernanceConfig governance;
 }

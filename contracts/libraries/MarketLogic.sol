@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {MarketParams, Position, MarketState} from "../interfaces/IPerpTypes.sol";
+import {MarketParams, Position, MarketState, MaintenanceRamp} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "./EngineStorage.sol";
 import {PositionMath} from "./PositionMath.sol";
 import {SignedMath} from "./SignedMath.sol";
@@ -30,20 +30,29 @@ library MarketLogic {
 
     /// @dev Reads and records the oracle price once per transaction; later reads in the same transaction
     /// return the cached value, so every step of one action sees the same price (DESIGN §6).
-    function readPrice(bytes32 marketId, IPriceOracle oracle) internal returns (uint256 priceWad, bool isVolatile) {
+    /// A settled market's price is its settlement price; its oracle is no longer read.
+    function readPrice(
+        bytes32 marketId,
+        MarketConfig storage config
+    ) internal returns (uint256 priceWad, bool isVolatile) {
+        if (config.settlementPriceWad != 0) return (config.settlementPriceWad, false);
         bool cached;
         (cached, priceWad, isVolatile) = PriceCache.load(marketId);
         if (cached) return (priceWad, isVolatile);
-        (priceWad, isVolatile) = oracle.readPrice();
+        (priceWad, isVolatile) = config.oracle.readPrice();
         PriceCache.store(marketId, priceWad, isVolatile);
     }
 
     /// @dev `readPrice` that reports an invalid price instead of reverting (batch liquidations skip it).
-    function tryReadPrice(bytes32 marketId, IPriceOracle oracle) internal returns (bool valid, uint256 priceWad) {
+    function tryReadPrice(
+        bytes32 marketId,
+        MarketConfig storage config
+    ) internal returns (bool valid, uint256 priceWad) {
+        if (config.settlementPriceWad != 0) return (true, config.settlementPriceWad);
         bool cached;
         (cached, priceWad, ) = PriceCache.load(marketId);
         if (cached) return (true, priceWad);
-        try oracle.readPrice() returns (uint256 readPriceWad, bool isVolatile) {
+        try config.oracle.readPrice() returns (uint256 readPriceWad, bool isVolatile) {
             PriceCache.store(marketId, readPriceWad, isVolatile);
             return (true, readPriceWad);
         } catch {
@@ -52,24 +61,27 @@ library MarketLogic {
     }
 
     /// @dev View counterpart of `readPrice`: the transaction's cached price if any, else the oracle's.
-    function priceView(bytes32 marketId, IPriceOracle oracle) internal view returns (uint256 priceWad) {
+    function priceView(bytes32 marketId, MarketConfig storage config) internal view returns (uint256 priceWad) {
+        if (config.settlementPriceWad != 0) return config.settlementPriceWad;
         (bool cached, uint256 cachedPriceWad, ) = PriceCache.load(marketId);
         if (cached) return cachedPriceWad;
-        (priceWad, ) = oracle.latestPrice();
+        (priceWad, ) = config.oracle.latestPrice();
     }
 
     // ───────────────────────── funding ─────────────────────────
 
     /// @dev Accrues the funding index at the rate set by the skew that held since the last accrual,
     /// valued at the current price. Called first by every state-changing entry point on a market.
+    /// A settled market accrues no more funding.
     function accrueFunding(
         MarketState storage state,
-        MarketParams storage params,
+        MarketConfig storage config,
         bytes32 marketId,
         uint256 priceWad
     ) internal {
         uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
-        if (elapsed == 0) return;
+        if (elapsed == 0 || config.settlementPriceWad != 0) return;
+        MarketParams storage params = config.params;
         int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
             state.netSize,
             params.skewScale,
@@ -83,11 +95,12 @@ library MarketLogic {
     /// @dev The funding index as `accrueFunding` would leave it now.
     function currentFundingIndexWad(
         MarketState storage state,
-        MarketParams storage params,
+        MarketConfig storage config,
         uint256 priceWad
     ) internal view returns (int256) {
         uint256 elapsed = block.timestamp - state.lastFundingTimestamp;
-        if (elapsed == 0) return state.fundingIndexWad;
+        if (elapsed == 0 || config.settlementPriceWad != 0) return state.fundingIndexWad;
+        MarketParams storage params = config.params;
         int256 ratePerDayWad = PositionMath.fundingRatePerDayWad(
             state.netSize,
             params.skewScale,
@@ -119,7 +132,10 @@ library MarketLogic {
         );
     }
 
-    /// @dev Tiered maintenance margin plus the flat keeper reward for `size` at `priceWad`.
+    /// @dev Tiered maintenance margin plus the flat keeper reward for `size` at `priceWad`. While a raise is
+    /// being phased in (`MaintenanceRamp`), the requirement moves linearly from the previous schedule's to
+    /// the current one's, so no healthy position becomes liquidatable at once; where the new schedule is
+    /// lower it applies immediately (min of the two), since a cut can hurt no one.
     function maintenanceRequirementUsd(
         EngineState storage st,
         bytes32 marketId,
@@ -127,12 +143,24 @@ library MarketLogic {
         int256 size,
         uint256 priceWad
     ) internal view returns (uint256) {
+        uint256 notionalUsd = PositionMath.notionalUsd(size, priceWad);
+        uint256 targetUsd = PositionMath.maintenanceRequirementUsd(
+            st.marginTiers[marketId],
+            notionalUsd,
+            params.keeperRewardUsd
+        );
+        MaintenanceRamp storage ramp = st.maintenanceRamps[marketId];
+        if (block.timestamp >= ramp.endTime) return targetUsd;
+        uint256 previousUsd = PositionMath.maintenanceRequirementUsd(
+            st.previousTiers[marketId],
+            notionalUsd,
+            ramp.previousKeeperRewardUsd
+        );
+        if (targetUsd <= previousUsd) return targetUsd;
+        // Rounded down: during a raise the position is asked for at most the interpolated amount.
         return
-            PositionMath.maintenanceRequirementUsd(
-                st.marginTiers[marketId],
-                PositionMath.notionalUsd(size, priceWad),
-                params.keeperRewardUsd
-            );
+            previousUsd +
+            ((targetUsd - previousUsd) * (block.timestamp - ramp.startTime)) / (ramp.endTime - ramp.startTime);
     }
 
     /// @dev Folds a position change into the market aggregates that value the vault's position.
@@ -184,8 +212,8 @@ library MarketLogic {
         MarketState storage state = st.marketStates[marketId];
         if (state.longOpenInterest == 0 && state.shortOpenInterest == 0) return 0;
         MarketConfig storage config = st.marketConfigs[marketId];
-        uint256 priceWad = priceView(marketId, config.oracle);
-        int256 fundingIndex = currentFundingIndexWad(state, config.params, priceWad);
+        uint256 priceWad = priceView(marketId, config);
+        int256 fundingIndex = currentFundingIndexWad(state, config, priceWad);
         int256 lossReceivable = int256(
             state.longLossIndexWad * state.longOpenInterest -
                 state.sumLongSizeTimesLossSnapshot +

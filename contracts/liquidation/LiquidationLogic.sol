@@ -80,8 +80,8 @@ library LiquidationLogic {
         MarketState storage state = st.marketStates[marketId];
         Position memory position = st.positions[marketId][account];
         if (position.size == 0) return 0;
-        uint256 priceWad = MarketLogic.priceView(marketId, config.oracle);
-        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config.params, priceWad);
+        uint256 priceWad = MarketLogic.priceView(marketId, config);
+        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config, priceWad);
         (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
         return
             LiquidationMath.liquidationPriceWad(
@@ -109,19 +109,23 @@ library LiquidationLogic {
             if (strict) revert IPerpEngine.MarketNotListed(marketId);
             return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.MarketNotListed);
         }
+        if (config.settlementPriceWad != 0) {
+            if (strict) revert IPerpEngine.MarketIsSettled(marketId);
+            return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.MarketSettled);
+        }
         Liquidation memory liq;
         liq.account = account;
         liq.marketId = marketId;
         liq.keeper = keeper;
         if (strict) {
-            (liq.priceWad, ) = MarketLogic.readPrice(marketId, config.oracle);
+            (liq.priceWad, ) = MarketLogic.readPrice(marketId, config);
         } else {
             bool valid;
-            (valid, liq.priceWad) = MarketLogic.tryReadPrice(marketId, config.oracle);
+            (valid, liq.priceWad) = MarketLogic.tryReadPrice(marketId, config);
             if (!valid) return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.PriceInvalid);
         }
         MarketState storage state = st.marketStates[marketId];
-        MarketLogic.accrueFunding(state, config.params, marketId, liq.priceWad);
+        MarketLogic.accrueFunding(state, config, marketId, liq.priceWad);
 
         Position memory position = st.positions[marketId][account];
         if (position.size == 0) {

@@ -10,11 +10,15 @@ export const VAULT_SEED_USD = "1000000";
 /** Collateral minted to each trader by the standard fixture. */
 export const TRADER_FUNDS_USD = "100000";
 
-/** Deploys the local system with a given config, seeds the vault and funds traders. */
-export async function deployWith(config: SystemDeployConfig) {
+/**
+ * Deploys the local system with a given config, seeds the vault and funds traders. Unless
+ * `handOverAdmin` is set, the deployer stays admin so unit tests can call admin functions directly.
+ */
+export async function deployWith(config: SystemDeployConfig, options: { handOverAdmin?: boolean } = {}) {
   const signers = await ethers.getSigners();
   const [deployer, lp, keeper, ...traders] = signers;
-  const system = await deploySystem(deployer, config, network.name);
+  const governance = { ...config.governance, handOverAdmin: options.handOverAdmin ?? false };
+  const system = await deploySystem(deployer, { ...config, governance }, network.name);
   const { collateral, vault, engine } = system;
   const tokens = (usd: string) => parseUnits(usd, system.collateralDecimals);
 
@@ -46,6 +50,11 @@ export async function deployLocalSystem() {
 /** The same system over 18-decimal collateral. */
 export async function deployLocalSystem18() {
   return deployWith({ ...LOCAL_CONFIG, mockCollateralDecimals: 18 });
+}
+
+/** The local system exactly as `npm start` deploys it: the timelock is the engine's only admin. */
+export async function deployGovernedSystem() {
+  return deployWith(LOCAL_CONFIG, { handOverAdmin: true });
 }
 
 export const usd = (amount: string) => parseUnits(amount, 18);
