@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {MarketParams, Position, MarketState, MaintenanceRamp} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "./EngineStorage.sol";
 import {PositionMath} from "./PositionMath.sol";
