@@ -318,16 +318,18 @@ export function expectedLiquidation(args: {
   const socialized = close.deficit - insurancePaid;
   fundLeft += close.penalty - close.keeperPenalty;
 
-  // Socialized loss over the opposite side, measured after the bankrupt size left the market totals.
+  // Socialized loss over the opposite side as it stood when the position went bankrupt, i.e. before the
+  // close: that side's traders plus the vault with the size it held on that side BEFORE taking over the
+  // bankrupt position (vault size = −netSize, netSize still including the bankrupt size; no ADL here).
+  // The charged side's trader open interest does not hold the bankrupt position, so the close leaves it
+  // unchanged. Δindex = ceil(S·1e18 / OI).
   let lossIndexDelta = 0n;
   let chargedOpenInterest = 0n;
   if (socialized > 0n) {
     const chargeLongs = pos.size < 0n;
-    const netAfter = st.netSize - closedSize;
-    const longOi = st.longOpenInterest - (pos.size > 0n ? closedSize : 0n);
-    const shortOi = st.shortOpenInterest - (pos.size < 0n ? -closedSize : 0n);
-    const vaultOnSide = chargeLongs ? (netAfter < 0n ? -netAfter : 0n) : netAfter > 0n ? netAfter : 0n;
-    chargedOpenInterest = (chargeLongs ? longOi : shortOi) + vaultOnSide;
+    const vaultSize = -st.netSize;
+    const vaultOnSide = chargeLongs ? (vaultSize > 0n ? vaultSize : 0n) : vaultSize < 0n ? -vaultSize : 0n;
+    chargedOpenInterest = (chargeLongs ? st.longOpenInterest : st.shortOpenInterest) + vaultOnSide;
     if (chargedOpenInterest > 0n) lossIndexDelta = divCeil(socialized * WAD, chargedOpenInterest);
   }
 

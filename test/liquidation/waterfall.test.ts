@@ -32,7 +32,9 @@ import {
 // The loss waterfall (DESIGN §8, §10; LiquidationLogic `_coverDeficitAndPay`, `_socialize`, `_store`):
 // a bankrupt close's deficit D is paid by the insurance fund I = min(D, fund after the keeper top-up),
 // ADL (places nothing yet: adlPaid = 0), and the rest S = D − I is socialized over the opposite side's open
-// interest, vault included. Every amount is predicted with liquidationModel.ts and checked to the wei,
+// interest as it stood when the position went bankrupt, i.e. before the close: the opposite traders plus the
+// vault with the size it held on that side before taking over the bankrupt position (vault = −netSize, netSize
+// still including the bankrupt size). Every amount is predicted with liquidationModel.ts and checked to the wei,
 // together with the accounting identity balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + fund.
 
 const NO_FUNDING = { maxFundingRatePerDayWad: 0n };
@@ -179,6 +181,7 @@ describe("loss waterfall", () => {
 
     it("partially_funded_fund_pays_what_it_has_after_the_top_up_and_the_rest_is_socialized", async () => {
       const s = await loadFixture(deploySeeded);
+      const id = s.market(ETH).marketId;
       await openWith(s, s.traders[1], -size("4"), "2000");
       await openAtMaxLeverage(s, SEEDED_PARAMS, s.traders[0], size("10"));
       await s.collateral.mint(s.deployer.address, s.tokens("1000"));
@@ -191,22 +194,57 @@ describe("loss waterfall", () => {
       expect(e.insurancePaid).to.equal(fundBefore - usd("2"));
       expect(e.socialized).to.equal(e.deficit - e.insurancePaid);
       expect(e.socialized > 0n).to.equal(true);
+      // Before the close the market is net long 6 (10 − 4), so the vault is short 6: the charged short side
+      // is the 4 ETH short plus the vault's 6, not the short alone.
+      expect(e.chargedOpenInterest).to.equal(size("10"));
+      expect(e.lossIndexDelta).to.equal(divCeil(e.socialized * WAD, size("10")));
       expect(await s.engine.insuranceFund(), "fund drained to exactly zero, never negative").to.equal(0n);
+      await expectConservation(s.engine, everyone(s), marketIds(s));
+      // The short's share (4 ETH of the 10) is settled on its next touch.
+      await time.increase(301); // let the volatility window from the gap lapse
+      await s.setPrice(ETH, "1200"); // refresh the feed
+      // (It exceeds the short's margin, so a margin-only touch would revert; closing realises its gain.)
+      const shortMargin = (await s.engine.getPosition(s.traders[1].address, id)).marginUsd;
+      expect(4n * e.lossIndexDelta > shortMargin, "share above the short's margin").to.equal(true);
+      const t = await s.engine.connect(s.traders[1]).closePosition(id, MAX_BUY);
+      expect(await lossPaidOf(s.engine, t, s.traders[1].address)).to.equal(4n * e.lossIndexDelta);
       await expectConservation(s.engine, everyone(s), marketIds(s));
     });
   });
 
   describe("empty fund: socialized over the opposite side", () => {
-    // The vault is the counterparty of the liquidation's close, so it is charged when, after absorbing the
-    // bankrupt size, it sits on the opposite side: when other same-side traders outweigh the opposite ones.
-    const cases = [
+    // The vault is charged with the size it held on the opposite side before taking over the bankrupt
+    // position: it is there when the bankrupt side (the victim included) outweighs the opposite traders,
+    // and then holds the difference.
+    const cases: {
+      side: "long" | "short";
+      q: bigint;
+      sameSide: bigint;
+      opposite: readonly [bigint, bigint, bigint];
+      gapTo: string;
+      name?: string;
+    }[] = [
       { side: "long", q: 10n, sameSide: 20n, opposite: [3n, 5n, 7n], gapTo: "1200" },
       { side: "short", q: 10n, sameSide: 20n, opposite: [3n, 5n, 7n], gapTo: "2800" },
       { side: "long", q: 10n, sameSide: 0n, opposite: [4n, 6n, 9n], gapTo: "1200" },
-    ] as const;
+      // The victim alone (10) outweighs the opposite side (6): the vault was short 4 before the close and
+      // pays 4/10 of S; it would be long 6 after taking the victim over, which no longer matters.
+      {
+        side: "long",
+        q: 10n,
+        sameSide: 0n,
+        opposite: [1n, 2n, 3n],
+        gapTo: "1200",
+        name: "bankrupt_long_outweighing_the_opposite_side_alone_socializes_pro_rata_with_the_vaults_pre_close_short_included",
+      },
+    ];
     for (const c of cases) {
-      const vaultCharged = c.sameSide > c.opposite.reduce((x, y) => x + y, 0n);
-      it(`bankrupt_${c.side}_with_empty_fund_socializes_exactly_pro_rata_${vaultCharged ? "vault_included" : "vault_not_on_that_side"}`, async () => {
+      const oppositeSum = c.opposite.reduce((x, y) => x + y, 0n);
+      const vaultCharged = c.q + c.sameSide > oppositeSum;
+      const name =
+        c.name ??
+        `bankrupt_${c.side}_with_empty_fund_socializes_exactly_pro_rata_${vaultCharged ? "vault_included" : "vault_not_on_that_side"}`;
+      it(name, async () => {
         const s = await loadFixture(deployEmptyFund);
         const p = EMPTY_FUND_PARAMS;
         const id = s.market(ETH).marketId;
@@ -230,9 +268,13 @@ describe("loss waterfall", () => {
         expect(e.insurancePaid).to.equal(0n);
         expect(e.keeperTopUp, "an empty fund cannot top the keeper up").to.equal(0n);
         expect(e.socialized).to.equal(e.deficit);
-        // Charged open interest: the opposite traders plus the vault when it is on that side.
-        const oppositeTotal = c.opposite.reduce((x, y) => x + y, 0n) * WAD;
-        const vaultOnSide = vaultCharged ? c.sameSide * WAD - oppositeTotal : 0n;
+        // Charged open interest: the opposite traders plus the vault when, before the close, it is on that
+        // side (it then holds the bankrupt side's total, victim included, less the opposite traders').
+        const oppositeTotal = oppositeSum * WAD;
+        const vaultOnSide = vaultCharged ? (c.q + c.sameSide) * WAD - oppositeTotal : 0n;
+        expect(e.st.netSize, "pre-close skew: the vault holds its negative").to.equal(
+          sign * (c.q + c.sameSide - oppositeSum) * WAD,
+        );
         expect(e.chargedOpenInterest).to.equal(oppositeTotal + vaultOnSide);
         const delta = divCeil(e.deficit * WAD, oppositeTotal + vaultOnSide);
         expect(e.lossIndexDelta).to.equal(delta);
@@ -289,26 +331,113 @@ describe("loss waterfall", () => {
         await expectConservation(s.engine, everyone(s), marketIds(s));
       });
     }
-    it("a_share_larger_than_an_opposite_margin_bankrupts_it_and_with_nobody_left_the_vault_bears_the_rest", async () => {
+    it("a_single_small_opposite_position_pays_only_its_pro_rata_share_because_the_vaults_pre_close_short_counts", async () => {
       const s = await loadFixture(deployEmptyFund);
       const p = EMPTY_FUND_PARAMS;
       const id = s.market(ETH).marketId;
       const [victim, thinShort] = s.traders;
-      // The only short trader holds 1 ETH; after the vault absorbs the bankrupt long it is long itself, so
-      // the 1 ETH short is charged the whole deficit, far more than its margin and its gain.
+      // The only short trader holds 1 ETH against a 10 ETH long, so before the close the vault is short 9.
+      // (After taking the long over it would be long 1 and the short alone would carry the whole deficit.)
       await openWith(s, thinShort, -size("1"), "200");
       await openAtMaxLeverage(s, p, victim, size("10"));
+      // Entries: the short sells 1 at a zero skew, 2,000 × (1 − 1/200,000) = 1,999.99; the long buys 10 at
+      // skew −1, 2,000 × (1 + (−2 + 10)/200,000) = 2,000.08.
+      expect((await s.engine.getPosition(thinShort.address, id)).entryPriceWad).to.equal(usd("1999.99"));
+      expect((await s.engine.getPosition(victim.address, id)).entryPriceWad).to.equal(usd("2000.08"));
       await s.setPrice(ETH, "1200");
+      // The short: margin 200 − fee 0.999995 plus its gain 799.99.
+      const [equityBefore] = await s.engine.positionEquity(thinShort.address, id);
+      expect(equityBefore).to.equal(usd("998.990005"));
+      const vaultBefore = await s.engine.vaultEquityUsd(true);
+
+      const { e } = await liquidateBankrupt(s, p, victim.address, usd("1200"));
+      // Written out: the long's margin after the 10.0004 fee is 1,002.8 (IM 1,000 + reward 2 + the 0.8 it
+      // was under water at open); the close sells 10 at skew +9, 1,200 × (1 + (18 − 10)/200,000) = 1,200.048,
+      // so D = −(1,002.8 + 10 × (1,200.048 − 2,000.08)) = 6,997.52, all of it socialized (the fund is empty).
+      expect(e.exec).to.equal(usd("1200.048"));
+      expect(e.deficit).to.equal(usd("6997.52"));
+      expect(e.socialized).to.equal(usd("6997.52"));
+      // Charged: the 1 ETH short plus the vault's pre-close 9 ETH short, Δ = 6,997.52 / 10 per ETH.
+      expect(e.chargedOpenInterest).to.equal(size("10"));
+      expect(e.lossIndexDelta).to.equal(usd("699.752"));
+      // The short pays exactly 1/10 of S, not all of it, and stays healthy.
+      const [equityAfter] = await s.engine.positionEquity(thinShort.address, id);
+      expect(equityBefore - equityAfter, "the short's share").to.equal(usd("699.752"));
+      expect(equityAfter).to.equal(usd("299.238005"));
+      expect(await s.engine.isLiquidatable(thinShort.address, id)).to.equal(false);
+      // The vault bears the other 9/10 (6,297.768): it absorbs the deficit at the oracle price and is owed
+      // only the short's 699.752 (within one wei of the floor in its valuation).
+      const deficitAtOracle = -(e.settledMargin + divFloor(e.pos.size * (usd("1200") - e.pos.entryPriceWad), WAD));
+      expect(deficitAtOracle).to.equal(usd("6998"));
+      const vaultChange = (await s.engine.vaultEquityUsd(true)) - vaultBefore;
+      expect(abs(vaultChange - (-deficitAtOracle + usd("699.752"))) <= 1n, "vault equity change").to.equal(true);
+      const st = await readMarket(s.engine, id);
+      expect([st.netSize, st.longOpenInterest, st.shortOpenInterest]).to.deep.equal([-size("1"), 0n, size("1")]);
+      await expectConservation(s.engine, everyone(s), marketIds(s));
+
+      // The share is realised on the short's next touch, once. It exceeds the short's margin (199.000005;
+      // its gain covers it), so a margin-only touch must bring enough margin to settle it from margin.
+      await time.increase(301); // let the volatility window from the gap lapse
+      await s.setPrice(ETH, "1200"); // refresh the feed
+      await expect(s.engine.connect(thinShort).modifyPosition(id, 0n, usd("500"), 0n))
+        .to.be.revertedWithCustomError(s.engine, "PositionBankrupt")
+        .withArgs(thinShort.address, id, usd("199.000005") + usd("500") - usd("699.752"));
+      const t0 = await s.engine.connect(thinShort).modifyPosition(id, 0n, usd("600"), 0n);
+      expect(await lossPaidOf(s.engine, t0, thinShort.address)).to.equal(usd("699.752"));
+      expect((await s.engine.getPosition(thinShort.address, id)).marginUsd).to.equal(usd("99.248005"));
+      const t1 = await s.engine.connect(thinShort).closePosition(id, MAX_BUY);
+      expect(await lossPaidOf(s.engine, t1, thinShort.address)).to.equal(0n);
+      await expectConservation(s.engine, everyone(s), marketIds(s));
+    });
+
+    it("a_short_opened_after_the_gap_is_charged_a_share_above_its_margin_and_its_own_bankrupt_close_falls_on_the_vaults_pre_close_long", async () => {
+      const s = await loadFixture(deployEmptyFund);
+      const p = EMPTY_FUND_PARAMS;
+      const id = s.market(ETH).marketId;
+      const [victim, lateShort] = s.traders;
+      // A 10 ETH long at maximum leverage from a zero skew: entry 2,000.1, margin after the fee 1,003.
+      await openAtMaxLeverage(s, p, victim, size("10"));
+      await s.setPrice(ETH, "1200");
+      expect(await s.engine.isLiquidatable(victim.address, id)).to.equal(true);
+      await s.engine.pokeFunding(id); // records the gap price, which trips the volatility breaker
+      // Before anyone liquidates it, a short opens at the gap price at maximum leverage: it has gained
+      // nothing from the move, and its margin (IM 60 + reward 2) is far below a share of the deficit.
+      await time.increase(301); // let the volatility window from the gap lapse
+      await s.setPrice(ETH, "1200"); // refresh the feed
+      await openAtMaxLeverage(s, p, lateShort, -size("1"));
+      // It sells 1 at skew +10: 1,200 × (1 + (20 − 1)/200,000) = 1,200.114, fee 0.600057, margin 62.
+      const late = await s.engine.getPosition(lateShort.address, id);
+      expect([late.entryPriceWad, late.marginUsd]).to.deep.equal([usd("1200.114"), usd("62")]);
+
+      // The long's close sells 10 at skew +9: 1,200.048, D = −(1,003 + 10 × (1,200.048 − 2,000.1)) = 6,997.52.
+      // Charged: the 1 ETH short plus the vault's pre-close 9 ETH short, Δ = 699.752 per ETH.
       const first = await liquidateBankrupt(s, p, victim.address, usd("1200"));
-      expect(first.e.chargedOpenInterest).to.equal(size("1"));
-      expect(await s.engine.isLiquidatable(thinShort.address, id)).to.equal(true);
-      const [equity] = await s.engine.positionEquity(thinShort.address, id);
-      expect(equity < 0n, "the share bankrupts it").to.equal(true);
-      // Its liquidation settles the share (lossPaid) and is itself bankrupt; nobody is left on the long side
-      // (no trader, and the vault is flat), so the vault bears it: charged open interest 0, index unchanged.
-      const second = await liquidateBankrupt(s, p, thinShort.address, usd("1200"));
-      expect(second.e.lossPaid).to.equal(divCeil(size("1") * first.e.lossIndexDelta, WAD));
-      expect(second.e.chargedOpenInterest).to.equal(0n);
+      expect(first.e.exec).to.equal(usd("1200.048"));
+      expect(first.e.deficit).to.equal(usd("6997.52"));
+      expect(first.e.socialized).to.equal(usd("6997.52"));
+      expect(first.e.chargedOpenInterest).to.equal(size("10"));
+      expect(first.e.lossIndexDelta).to.equal(usd("699.752"));
+      // Its share exceeds its margin and its gain: 62 + 0.114 − 699.752 = −637.638.
+      expect(await s.engine.isLiquidatable(lateShort.address, id)).to.equal(true);
+      const [equity] = await s.engine.positionEquity(lateShort.address, id);
+      expect(equity, "the share bankrupts it").to.equal(-usd("637.638"));
+      await expectConservation(s.engine, everyone(s), marketIds(s));
+
+      // Its liquidation settles the share (lossPaid) and is itself bankrupt: it buys 1 back at skew −1,
+      // 1,200 × (1 − 1/200,000) = 1,199.994, so D = −(62 − 699.752 + (1,200.114 − 1,199.994)) = 637.632.
+      // No trader is long, but before the close the vault is long 1 (against the short): it is the whole
+      // charged open interest and bears all of it through the long loss index, which nobody else holds.
+      const vaultBefore = await s.engine.vaultEquityUsd(true);
+      const second = await liquidateBankrupt(s, p, lateShort.address, usd("1200"));
+      expect(second.e.lossPaid).to.equal(usd("699.752"));
+      expect(second.e.exec).to.equal(usd("1199.994"));
+      expect(second.e.deficit).to.equal(usd("637.632"));
+      expect(second.e.socialized).to.equal(usd("637.632"));
+      expect(second.e.chargedOpenInterest).to.equal(size("1"));
+      expect(second.e.lossIndexDelta).to.equal(usd("637.632"));
+      // The vault absorbs the deficit at the oracle price (637.638) and nobody owes it anything back.
+      const vaultChange = (await s.engine.vaultEquityUsd(true)) - vaultBefore;
+      expect(abs(vaultChange + usd("637.638")) <= 1n, "vault equity change").to.equal(true);
       const st = await readMarket(s.engine, id);
       expect([st.netSize, st.longOpenInterest, st.shortOpenInterest]).to.deep.equal([0n, 0n, 0n]);
       expect(await s.engine.insuranceFund()).to.equal(0n);
@@ -339,6 +468,10 @@ describe("loss waterfall", () => {
       expect(fundBefore < e.deficit).to.equal(true);
       expect(e.insurancePaid).to.equal(fundBefore - e.keeperTopUp);
       expect(e.socialized).to.equal(e.deficit - e.insurancePaid);
+      // Before the close the market is net long 109 (victim 10 + whale 100 − short 1), so the vault is
+      // short 109: the charged short side is the 1 ETH short plus the vault's 109.
+      expect(e.chargedOpenInterest).to.equal(size("110"));
+      expect(e.lossIndexDelta).to.equal(divCeil(e.socialized * WAD, size("110")));
       expect(await s.engine.insuranceFund()).to.equal(0n);
       await expectConservation(s.engine, everyone(s), marketIds(s));
       // The whale stays healthy; the short is charged its share and receives funding.
