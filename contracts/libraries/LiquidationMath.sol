@@ -32,17 +32,17 @@ library LiquidationMath {
         return uint256(fill);
     }
 
-    /// @notice How far `executionPriceWad` is from `priceWad` against the liquidated trader, in bps
+    /// @notice How far `closePriceWad` is from `priceWad` against the liquidated trader, in bps
     /// rounded up (0 when the fill is at or better than the oracle price).
     /// @param closingLong True when a long is being closed (a sell: a lower fill is adverse).
     function adverseSlippageBps(
         uint256 priceWad,
-        uint256 executionPriceWad,
+        uint256 closePriceWad,
         bool closingLong
     ) internal pure returns (uint256) {
         uint256 adverseWad;
-        if (closingLong && executionPriceWad < priceWad) adverseWad = priceWad - executionPriceWad;
-        if (!closingLong && executionPriceWad > priceWad) adverseWad = executionPriceWad - priceWad;
+        if (closingLong && closePriceWad < priceWad) adverseWad = priceWad - closePriceWad;
+        if (!closingLong && closePriceWad > priceWad) adverseWad = closePriceWad - priceWad;
         return SignedMath.divCeilU(adverseWad * BPS, priceWad);
     }
 

@@ -316,7 +316,7 @@ library LiquidationLogic {
             emit IPerpEngine.InsurancePenaltyCredited(liq.marketId, liq.account, fundPenaltyUsd, fundUsd);
         }
         st.insuranceFundUsd = fundUsd;
-        // The socialized part is booked by `_store`, once the market totals no longer hold the bankrupt size.
+        // The socialized part is booked by `_store`.
     }
 
     /// @dev DESIGN §8 step 2. The fraction f = (D − I)/D of the bankrupt size is closed against the ranked
@@ -400,6 +400,9 @@ library LiquidationLogic {
         } else if (liq.remainingMarginUsd != 0) {
             st.freeBalances[liq.account] += liq.remainingMarginUsd;
         }
+        // Socialized over the opposite side as it stood when the position went bankrupt: the vault counts
+        // with the size it held against it, before taking over the bankrupt position.
+        if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);
         // The ADL'd part moved to the counterparties (already booked), so only the rest leaves Σ sizes.
         MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
         st.positions[liq.marketId][liq.account] = updated;
@@ -411,7 +414,6 @@ library LiquidationLogic {
             int256(liq.residualDeficitUsd) +
             int256(liq.insurancePaidUsd);
         st.freeBalances[liq.keeper] += liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd;
-        if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);
     }
 
     function _emitLiquidated(Liquidation memory liq, int256 oldSize) private {

@@ -45,6 +45,14 @@ contract PositionMathHarness {
         return PositionMath.fundingOwedUsd(size, fundingIndexWad, fundingIndexSnapshotWad);
     }
 
+    function socializedLossOwedUsd(
+        int256 size,
+        uint256 lossIndexWad,
+        uint256 lossIndexSnapshotWad
+    ) external pure returns (uint256) {
+        return PositionMath.socializedLossOwedUsd(size, lossIndexWad, lossIndexSnapshotWad);
+    }
+
     function notionalUsd(int256 size, uint256 priceWad) external pure returns (uint256) {
         return PositionMath.notionalUsd(size, priceWad);
     }

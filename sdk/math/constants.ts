@@ -24,6 +24,10 @@ export const MAX_TAKER_FEE_BPS = 1_000n;
 export const MAX_MARGIN_RATE_BPS = 10_000n;
 /** Hard cap on the funding rate (100% of notional per day), 1e18-scaled. */
 export const MAX_FUNDING_RATE_PER_DAY_WAD = 10n ** 18n;
+/** Hard cap on the liquidation penalty (10% of closed notional). */
+export const MAX_LIQUIDATION_PENALTY_BPS = 1_000n;
+/** Hard cap on the liquidation slippage bound (10% from the oracle price). */
+export const MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000n;
 
 // ───────────── EVM integer bounds (Solidity's `type(T).max` / `type(T).min`) ─────────────
 

@@ -1,12 +1,13 @@
 /**
- * Engine-level helpers: what [`contracts/PerpEngine.sol`](../../contracts/PerpEngine.sol) computes for
- * funding accrual, position equity and health, a trade, a whole `modifyPosition` call, the market
- * aggregates and the vault's value — built only from the one-to-one mirrors in `./positionMath` and
- * `./signedMath`, with the same operation order, so the results equal the contract's to the wei
- * (checked by `test/sdk/differential.test.ts`). `liquidationPriceWad` has no Solidity counterpart: it
- * inverts `positionHealth` exactly.
+ * Engine-level helpers: what [`contracts/libraries/MarketLogic.sol`](../../contracts/libraries/MarketLogic.sol)
+ * and [`contracts/PerpEngine.sol`](../../contracts/PerpEngine.sol) compute for funding accrual, what a
+ * position owes (funding and socialized loss), position equity and health, a trade, a whole
+ * `modifyPosition` call, the market aggregates and the vault's value — built only from the one-to-one
+ * mirrors in `./positionMath` and `./signedMath`, with the same operation order, so the results equal the
+ * contract's to the wei (checked by `test/sdk/differential.test.ts`). Liquidation lives in
+ * `./liquidationMath` (pure math) and `./liquidationEngine` (the whole `liquidate` call).
  */
-import { BPS, UINT256_MAX, WAD, WAD_INT } from "./constants";
+import { BPS, UINT256_MAX, WAD_INT } from "./constants";
 import {
   fillPriceWad,
   fundingIndexDeltaWad,
@@ -15,13 +16,13 @@ import {
   increasedEntryPriceWad,
   maintenanceRequirementUsd,
   notionalUsd,
+  socializedLossOwedUsd,
   takerFeeUsd,
   unrealizedPnlUsd,
 } from "./positionMath";
-import { abs, divFloor, int256, toInt256, toUint256, uint256 } from "./signedMath";
+import { abs, divFloor, int256, min, toInt256, toUint256, uint256 } from "./signedMath";
 import {
   EngineRevertError,
-  PerpMathError,
   type MarginTier,
   type MarketParams,
   type MarketState,
@@ -32,10 +33,10 @@ import {
 // ═════════════════════════════ FUNDING ═════════════════════════════
 
 /**
- * The funding index as `_accrueFunding` would leave it at `nowSeconds` (USD per base unit, 1e18).
- * Mirrors `PerpEngine._currentFundingIndexWad` (and the `currentFundingIndexWad` view) in
- * contracts/PerpEngine.sol: the rate set by the current skew, applied over the whole elapsed interval,
- * valued at `priceWad`.
+ * The funding index as `accrueFunding` would leave it at `nowSeconds` (USD per base unit, 1e18): the
+ * rate set by the current skew, applied over the whole elapsed interval, valued at `priceWad`.
+ * Mirrors `MarketLogic.currentFundingIndexWad` (and the engine's `currentFundingIndexWad` view) in
+ * contracts/libraries/MarketLogic.sol.
  * @param nowSeconds The block timestamp (for a view: the latest block's timestamp).
  */
 export function currentFundingIndexWad(
@@ -51,8 +52,9 @@ export function currentFundingIndexWad(
 }
 
 /**
- * The market state after `_accrueFunding` at `nowSeconds`: index advanced, timestamp set (unchanged when
- * no time elapsed). Mirrors `PerpEngine._accrueFunding` in contracts/PerpEngine.sol. Does not mutate `state`.
+ * The market state after `accrueFunding` at `nowSeconds`: index advanced, timestamp set (unchanged when
+ * no time elapsed). Mirrors `MarketLogic.accrueFunding` in contracts/libraries/MarketLogic.sol. Does not
+ * mutate `state`.
  */
 export function accrueFunding(
   state: MarketState,
@@ -69,47 +71,104 @@ export function accrueFunding(
   };
 }
 
+// ═════════════════════════════ WHAT A POSITION OWES ═════════════════════════════
+
+/**
+ * The socialized-loss index of the side `size` is on (0 for an empty position).
+ * Mirrors `MarketLogic.lossIndexWad` in contracts/libraries/MarketLogic.sol.
+ */
+export function lossIndexWad(state: MarketState, size: bigint): bigint {
+  if (size > 0n) return state.longLossIndexWad;
+  if (size < 0n) return state.shortLossIndexWad;
+  return 0n;
+}
+
+/** What a position owes since it was last settled (USD, 1e18). */
+export interface OwedUsd {
+  /** Funding owed; positive = the position pays (rounded up). */
+  fundingOwedUsd: bigint;
+  /** Socialized loss owed (rounded up). */
+  lossOwedUsd: bigint;
+}
+
+/**
+ * What a position owes since it was last settled: funding at `fundingIndexWad` and socialized loss at its
+ * side's current loss index. Mirrors `MarketLogic.owedUsd` in contracts/libraries/MarketLogic.sol.
+ */
+export function owedUsd(state: MarketState, position: Position, fundingIndexWad: bigint): OwedUsd {
+  return {
+    fundingOwedUsd: fundingOwedUsd(position.size, fundingIndexWad, position.fundingIndexSnapshotWad),
+    lossOwedUsd: socializedLossOwedUsd(
+      position.size,
+      lossIndexWad(state, position.size),
+      position.lossIndexSnapshotWad,
+    ),
+  };
+}
+
+/**
+ * Margin net of what the position owes: margin − funding owed − socialized loss owed (USD, 1e18; may be
+ * negative). The `netMarginUsd` argument of `liquidationPriceWad` as
+ * `LiquidationLogic.liquidationPriceWad` computes it, and the `settledMarginUsd` of
+ * `LiquidationLogic._liquidate` (contracts/liquidation/LiquidationLogic.sol).
+ */
+export function netMarginUsd(state: MarketState, position: Position, fundingIndexWad: bigint): bigint {
+  const owed = owedUsd(state, position, fundingIndexWad);
+  return int256(int256(toInt256(position.marginUsd) - owed.fundingOwedUsd) - toInt256(owed.lossOwedUsd));
+}
+
 // ═════════════════════════════ EQUITY AND HEALTH ═════════════════════════════
 
 /**
- * Equity of a position: margin + unrealised PnL − funding owed (USD, 1e18; may be negative).
- * Mirrors the `equityUsd` of `PerpEngine.positionEquity` in contracts/PerpEngine.sol.
+ * Equity of a position: margin + unrealised PnL − funding owed − socialized loss owed (USD, 1e18; may be
+ * negative). `state` supplies the position's side's loss index; `fundingIndexWad` is the funding index
+ * of the moment (see `currentFundingIndexWad`). Mirrors the `equityUsd` of `PerpEngine.positionEquity` in
+ * contracts/PerpEngine.sol.
  */
-export function positionEquityUsd(position: Position, priceWad: bigint, fundingIndexWad: bigint): bigint {
+export function positionEquityUsd(
+  state: MarketState,
+  position: Position,
+  priceWad: bigint,
+  fundingIndexWad: bigint,
+): bigint {
+  const owed = owedUsd(state, position, fundingIndexWad);
   return int256(
-    int256(toInt256(position.marginUsd) + unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad)) -
-      fundingOwedUsd(position.size, fundingIndexWad, position.fundingIndexSnapshotWad),
+    int256(
+      int256(toInt256(position.marginUsd) + unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad)) -
+        owed.fundingOwedUsd,
+    ) - toInt256(owed.lossOwedUsd),
   );
 }
 
 /** Equity against the maintenance requirement, as `PerpEngine.positionEquity` reports them. */
 export interface PositionHealth {
-  /** margin + unrealised PnL − funding owed (USD, 1e18). */
+  /** margin + unrealised PnL − funding owed − socialized loss owed (USD, 1e18). */
   equityUsd: bigint;
   /** Tiered maintenance margin + keeper reward (USD, 1e18); 0 for an empty position. */
   maintenanceRequirementUsd: bigint;
-  /** `equityUsd < maintenanceRequirementUsd` (equality is healthy). */
+  /** `equityUsd < maintenanceRequirementUsd` (equality is healthy); false for an empty position. */
   isLiquidatable: boolean;
 }
 
 /**
- * Health of a position at `priceWad` and `fundingIndexWad`. Mirrors `PerpEngine.positionEquity` in
- * contracts/PerpEngine.sol; liquidatable iff equity < requirement.
+ * Health of a position at `priceWad` and `fundingIndexWad`. Mirrors `PerpEngine.positionEquity` and
+ * `PerpEngine.isLiquidatable` in contracts/PerpEngine.sol; liquidatable iff equity < requirement.
  */
 export function positionHealth(
+  state: MarketState,
   position: Position,
   priceWad: bigint,
   fundingIndexWad: bigint,
   tiers: readonly MarginTier[],
   keeperRewardUsd: bigint,
 ): PositionHealth {
-  const equityUsd = positionEquityUsd(position, priceWad, fundingIndexWad);
+  const equityUsd = positionEquityUsd(state, position, priceWad, fundingIndexWad);
   const requirementUsd =
     position.size === 0n ? 0n : maintenanceRequirementUsd(tiers, notionalUsd(position.size, priceWad), keeperRewardUsd);
   return {
     equityUsd,
     maintenanceRequirementUsd: requirementUsd,
-    isLiquidatable: equityUsd < requirementUsd,
+    isLiquidatable: position.size !== 0n && equityUsd < requirementUsd,
   };
 }
 
@@ -166,7 +225,7 @@ export interface ModifyPositionInput {
   params: MarketParams;
   /** The market state before the action (funding not yet accrued). */
   state: MarketState;
-  /** The stored position before the action (funding not yet settled). */
+  /** The stored position before the action (funding and socialized loss not yet settled). */
   position: Position;
   /** Base units, 1e18; + buys, − sells; 0 for a pure margin move. */
   sizeDelta: bigint;
@@ -190,7 +249,9 @@ export interface ModifyPositionResult {
   trade: TradeResult;
   /** Funding settled into margin (+ = paid by the position), as in the `PositionModified` event. */
   fundingPaidUsd: bigint;
-  /** Change of `vaultCashUsd`: funding received + its fee share − PnL paid to the trader. */
+  /** Socialized loss settled from margin, as in the `PositionModified` event. */
+  lossPaidUsd: bigint;
+  /** Change of `vaultCashUsd`: funding and socialized loss received + its fee share − PnL paid to the trader. */
   vaultCashDeltaUsd: bigint;
   /** Change of the trader's free balance: margin moved in/out and, on a close, the released margin. */
   freeBalanceDeltaUsd: bigint;
@@ -198,20 +259,21 @@ export interface ModifyPositionResult {
 
 /**
  * The accounting of one successful `modifyPosition` / `closePosition` call: accrue funding → settle the
- * position's funding → move margin in → trade → move margin out → store → update aggregates. Mirrors
- * `PerpEngine._applyAction` (with `_moveMarginOut` and `_updateMarketTotals`) in contracts/PerpEngine.sol.
- * Throws where those revert (`FillPriceNonPositive`, `SlippageExceeded`, `InsufficientPositionMargin`,
- * `PositionBankrupt`). It does NOT evaluate the checks that need more context than one position —
- * free balance, volatility, open-interest and vault-exposure caps, initial/minimum margin, margin ratio —
- * so a call the engine rejects for those reasons still gets a result here.
+ * position's funding and socialized loss → move margin in → trade → move margin out → store → update
+ * aggregates. Mirrors `PerpEngine._applyAction` (with `_moveMarginOut` and `MarketLogic.updateMarketTotals`)
+ * in contracts/PerpEngine.sol. Throws where those revert (`FillPriceNonPositive`, `SlippageExceeded`,
+ * `InsufficientPositionMargin`, `PositionBankrupt`). It does NOT evaluate the checks that need more
+ * context than one position — free balance, volatility, open-interest and vault-exposure caps,
+ * initial/minimum margin, margin ratio — so a call the engine rejects for those reasons still gets a
+ * result here.
  */
 export function simulateModifyPosition(input: ModifyPositionInput): ModifyPositionResult {
   const { params, position: old, sizeDelta, marginDelta, priceWad } = input;
   const state = accrueFunding(input.state, params, priceWad, input.nowSeconds);
 
-  const fundingPaidUsd = fundingOwedUsd(old.size, state.fundingIndexWad, old.fundingIndexSnapshotWad);
-  let marginUsd = int256(toInt256(old.marginUsd) - fundingPaidUsd);
-  let vaultCashDeltaUsd = fundingPaidUsd;
+  const { fundingOwedUsd: fundingPaidUsd, lossOwedUsd: lossPaidUsd } = owedUsd(state, old, state.fundingIndexWad);
+  let marginUsd = int256(int256(toInt256(old.marginUsd) - fundingPaidUsd) - toInt256(lossPaidUsd));
+  let vaultCashDeltaUsd = int256(fundingPaidUsd + toInt256(lossPaidUsd));
   let freeBalanceDeltaUsd = 0n;
 
   if (marginDelta > 0n) {
@@ -246,11 +308,13 @@ export function simulateModifyPosition(input: ModifyPositionInput): ModifyPositi
   }
   if (marginUsd < 0n) throw new EngineRevertError("PositionBankrupt", { marginAfterUsd: marginUsd });
 
+  const newSize = int256(old.size + sizeDelta);
   const updated: Position = {
-    size: int256(old.size + sizeDelta),
+    size: newSize,
     entryPriceWad: trade.newEntryPriceWad,
     marginUsd: toUint256(marginUsd),
     fundingIndexSnapshotWad: state.fundingIndexWad,
+    lossIndexSnapshotWad: lossIndexWad(state, newSize),
   };
   if (updated.size === 0n) {
     // Closed: all remaining margin returns to the free balance.
@@ -263,14 +327,17 @@ export function simulateModifyPosition(input: ModifyPositionInput): ModifyPositi
     state: updateMarketTotals(state, old, updated, sizeDelta),
     trade,
     fundingPaidUsd,
+    lossPaidUsd,
     vaultCashDeltaUsd,
     freeBalanceDeltaUsd,
   };
 }
 
 /**
- * The market aggregates after a position changed from `old` to `updated` by `sizeDelta`. Mirrors
- * `PerpEngine._updateMarketTotals` in contracts/PerpEngine.sol. Does not mutate `state`.
+ * The market aggregates after a position changed from `old` to `updated` by `sizeDelta`: net size, the
+ * size × entry and size × funding-snapshot sums, open interest and the per-side size × loss-snapshot
+ * sums. Mirrors `MarketLogic.updateMarketTotals` in contracts/libraries/MarketLogic.sol. Does not mutate
+ * `state`.
  */
 export function updateMarketTotals(
   state: MarketState,
@@ -288,10 +355,30 @@ export function updateMarketTotals(
     next.sumSizeTimesFundingSnapshot +
       int256(int256(updated.size * updated.fundingIndexSnapshotWad) - int256(old.size * old.fundingIndexSnapshotWad)),
   );
-  if (old.size > 0n) next.longOpenInterest = uint256(next.longOpenInterest - toUint256(old.size));
-  else if (old.size < 0n) next.shortOpenInterest = uint256(next.shortOpenInterest - toUint256(-old.size));
-  if (updated.size > 0n) next.longOpenInterest = uint256(next.longOpenInterest + toUint256(updated.size));
-  else if (updated.size < 0n) next.shortOpenInterest = uint256(next.shortOpenInterest + toUint256(-updated.size));
+  if (old.size > 0n) {
+    next.longOpenInterest = uint256(next.longOpenInterest - toUint256(old.size));
+    next.sumLongSizeTimesLossSnapshot = uint256(
+      next.sumLongSizeTimesLossSnapshot - uint256(toUint256(old.size) * old.lossIndexSnapshotWad),
+    );
+  } else if (old.size < 0n) {
+    const oldAbs = toUint256(int256(-old.size));
+    next.shortOpenInterest = uint256(next.shortOpenInterest - oldAbs);
+    next.sumShortSizeTimesLossSnapshot = uint256(
+      next.sumShortSizeTimesLossSnapshot - uint256(oldAbs * old.lossIndexSnapshotWad),
+    );
+  }
+  if (updated.size > 0n) {
+    next.longOpenInterest = uint256(next.longOpenInterest + toUint256(updated.size));
+    next.sumLongSizeTimesLossSnapshot = uint256(
+      next.sumLongSizeTimesLossSnapshot + uint256(toUint256(updated.size) * updated.lossIndexSnapshotWad),
+    );
+  } else if (updated.size < 0n) {
+    const updatedAbs = toUint256(int256(-updated.size));
+    next.shortOpenInterest = uint256(next.shortOpenInterest + updatedAbs);
+    next.sumShortSizeTimesLossSnapshot = uint256(
+      next.sumShortSizeTimesLossSnapshot + uint256(updatedAbs * updated.lossIndexSnapshotWad),
+    );
+  }
   return next;
 }
 
@@ -299,167 +386,63 @@ export function updateMarketTotals(
 
 /**
  * Value of the vault's implied position in one market (USD, 1e18): Σ size × (entry − price) +
- * Σ size × (fundingIndex − snapshot) over all traders, rounded down (the vault claims at most the exact
- * value). Mirrors `PerpEngine._vaultMarketValueUsd` in contracts/PerpEngine.sol; pass the index from
- * `currentFundingIndexWad`. `vaultEquityUsd(true)` = `vaultCashUsd` + Σ markets of this.
+ * Σ size × (fundingIndex − snapshot) + Σ |size| × (lossIndex − snapshot), all over traders, computed
+ * exactly from the aggregates and rounded down (the vault claims at most the exact value). 0 when no
+ * trader has a position. Mirrors `MarketLogic.vaultMarketValueUsd` in contracts/libraries/MarketLogic.sol;
+ * pass the index from `currentFundingIndexWad`.
  */
 export function vaultMarketValueUsd(state: MarketState, priceWad: bigint, fundingIndexWad: bigint): bigint {
-  if (state.netSize === 0n && state.sumSizeTimesEntry === 0n && state.sumSizeTimesFundingSnapshot === 0n) return 0n;
+  if (state.longOpenInterest === 0n && state.shortOpenInterest === 0n) return 0n;
+  const lossReceivable = toInt256(
+    uint256(
+      uint256(
+        uint256(uint256(state.longLossIndexWad * state.longOpenInterest) - state.sumLongSizeTimesLossSnapshot) +
+          uint256(state.shortLossIndexWad * state.shortOpenInterest),
+      ) - state.sumShortSizeTimesLossSnapshot,
+    ),
+  );
   const scaled = int256(
     int256(
-      int256(state.sumSizeTimesEntry - int256(state.netSize * toInt256(priceWad))) +
-        int256(state.netSize * fundingIndexWad),
-    ) - state.sumSizeTimesFundingSnapshot,
+      int256(
+        int256(state.sumSizeTimesEntry - int256(state.netSize * toInt256(priceWad))) +
+          int256(state.netSize * fundingIndexWad),
+      ) - state.sumSizeTimesFundingSnapshot,
+    ) + lossReceivable,
   );
   return divFloor(scaled, WAD_INT);
 }
 
-// ═════════════════════════════ LIQUIDATION PRICE ═════════════════════════════
-
-/** Guard on the boundary scan; the proven bound is about 6 / (1 − maxMaintenanceRate) + 4 pieces. */
-const MAX_SCANNED_PIECES = 2_000_000;
+/** One listed market as `vaultEquityUsd` reads it. */
+export interface VaultMarketInput {
+  state: MarketState;
+  params: MarketParams;
+  /** The market's oracle price (USD per base unit, 1e18). */
+  priceWad: bigint;
+}
 
 /**
- * The oracle price (USD per base unit, 1e18, exact to the wei) at which the position's health flips,
- * holding the funding index fixed at `fundingIndexWad`:
- * - long: the smallest price L such that the position is healthy (equity ≥ requirement, as
- *   `positionHealth`) at every price ≥ L; it is liquidatable at L − 1. Returns 0n when no positive
- *   price liquidates it.
- * - short: the largest price L such that the position is healthy at every price in [1, L]; it is
- *   liquidatable at L + 1. Always exists; returns 0n when even a price of 1 wei liquidates it.
- * So the returned price itself is always on the healthy side (or exactly at equity == requirement),
- * rounded toward safety: the price may move to L but not one wei past it.
- *
- * Rounding makes health non-monotonic within a few wei of USD of the boundary, so "the" boundary is
- * defined as above (the edge of the region that is healthy for sure). The requirement is piecewise
- * linear in price (one segment per tier), so the real-valued boundary is solved exactly per segment and
- * the exact integer answer is then found by scanning the few price intervals on which both the PnL and
- * the notional are constant between the real solutions of equity − requirement = 0 and = 3 wei.
- * Funding in reality also accrues with price and time; pass the index at the moment of interest.
- * @throws EngineRevertError `InvalidMarginTier` when the tiers do not start at 0, are unsorted, or have a
- * maintenance rate ≥ 100% (the engine never lists such tiers).
- * @throws SolidityPanicError when the boundary lies where the engine's own equity math would overflow
- * (|size| × price beyond int256), i.e. at no price an oracle can report.
+ * Vault equity = cash + Σ markets of `vaultMarketValueUsd` at the funding index of `nowSeconds`. For
+ * withdrawals (`forDeposit` false) each market's value is capped at 0 (gains excluded).
+ * Mirrors `MarketLogic.vaultEquityUsd` (the engine's `vaultEquityUsd(forDeposit)` view) in
+ * contracts/libraries/MarketLogic.sol.
  */
-export function liquidationPriceWad(
-  position: Position,
-  tiers: readonly MarginTier[],
-  keeperRewardUsd: bigint,
-  fundingIndexWad: bigint,
+export function vaultEquityUsd(
+  vaultCashUsd: bigint,
+  markets: readonly VaultMarketInput[],
+  nowSeconds: bigint,
+  forDeposit: boolean,
 ): bigint {
-  const size = position.size;
-  if (size === 0n) return 0n;
-  checkTiersForInversion(tiers);
-  const isLong = size > 0n;
-  const sizeAbs = abs(size);
-  const entry = position.entryPriceWad;
-  const healthMarginUsd = (priceWad: bigint) => {
-    const health = positionHealth(position, priceWad, fundingIndexWad, tiers, keeperRewardUsd);
-    return health.equityUsd - health.maintenanceRequirementUsd;
-  };
-  // Equity = baseUsd + unrealised PnL; every term but the PnL and the requirement is price-independent.
-  const baseUsd =
-    toInt256(position.marginUsd) - fundingOwedUsd(size, fundingIndexWad, position.fundingIndexSnapshotWad);
-  const root = (target: bigint) => realBoundary(isLong, sizeAbs, entry, baseUsd, keeperRewardUsd, tiers, target);
-  // Real-valued g(P) = base + size·(P − entry)/WAD − tiered(|size|·P/WAD)/BPS − keeper bounds the exact
-  // healthMarginUsd: g − 3 < exact ≤ g. So g < 0 is liquidatable and g ≥ 3 is healthy.
-  const zero = root(0n);
-  const three = root(3n);
-
-  // Price where the PnL (floor of size·(P − entry)/WAD) or the notional (ceil of |size|·P/WAD) next changes.
-  const nextPiece = (priceWad: bigint): bigint => {
-    const pnlSteps = floorDiv(size * (priceWad - entry), WAD);
-    const nextPnl = isLong
-      ? entry + ceilDiv((pnlSteps + 1n) * WAD, sizeAbs)
-      : entry + floorDiv(-pnlSteps * WAD, sizeAbs) + 1n;
-    const notionalSteps = ceilDiv(sizeAbs * priceWad, WAD);
-    const nextNotional = floorDiv(notionalSteps * WAD, sizeAbs) + 1n;
-    return nextPnl < nextNotional ? nextPnl : nextNotional;
-  };
-
-  if (isLong) {
-    // Below `zero` every price is liquidatable, from `three` up every price is healthy.
-    const lo = ceilDiv(zero.num, zero.den) - 1n;
-    const hi = ceilDiv(three.num, three.den);
-    let lastLiquidatable = 0n;
-    let pieces = 0;
-    for (let p = lo > 1n ? lo : 1n; p < hi; p = nextPiece(p)) {
-      if (++pieces > MAX_SCANNED_PIECES) throw new PerpMathError("liquidation price scan did not converge");
-      if (healthMarginUsd(p) < 0n) {
-        const pieceEnd = nextPiece(p) - 1n;
-        lastLiquidatable = pieceEnd < hi - 1n ? pieceEnd : hi - 1n;
-      }
-    }
-    return lastLiquidatable === 0n ? 0n : lastLiquidatable + 1n;
+  let equityUsd = vaultCashUsd;
+  for (const market of markets) {
+    const valueUsd =
+      market.state.longOpenInterest === 0n && market.state.shortOpenInterest === 0n
+        ? 0n
+        : vaultMarketValueUsd(
+            market.state,
+            market.priceWad,
+            currentFundingIndexWad(market.state, market.params, market.priceWad, nowSeconds),
+          );
+    equityUsd = int256(equityUsd + (forDeposit ? valueUsd : min(valueUsd, 0n)));
   }
-  // Short: up to `three` every price is healthy, above `zero` every price is liquidatable.
-  const lo = floorDiv(three.num, three.den);
-  const hi = floorDiv(zero.num, zero.den) + 1n;
-  if (hi < 1n) return 0n;
-  let pieces = 0;
-  for (let p = lo > 1n ? lo : 1n; ; p = nextPiece(p)) {
-    if (++pieces > MAX_SCANNED_PIECES) throw new PerpMathError("liquidation price scan did not converge");
-    if (p >= hi || healthMarginUsd(p) < 0n) return (p < hi ? p : hi) - 1n;
-  }
-}
-
-/**
- * Real solution P = num / den (den > 0) of g(P) = target, where with x = |size|·P/WAD and
- * tau(x) = Σ tiers (portion of x) × maintenanceMarginBps (the real extension of the tier sum):
- * long g = base + x − |size|·entry/WAD − tau(x)/BPS − keeper, short g = base − x + |size|·entry/WAD −
- * tau(x)/BPS − keeper. With σ = ±1 this is x − σ·tau(x)/BPS = σ(target − base + keeper) + |size|·entry/WAD,
- * whose left side is increasing and linear on each tier: x·(BPS − σ·mm) = BPS·K + σ(C − mm·floor).
- */
-function realBoundary(
-  isLong: boolean,
-  sizeAbs: bigint,
-  entry: bigint,
-  baseUsd: bigint,
-  keeperRewardUsd: bigint,
-  tiers: readonly MarginTier[],
-  target: bigint,
-): { num: bigint; den: bigint } {
-  const sigma = isLong ? 1n : -1n;
-  // BPS·K·WAD, K = σ(target − base + keeper) + |size|·entry/WAD.
-  const rhs = BPS * sigma * (target - baseUsd + keeperRewardUsd) * WAD + BPS * sizeAbs * entry;
-  let tierIndex = 0;
-  let cumulative = 0n; // tau(floor of the chosen tier)
-  let running = 0n;
-  for (let i = 0; i < tiers.length; ++i) {
-    if (i > 0)
-      running += (tiers[i].notionalFloorUsd - tiers[i - 1].notionalFloorUsd) * tiers[i - 1].maintenanceMarginBps;
-    // Left side at this tier's floor, scaled by BPS·WAD.
-    if ((BPS * tiers[i].notionalFloorUsd - sigma * running) * WAD <= rhs) {
-      tierIndex = i;
-      cumulative = running;
-    } else break;
-  }
-  const tier = tiers[tierIndex];
-  const num = rhs + sigma * (cumulative - tier.maintenanceMarginBps * tier.notionalFloorUsd) * WAD;
-  const den = sizeAbs * (BPS - sigma * tier.maintenanceMarginBps);
-  return { num, den };
-}
-
-/** The tier-shape preconditions of `liquidationPriceWad` (a subset of `PerpEngine._validateTiers`). */
-function checkTiersForInversion(tiers: readonly MarginTier[]): void {
-  if (tiers.length === 0) throw new EngineRevertError("InvalidMarginTier", { index: 0n });
-  for (let i = 0; i < tiers.length; ++i) {
-    const valid =
-      tiers[i].maintenanceMarginBps >= 0n &&
-      tiers[i].maintenanceMarginBps < BPS &&
-      (i === 0 ? tiers[i].notionalFloorUsd === 0n : tiers[i].notionalFloorUsd > tiers[i - 1].notionalFloorUsd);
-    if (!valid) throw new EngineRevertError("InvalidMarginTier", { index: BigInt(i) });
-  }
-}
-
-/** Mathematical floor(a / b) for b > 0 (no range checks: auxiliary arithmetic, not a mirrored formula). */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}
-
-/** Mathematical ceil(a / b) for b > 0. */
-function ceilDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a > 0n ? q + 1n : q;
+  return equityUsd;
 }

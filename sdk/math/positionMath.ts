@@ -31,6 +31,16 @@ export function fundingOwedUsd(size: bigint, fundingIndexWad: bigint, fundingInd
 }
 
 /**
+ * Socialized loss owed by a position since its snapshot of its side's loss index (USD, 1e18).
+ * Rounded up: the position pays at least its exact pro-rata share. Panics (0x11) when the index is below
+ * the snapshot, like the checked subtraction it mirrors.
+ * Mirrors `PositionMath.socializedLossOwedUsd` in contracts/libraries/PositionMath.sol.
+ */
+export function socializedLossOwedUsd(size: bigint, lossIndexWad: bigint, lossIndexSnapshotWad: bigint): bigint {
+  return divCeilU(uint256(abs(size) * uint256(lossIndexWad - lossIndexSnapshotWad)), WAD);
+}
+
+/**
  * |size| × price, the notional used for margin requirements (USD, 1e18).
  * Rounded up: requirements are computed on at least the exact notional.
  * Mirrors `PositionMath.notionalUsd` in contracts/libraries/PositionMath.sol.

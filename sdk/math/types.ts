@@ -34,6 +34,14 @@ export interface MarketParams {
   insuranceFeeShareBps: bigint;
   /** Cap on the vault's net exposure in bps of vault equity (uint16). */
   maxVaultExposureBps: bigint;
+  /** Liquidation penalty in bps of the closed notional, capped at the remaining equity (uint16). */
+  liquidationPenaltyBps: bigint;
+  /** Share of the penalty paid to the liquidator on top of the flat keeper reward, bps (uint16). */
+  keeperPenaltyShareBps: bigint;
+  /** A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps (uint16). */
+  liquidationBufferBps: bigint;
+  /** Bound on how far a liquidation's execution price may be from the oracle price, bps (uint16). */
+  maxLiquidationSlippageBps: bigint;
 }
 
 /** A trader's isolated position in one market (`Position` in IPerpTypes.sol). */
@@ -46,6 +54,8 @@ export interface Position {
   marginUsd: bigint;
   /** The market's cumulative funding index when funding was last settled (int256). */
   fundingIndexSnapshotWad: bigint;
+  /** The socialized-loss index of the position's side when it was last settled (USD per unit, 1e18; uint256). */
+  lossIndexSnapshotWad: bigint;
 }
 
 /** Per-market aggregates (`MarketState` in IPerpTypes.sol). */
@@ -64,6 +74,14 @@ export interface MarketState {
   fundingIndexWad: bigint;
   /** Timestamp (seconds) of the last funding accrual (uint64). */
   lastFundingTimestamp: bigint;
+  /** Cumulative socialized loss owed per unit of long size (USD per base unit, 1e18): raised by bankrupt shorts. */
+  longLossIndexWad: bigint;
+  /** Cumulative socialized loss owed per unit of |short size|: raised by bankrupt longs. */
+  shortLossIndexWad: bigint;
+  /** Σ size × lossIndexSnapshotWad over trader longs (1e36, exact). */
+  sumLongSizeTimesLossSnapshot: bigint;
+  /** Σ |size| × lossIndexSnapshotWad over trader shorts (1e36, exact). */
+  sumShortSizeTimesLossSnapshot: bigint;
 }
 
 /** What one trade did (`TradeResult` in contracts/PerpEngine.sol, returned by `_trade`). */
@@ -131,7 +149,13 @@ export class SolidityPanicError extends PerpMathError {
 
 /** Names of the engine's custom errors that the SDK reproduces (same names as IPerpEngine.sol). */
 export type EngineErrorName =
-  "FillPriceNonPositive" | "SlippageExceeded" | "InsufficientPositionMargin" | "PositionBankrupt" | "InvalidMarginTier";
+  | "FillPriceNonPositive"
+  | "SlippageExceeded"
+  | "InsufficientPositionMargin"
+  | "PositionBankrupt"
+  | "InvalidMarginTier"
+  | "NoPosition"
+  | "PositionNotLiquidatable";
 
 /**
  * Thrown where the engine would revert with one of its custom errors; `errorName` matches the Solidity
