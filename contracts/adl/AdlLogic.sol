@@ -164,14 +164,32 @@ library AdlLogic {
         uint256 excessLossUsd
     ) private returns (bool) {
         Position memory position = st.positions[marketId][account];
+        MarketState storage state = st.marketStates[marketId];
+        uint256 takeAbs = _vaultProtectionCloseAbs(state, position, priceWad, excessLossUsd);
+        if (takeAbs == 0) return false;
+        return _reduceAt(st, state, marketId, account, position, takeAbs, priceWad);
+    }
+
+    /// @dev Size to close (0 when the position is not in profit). Touching the position also settles what
+    /// it owes the vault, which moves that much from the vault's receivables to its cash and so raises the
+    /// measured loss by it: close enough to cover both.
+    function _vaultProtectionCloseAbs(
+        MarketState storage state,
+        Position memory position,
+        uint256 priceWad,
+        uint256 excessLossUsd
+    ) private view returns (uint256) {
         int256 profitPerUnitWad =
             position.size > 0
                 ? int256(priceWad) - int256(position.entryPriceWad)
                 : int256(position.entryPriceWad) - int256(priceWad);
-        if (profitPerUnitWad <= 0) return false;
-        uint256 neededAbs = SignedMath.divCeilU(excessLossUsd * WAD, uint256(profitPerUnitWad));
-        uint256 takeAbs = position.size.abs() < neededAbs ? position.size.abs() : neededAbs;
-        return _reduceAt(st, st.marketStates[marketId], marketId, account, position, takeAbs, priceWad);
+        if (profitPerUnitWad <= 0) return 0;
+        (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, state.fundingIndexWad);
+        int256 toCoverUsd = int256(excessLossUsd) + fundingOwedUsd + int256(lossOwedUsd);
+        uint256 sizeAbs = position.size.abs();
+        if (toCoverUsd <= 0) return 1;
+        uint256 neededAbs = SignedMath.divCeilU(uint256(toCoverUsd) * WAD, uint256(profitPerUnitWad));
+        return sizeAbs < neededAbs ? sizeAbs : neededAbs;
     }
 
     // ───────────────────────── shared steps ─────────────────────────

@@ -54,7 +54,7 @@ library MarketAdminLogic {
 
     /// @notice See PerpEngine.setMarketParams. Funding accrues under the old parameters first. A
     /// maintenance raise (any tier boundary or the keeper reward higher than before) is phased in over
-    /// `governance.maintenanceRampSeconds`; one ramp at a time.
+    /// `governance.maintenanceRampSeconds`; one raise at a time, cuts any time.
     function setMarketParams(
         EngineState storage st,
         bytes32 marketId,
@@ -63,8 +63,6 @@ library MarketAdminLogic {
     ) external {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         if (config.settlementPriceWad != 0) revert IPerpEngine.MarketIsSettled(marketId);
-        MaintenanceRamp storage ramp = st.maintenanceRamps[marketId];
-        if (block.timestamp < ramp.endTime) revert IPerpEngine.MaintenanceRampInProgress(marketId, ramp.endTime);
         validateParams(params);
         validateTiers(tiers);
         MarketState storage state = st.marketStates[marketId];
@@ -80,6 +78,10 @@ library MarketAdminLogic {
         uint64 rampEndsAt;
         MarginTier[] storage current = st.marginTiers[marketId];
         if (_raisesMaintenance(current, tiers, config.params.keeperRewardUsd, params.keeperRewardUsd)) {
+            // One raise at a time: the ramp's starting schedule must be one that actually applied. A cut
+            // during a ramp is fine: the requirement is the minimum of the ramp and the new schedule.
+            MaintenanceRamp storage ramp = st.maintenanceRamps[marketId];
+            if (block.timestamp < ramp.endTime) revert IPerpEngine.MaintenanceRampInProgress(marketId, ramp.endTime);
             rampEndsAt = uint64(block.timestamp) + st.governance.maintenanceRampSeconds;
             _copyTiers(st.previousTiers[marketId], current);
             st.maintenanceRamps[marketId] = MaintenanceRamp({

@@ -44,6 +44,7 @@ library LiquidationLogic {
         uint256 insurancePaidUsd;
         uint256 adlPaidUsd;
         uint256 socializedUsd;
+        uint256 adlPlacedAbs;
     }
 
     // ───────────────────────── entry points ─────────────────────────
@@ -206,7 +207,8 @@ library LiquidationLogic {
             LiquidationMath.partialCloseSizeAbs(
                 size.abs(),
                 equityUsd,
-                maintenanceUsd - params.keeperRewardUsd,
+                // During a keeper-reward ramp the requirement may hold less than the new reward.
+                maintenanceUsd > params.keeperRewardUsd ? maintenanceUsd - params.keeperRewardUsd : 0,
                 params.keeperRewardUsd,
                 PositionMath.notionalUsd(size, priceWad),
                 params.liquidationBufferBps,
@@ -337,6 +339,7 @@ library LiquidationLogic {
         uint256 targetAbs = (sizeAbs * (liq.deficitUsd - insuranceBudgetUsd)) / liq.deficitUsd;
         uint256 placedAbs = AdlLogic.deleverage(st, liq.marketId, position.size, bankruptcyPriceWad, targetAbs);
         if (placedAbs == 0) return;
+        liq.adlPlacedAbs = placedAbs;
         int256 placedSize = position.size > 0 ? int256(placedAbs) : -int256(placedAbs);
         liq.realizedPnlUsd =
             PositionMath.unrealizedPnlUsd(placedSize, position.entryPriceWad, bankruptcyPriceWad) +
@@ -355,18 +358,27 @@ library LiquidationLogic {
     /// @dev Price at which the position's equity is zero: long B = entry − margin/size (rounded down),
     /// short B = entry + margin/|size| (rounded up), both against the bankrupt trader. 0 if not positive.
     function _bankruptcyPriceWad(Position memory position, int256 settledMarginUsd) private pure returns (uint256) {
-        int256 entryTimesSize = int256(position.entryPriceWad) * position.size;
-        int256 numerator = entryTimesSize - settledMarginUsd * WAD_INT;
-        int256 priceWad = position.size > 0 ? numerator.divFloor(position.size) : numerator.divCeil(position.size);
+        // Over |size| so that the divisor is positive, as SignedMath's rounding requires.
+        int256 sizeAbs = int256(position.size.abs());
+        int256 entryTimesSizeAbs = int256(position.entryPriceWad) * sizeAbs;
+        int256 priceWad =
+            position.size > 0
+                ? (entryTimesSizeAbs - settledMarginUsd * WAD_INT).divFloor(sizeAbs)
+                : (entryTimesSizeAbs + settledMarginUsd * WAD_INT).divCeil(sizeAbs);
         return priceWad > 0 ? uint256(priceWad) : 0;
     }
 
     /// @dev Raises the charged side's loss index by amount / open interest (rounded up, so the side owes at
     /// least the amount). The vault counts toward that side's open interest when it is on it and simply
     /// bears its own share; with nobody on that side the vault bears all of it.
-    function _socialize(MarketState storage state, bytes32 marketId, int256 bankruptSize, uint256 amountUsd) private {
+    function _socialize(
+        MarketState storage state,
+        bytes32 marketId,
+        int256 bankruptSize,
+        int256 netSize,
+        uint256 amountUsd
+    ) private {
         bool chargeLongs = bankruptSize < 0;
-        int256 netSize = state.netSize;
         uint256 vaultOnSide =
             chargeLongs ? (netSize < 0 ? uint256(-netSize) : 0) : (netSize > 0 ? uint256(netSize) : 0);
         uint256 openInterest = (chargeLongs ? state.longOpenInterest : state.shortOpenInterest) + vaultOnSide;
@@ -400,9 +412,14 @@ library LiquidationLogic {
         } else if (liq.remainingMarginUsd != 0) {
             st.freeBalances[liq.account] += liq.remainingMarginUsd;
         }
-        // Socialized over the opposite side as it stood when the position went bankrupt: the vault counts
-        // with the size it held against it, before taking over the bankrupt position.
-        if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);
+        // Socialized over the opposite side as it stood when the position went bankrupt: its traders (less
+        // what ADL just closed) and the vault with the size it held against the position before taking it
+        // over. ADL moved size between traders only, so undo its effect on netSize to find that.
+        if (liq.socializedUsd != 0) {
+            int256 placed = int256(liq.adlPlacedAbs);
+            int256 netSizeAtBankruptcy = state.netSize - (old.size > 0 ? placed : -placed);
+            _socialize(state, liq.marketId, old.size, netSizeAtBankruptcy, liq.socializedUsd);
+        }
         // The ADL'd part moved to the counterparties (already booked), so only the rest leaves Σ sizes.
         MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
         st.positions[liq.marketId][liq.account] = updated;

@@ -1601,6 +1601,18 @@ describe("sdk/math differential", function () {
 
     before(async () => {
       s = await deployLocalSystem();
+      // The SDK does not mirror the ADL walk (simulateLiquidation throws AdlNotMirroredError), so these
+      // sequences run with ADL off and exercise the insurance → socialization path; ADL is covered by
+      // test/adl/adlExecution.test.ts against its own model.
+      const adl = await s.engine.adlConfig();
+      await (
+        await s.engine.setAdlConfig({
+          minQueueNotionalUsd: adl.minQueueNotionalUsd,
+          maxSteps: 0n,
+          vaultLossUpperBps: adl.vaultLossUpperBps,
+          vaultLossLowerBps: adl.vaultLossLowerBps,
+        })
+      ).wait();
       traders = s.traders.slice(0, TRADER_COUNT);
       traderAddresses = await Promise.all(traders.map((t) => t.getAddress()));
       keeperAddress = await s.keeper.getAddress();
