@@ -9,8 +9,11 @@ import { LOCAL_CONFIG } from "../../deploy/config";
 import { deploySystem } from "../../deploy/deploySystem";
 
 const MAX_RUNTIME_CODE_BYTES = 24_576;
+/** The local deployment with the deployer kept as admin, so the bench can change settings directly. */
+const BENCH_CONFIG = { ...LOCAL_CONFIG, governance: { ...LOCAL_CONFIG.governance, handOverAdmin: false } };
 const PRODUCTION_CONTRACTS: Record<string, string> = {
   PerpEngine: "contracts/PerpEngine.sol:PerpEngine",
+  MarketAdminLogic: "contracts/governance/MarketAdminLogic.sol:MarketAdminLogic",
   LiquidationLogic: "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic",
   AdlLogic: "contracts/adl/AdlLogic.sol:AdlLogic",
   LiquidityVault: "contracts/LiquidityVault.sol:LiquidityVault",
@@ -25,7 +28,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> 
 
 async function main(): Promise<void> {
   const [deployer, lp, alice, bob] = await hre.ethers.getSigners();
-  const s = await deploySystem(deployer, LOCAL_CONFIG, hre.network.name);
+  const s = await deploySystem(deployer, BENCH_CONFIG, hre.network.name);
   const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
   const usd = (amount: string) => parseUnits(amount, 18);
   const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
@@ -149,7 +152,7 @@ async function liquidationRows(s: System): Promise<[string, bigint][]> {
 async function adlRows(
   deployer: Awaited<ReturnType<typeof hre.ethers.getSigners>>[number],
 ): Promise<[string, bigint][]> {
-  const s = await deploySystem(deployer, LOCAL_CONFIG, hre.network.name);
+  const s = await deploySystem(deployer, BENCH_CONFIG, hre.network.name);
   const signers = await hre.ethers.getSigners();
   const [lp, keeper, whale] = signers.slice(1, 4);
   const shorts = signers.slice(4, 4 + ADL_STEP_COUNTS[ADL_STEP_COUNTS.length - 1]);
