@@ -1,9 +1,34 @@
 import { expect } from "chai";
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { LOCAL_CONFIG } from "../../deploy/config";
-import { assertConservation, expectedIndexAt, expectedFill, divCeil, divFloor } from "../helpers/engineHelpers";
+import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
+import {
+  WAD,
+  abs,
+  minBig,
+  assertConservation,
+  expectedIndexAt,
+  expectedFill,
+  divCeil,
+  divFloor,
+  mintAndDeposit as fund,
+  setAdl,
+  deployWithAdl,
+  ethConfig,
+  readPosition as positionOf,
+  deleveragedEvents,
+  liquidatedEvent,
+  engineEventArgs as eventsOf,
+  expectedExecutionPrice,
+  expectedPnl as pnl,
+  expectedFundingOwed as fundingOwed,
+  expectedLossOwed as lossOwed,
+  expectedInsuranceShare,
+  viewsAt,
+  type System,
+} from "../helpers/engineHelpers";
 import {
   adlKey,
   bankruptcyPriceFromKeyWad,
@@ -12,36 +37,7 @@ import {
   effectiveLeverage,
   isAdlEligible,
 } from "../../sdk/adl/adlMath";
-import {
-  ETH,
-  WAD,
-  BPS,
-  abs,
-  minBig,
-  usd,
-  units,
-  fund,
-  movePrice,
-  setAdl,
-  deployWithAdl,
-  maxLeverageMargin,
-  ethConfig,
-  positionOf,
-  indicesOf,
-  readQueues,
-  sortByKey,
-  deleveragedEvents,
-  liquidatedEvent,
-  eventsOf,
-  expectedExecutionPrice,
-  pnl,
-  fundingOwed,
-  lossOwed,
-  MAX_BUY,
-  ANY_SELL,
-  type System,
-  type Signer,
-} from "./helpers";
+import { movePrice, maxLeverageMargin, indicesOf, readQueues, sortByKey, type Signer } from "./helpers";
 
 // ADL inside a liquidation (DESIGN §8 step 2–3, §9; LiquidationLogic `_coverDeficitAndPay`, `_autoDeleverage`,
 // `_bankruptcyPriceWad`, `_store`; AdlLogic `deleverage`, `_reduceAt`). A bankrupt position of size q with
@@ -90,7 +86,7 @@ async function openWith(s: System, trader: Signer, size: bigint, margin: bigint,
   const marketId = s.market(ETH).marketId;
   const tx = await s.engine.connect(trader).modifyPosition(marketId, size, margin, size > 0n ? MAX_BUY : ANY_SELL);
   const [modified] = await eventsOf(s.engine, tx, "PositionModified");
-  return ((modified.feeUsd as bigint) * shareBps) / BPS;
+  return expectedInsuranceShare(modified.feeUsd as bigint, shareBps);
 }
 
 interface ScenarioOptions {
@@ -216,12 +212,11 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
 
   // Read the vault's equity as of the liquidation's own block, then mine the liquidation at that timestamp.
   const t = BigInt(await time.latest()) + 1n;
-  const snapshot = await network.provider.send("evm_snapshot", []);
-  await network.provider.send("evm_mine", [Number(t)]);
-  const vaultEquityBefore = await s.engine.vaultEquityUsd(true);
-  const fundingViewAtT = await s.engine.currentFundingIndexWad(marketId);
-  const queuesBefore = await readQueues(s.engine, marketId, sc.accounts, usd("100"));
-  await network.provider.send("evm_revert", [snapshot]);
+  const { vaultEquityBefore, fundingViewAtT, queuesBefore } = await viewsAt(t, async () => ({
+    vaultEquityBefore: await s.engine.vaultEquityUsd(true),
+    fundingViewAtT: await s.engine.currentFundingIndexWad(marketId),
+    queuesBefore: await readQueues(s.engine, marketId, sc.accounts, usd("100")),
+  }));
 
   // Funding accrues first, then the position's settled margin and B (DESIGN §8: the price where equity is 0).
   const F = expectedIndexAt(stBefore, { skewScale: SKEW_SCALE, maxFundingRate: MAX_FUNDING_RATE }, P, t);

@@ -6,23 +6,17 @@ import { formatUnits } from "ethers";
 
 import { adlKey, compareAdlPriority, type AdlIndices, type AdlPosition } from "../../sdk/adl/adlMath";
 import { tickOf } from "../../sdk/adl/adlQueue";
-import { assertConservation } from "../helpers/engineHelpers";
+import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
 import {
-  ETH,
   WAD,
   BPS,
-  usd,
-  units,
-  fund,
-  movePrice,
+  assertConservation,
+  mintAndDeposit as fund,
   deployWithAdl,
+  engineEventArgs,
   ethConfig,
-  indicesOf,
-  readQueues,
-  MAX_BUY,
-  ANY_SELL,
-  type System,
-} from "./helpers";
+} from "../helpers/engineHelpers";
+import { movePrice, indicesOf, readQueues } from "./helpers";
 
 // DESIGN §12.11 / §9: after every state change, each ADL queue (read through `adlQueueHead` and the ranks of
 // `adlLight`) is in effective-leverage order at the current price and indices, computed from `getPosition`,
@@ -150,15 +144,8 @@ describe("ADL queue order", () => {
         if (!(await s.engine.isLiquidatable(t, marketId))) continue;
         // Liveness: a liquidatable position can always be liquidated (ADL included).
         const tx = await s.engine.connect(s.keeper).liquidate(t, marketId);
-        const receipt = (await tx.wait())!;
         liquidations++;
-        deleveraged += receipt.logs.filter((l) => {
-          try {
-            return s.engine.interface.parseLog(l)?.name === "Deleveraged";
-          } catch {
-            return undefined;
-          }
-        }).length;
+        deleveraged += (await engineEventArgs(s.engine, tx, "Deleveraged")).length;
       }
     };
 

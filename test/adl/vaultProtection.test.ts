@@ -2,34 +2,28 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { assertConservation, divCeil } from "../helpers/engineHelpers";
-import { compareAdlPriority, type AdlPosition } from "../../sdk/adl/adlMath";
+import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
 import {
-  ETH,
   WAD,
   BPS,
   abs,
   minBig,
-  usd,
-  units,
-  fund,
-  movePrice,
+  assertConservation,
+  divCeil,
+  mintAndDeposit as fund,
   deployWithAdl,
   ethConfig,
-  maxLeverageMargin,
-  positionOf,
-  indicesOf,
-  readQueues,
+  readPosition as positionOf,
   deleveragedEvents,
-  eventsOf,
-  vaultValueModel,
-  pnl,
-  MAX_BUY,
-  ANY_SELL,
-  DEFAULT_ADL,
+  engineEventArgs as eventsOf,
+  expectedVaultMarketValue as vaultValueModel,
+  expectedPnl as pnl,
+  expectedFundingOwed,
+  ADL_DEFAULTS as DEFAULT_ADL,
   type System,
-  type Signer,
-} from "./helpers";
+} from "../helpers/engineHelpers";
+import { compareAdlPriority, type AdlPosition } from "../../sdk/adl/adlMath";
+import { movePrice, maxLeverageMargin, indicesOf, readQueues, type Signer } from "./helpers";
 
 // Vault protection (DESIGN §4 "the vault must never go bankrupt"; AdlLogic `deleverageVault`,
 // `_walkVaultProtection`, `_protectVaultOne`): while the vault's unrealised loss in a market exceeds
@@ -223,7 +217,7 @@ async function deleverageAndCheck(book: Pick<Book, "s" | "marketId" | "accounts"
   for (const step of walk.steps) {
     const old = v.positions.get(step.account)!;
     const now = await positionOf(s.engine, step.account, marketId);
-    const owed = divCeil(old.size * (v.indices.fundingIndexWad - old.fundingIndexSnapshotWad), WAD);
+    const owed = expectedFundingOwed(old.size, v.indices.fundingIndexWad, old.fundingIndexSnapshotWad);
     const margin = old.marginUsd - owed + pnl(step.take, old.entryPriceWad, v.priceWad);
     expect(now.size).to.equal(old.size - step.take);
     if (now.size === 0n) {

@@ -1,12 +1,14 @@
 // Shared helpers for the governance tests (DESIGN §11): role ids, pause switches, impersonation of the
-// guardian Safe / timelock / vault, and fixtures for a governed system with a real timelock delay.
+// guardian Safe / timelock / vault, funded traders with a one-line ETH order, and fixtures for a governed
+// system with a real timelock delay.
 import { ethers, network } from "hardhat";
 import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { LOCAL_CONFIG, type SystemDeployConfig } from "../../deploy/config";
 import type { MarginTierStruct, MarketParamsStruct } from "../../typechain-types/contracts/PerpEngine";
-import { deployWith, ETH } from "../helpers/fixtures";
+import { deployWith, ETH, BTC } from "../helpers/fixtures";
+import { SECONDS_PER_DAY, depositFromTraders, openPosition, type System } from "../helpers/engineHelpers";
 
 /** AccessControl's DEFAULT_ADMIN_ROLE. */
 export const ADMIN_ROLE = ZeroHash;
@@ -16,7 +18,7 @@ export const GUARDIAN_ROLE = keccak256(toUtf8Bytes("GUARDIAN_ROLE"));
 /** IPerpEngine.PauseSwitch. */
 export const Switch = { Trading: 0, Liquidations: 1, Withdrawals: 2 } as const;
 
-export const DAY = 86_400n;
+export const DAY = SECONDS_PER_DAY;
 export const HOUR = 3_600n;
 
 /** The node accounts that own the local guardian Safe (deploy/config.ts LOCAL_CONFIG). */
@@ -57,6 +59,20 @@ export function ethTiers(): PlainTier[] {
     initialMarginBps: BigInt(t.initialMarginBps),
     maintenanceMarginBps: BigInt(t.maintenanceMarginBps),
   }));
+}
+
+/**
+ * `s` with each of the first `fundedTraders` traders holding 20,000 USD in the engine, the ETH-USD and
+ * BTC-USD market ids, and `trade(trader, sizeEth, marginUsd)`: an ETH-USD order (negative size sells) with
+ * `marginUsd` moved in, at an acceptable price that never binds.
+ */
+export async function withTraders<T extends System>(s: T, fundedTraders: number) {
+  await depositFromTraders(s, fundedTraders, "20000");
+  const eth = s.market(ETH).marketId;
+  const btc = s.market(BTC).marketId;
+  const trade = (trader: HardhatEthersSigner, sizeEth: string, marginUsd = "0") =>
+    openPosition(s, trader, ETH, sizeEth, marginUsd);
+  return { ...s, eth, btc, trade };
 }
 
 /** LOCAL_CONFIG with a real timelock delay (live networks use 2 days). */

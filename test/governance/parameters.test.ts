@@ -2,7 +2,6 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { encodeBytes32String, parseUnits } from "ethers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { DEFAULT_ADL } from "../../deploy/config";
 import { deployLocalSystem, ETH, usd, size, ANY_BUY_PRICE, ANY_SELL_PRICE } from "../helpers/fixtures";
@@ -23,7 +22,7 @@ import {
   txTimestamp,
   type Tier,
 } from "../helpers/engineHelpers";
-import { DAY, HOUR, impersonate, ethParams, ethTiers, type PlainTier } from "./governanceHelpers";
+import { DAY, HOUR, impersonate, ethParams, ethTiers, withTraders, type PlainTier } from "./governanceHelpers";
 
 // Parameter safety of contracts/governance/MarketAdminLogic.sol and PerpEngine.sol (DESIGN §11): the hard
 // bounds of `setMarketParams` (`validateParams`, `validateTiers`, the skew scale above current OI), of
@@ -44,15 +43,8 @@ const toStruct = (tiers: Tier[]): PlainTier[] =>
   tiers.map((t) => ({ notionalFloorUsd: t.floorUsd, initialMarginBps: t.imBps, maintenanceMarginBps: t.mmBps }));
 
 async function deployParams() {
-  const s = await deployLocalSystem();
-  for (const t of s.traders.slice(0, 6)) await s.engine.connect(t).deposit(s.tokens("20000"));
-  const guardian = await impersonate(s.guardian);
-  const eth = s.market(ETH).marketId;
-  const trade = (trader: HardhatEthersSigner, sizeEth: string, marginUsd = "0") =>
-    s.engine
-      .connect(trader)
-      .modifyPosition(eth, size(sizeEth), usd(marginUsd), sizeEth.startsWith("-") ? ANY_SELL_PRICE : ANY_BUY_PRICE);
-  return { ...s, guardian, eth, trade };
+  const s = await withTraders(await deployLocalSystem(), 6);
+  return { ...s, guardian: await impersonate(s.guardian) };
 }
 
 type System = Awaited<ReturnType<typeof deployParams>>;

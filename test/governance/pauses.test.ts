@@ -3,10 +3,10 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { deployLocalSystem, ETH, BTC, usd, size, ANY_BUY_PRICE, ANY_SELL_PRICE } from "../helpers/fixtures";
+import { deployLocalSystem, ETH, usd, size, ANY_BUY_PRICE, ANY_SELL_PRICE } from "../helpers/fixtures";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { pinNextTimestamp, positionModifiedEvents, txTimestamp } from "../helpers/engineHelpers";
-import { ADMIN_ROLE, HOUR, Switch, impersonate } from "./governanceHelpers";
+import { ADMIN_ROLE, HOUR, Switch, impersonate, withTraders } from "./governanceHelpers";
 
 // The emergency switches of contracts/PerpEngine.sol (DESIGN §11): `pause` (guardian or admin), `unpause`
 // (admin only), what each switch blocks and what it must leave open, the liquidation grace period after
@@ -16,17 +16,8 @@ import { ADMIN_ROLE, HOUR, Switch, impersonate } from "./governanceHelpers";
 // real 2-of-3 signing flow is exercised in timelockAndSafe.test.ts).
 
 async function deployPausable() {
-  const s = await deployLocalSystem();
-  for (const t of s.traders.slice(0, 6)) await s.engine.connect(t).deposit(s.tokens("20000"));
-  const guardian = await impersonate(s.guardian);
-  const eth = s.market(ETH).marketId;
-  const btc = s.market(BTC).marketId;
-  /** Opens (or changes) `trader`'s ETH position by `sizeEth` with `marginUsd` moved in. */
-  const trade = (trader: HardhatEthersSigner, sizeEth: string, marginUsd = "0") =>
-    s.engine
-      .connect(trader)
-      .modifyPosition(eth, size(sizeEth), usd(marginUsd), sizeEth.startsWith("-") ? ANY_SELL_PRICE : ANY_BUY_PRICE);
-  return { ...s, guardian, eth, btc, trade };
+  const s = await withTraders(await deployLocalSystem(), 6);
+  return { ...s, guardian: await impersonate(s.guardian) };
 }
 
 type System = Awaited<ReturnType<typeof deployPausable>>;

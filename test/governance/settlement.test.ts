@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { DEFAULT_ADL, LOCAL_CONFIG } from "../../deploy/config";
 import { deployWith, ETH, BTC, usd, size, ANY_BUY_PRICE, ANY_SELL_PRICE } from "../helpers/fixtures";
@@ -17,7 +16,7 @@ import {
   sideLossIndex,
   vaultMarketValue,
 } from "../helpers/engineHelpers";
-import { ADMIN_ROLE, HOUR, ethParams, ethTiers } from "./governanceHelpers";
+import { ADMIN_ROLE, HOUR, ethParams, ethTiers, withTraders } from "./governanceHelpers";
 
 // Settlement of a market at a final price (contracts/governance/MarketAdminLogic.sol `settleMarket`,
 // `closeSettledPosition`; DESIGN §11): funding accrues up to the settlement at the settlement price and then
@@ -33,15 +32,7 @@ const SKIP_MARKET_SETTLED = 4;
 
 /** ADL off, so a bankrupt liquidation's deficit is socialized (giving the shorts a loss owed). */
 async function deploySettleable() {
-  const s = await deployWith({ ...LOCAL_CONFIG, adl: { ...DEFAULT_ADL, maxSteps: 0n } });
-  for (const t of s.traders.slice(0, 7)) await s.engine.connect(t).deposit(s.tokens("20000"));
-  const eth = s.market(ETH).marketId;
-  const btc = s.market(BTC).marketId;
-  const trade = (trader: HardhatEthersSigner, sizeEth: string, marginUsd = "0") =>
-    s.engine
-      .connect(trader)
-      .modifyPosition(eth, size(sizeEth), usd(marginUsd), sizeEth.startsWith("-") ? ANY_SELL_PRICE : ANY_BUY_PRICE);
-  return { ...s, eth, btc, trade };
+  return withTraders(await deployWith({ ...LOCAL_CONFIG, adl: { ...DEFAULT_ADL, maxSteps: 0n } }), 7);
 }
 
 /**

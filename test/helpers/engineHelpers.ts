@@ -1,15 +1,21 @@
-// Test-side reference math and helpers for the engine and vault tests (test/engine, test/vault).
+// Test-side reference math and helpers, shared by every test directory (engine, vault, liquidation, ADL,
+// governance): the one place where the documented formulas are restated for expected values.
 //
-// The functions below re-derive every expected value from the formulas documented in DESIGN.md §3–5 and
+// The functions below re-derive every expected value from the formulas documented in DESIGN.md §3–10 and
 // the NatSpec of contracts/libraries/PositionMath.sol, with plain bigint arithmetic written for the tests
 // (they do not import the SDK or call the contracts), so a contract that rounds the wrong way fails.
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
+import { parseUnits } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { PerpEngine } from "../../typechain-types";
 import { PerpEngine__factory } from "../../typechain-types";
+import type { MarketParamsStruct } from "../../typechain-types/contracts/PerpEngine";
 import { deployEngineLibraries } from "../../deploy/deploySystem";
+import { LOCAL_CONFIG, type MarketDeployConfig, type SystemDeployConfig } from "../../deploy/config";
+import { ANY_BUY_PRICE, ANY_SELL_PRICE, deployWith, ETH } from "./fixtures";
 
 export const WAD = 10n ** 18n;
 export const BPS = 10_000n;
@@ -344,17 +350,50 @@ export async function vaultMarketValue(
   lossIndexes?: { longLossIndexWad: bigint; shortLossIndexWad: bigint },
 ) {
   const indexes = lossIndexes ?? (await engine.getMarketState(marketId));
+  const positions = [];
+  for (const t of traders) positions.push(await engine.getPosition(t, marketId));
+  return vaultMarketValueParts(positions, priceWad, {
+    fundingIndexWad: indexWad,
+    longLossIndexWad: indexes.longLossIndexWad,
+    shortLossIndexWad: indexes.shortLossIndexWad,
+  });
+}
+
+/** The funding index and both sides' socialized-loss indexes of a market at one moment (1e18). */
+export interface MarketIndexes {
+  fundingIndexWad: bigint;
+  longLossIndexWad: bigint;
+  shortLossIndexWad: bigint;
+}
+
+/**
+ * `vaultMarketValue` over given positions (pure, no chain reads): the value and its three exact parts
+ * (1e36-scaled). Flat positions contribute nothing.
+ */
+export function vaultMarketValueParts(
+  positions: Iterable<Omit<PositionState, "marginUsd">>,
+  priceWad: bigint,
+  indexes: MarketIndexes,
+) {
   let pnl36 = 0n;
   let funding36 = 0n;
   let loss36 = 0n;
-  for (const t of traders) {
-    const p = await engine.getPosition(t, marketId);
+  for (const p of positions) {
     if (p.size === 0n) continue;
     pnl36 += p.size * (p.entryPriceWad - priceWad);
-    funding36 += p.size * (indexWad - p.fundingIndexSnapshotWad);
+    funding36 += p.size * (indexes.fundingIndexWad - p.fundingIndexSnapshotWad);
     loss36 += abs(p.size) * (sideLossIndex(p.size, indexes) - p.lossIndexSnapshotWad);
   }
   return { valueUsd: divFloor(pnl36 + funding36 + loss36, WAD), pnl36, funding36, loss36 };
+}
+
+/** The vault's value in one market from the positions it trades against (DESIGN §4), rounded down. */
+export function expectedVaultMarketValue(
+  positions: Iterable<Omit<PositionState, "marginUsd">>,
+  priceWad: bigint,
+  indexes: MarketIndexes,
+): bigint {
+  return vaultMarketValueParts(positions, priceWad, indexes).valueUsd;
 }
 
 // ───────────────────────────── one owner action, predicted ─────────────────────────────
@@ -474,15 +513,8 @@ export function expectedAction(args: {
 
 /** Reads the stored position and market state an action starts from. */
 export async function readStart(engine: PerpEngine, account: string, marketId: string) {
-  const p = await engine.getPosition(account, marketId);
+  const pos: StoredPosition = await readPosition(engine, account, marketId);
   const st = await engine.getMarketState(marketId);
-  const pos: StoredPosition = {
-    size: p.size,
-    entryPriceWad: p.entryPriceWad,
-    marginUsd: p.marginUsd,
-    fundingIndexSnapshotWad: p.fundingIndexSnapshotWad,
-    lossIndexSnapshotWad: p.lossIndexSnapshotWad,
-  };
   const state: StoredMarketState = {
     netSize: st.netSize,
     fundingIndexWad: st.fundingIndexWad,
@@ -597,4 +629,566 @@ export async function act(
   expect(st.longLossIndexWad, "long loss index").to.equal(stateBefore.longLossIndexWad);
   expect(st.shortLossIndexWad, "short loss index").to.equal(stateBefore.shortLossIndexWad);
   return { tx, e };
+}
+
+// ───────────────────────────── chain readers ─────────────────────────────
+
+/** A stored position with plain bigint fields (every field of `getPosition`). */
+export interface PositionState {
+  size: bigint;
+  entryPriceWad: bigint;
+  marginUsd: bigint;
+  fundingIndexSnapshotWad: bigint;
+  lossIndexSnapshotWad: bigint;
+}
+
+/** The parts of a market's stored state the liquidation model reads. */
+export interface MarketStateSnapshot {
+  netSize: bigint;
+  longOpenInterest: bigint;
+  shortOpenInterest: bigint;
+  fundingIndexWad: bigint;
+  lastFundingTimestamp: bigint;
+  longLossIndexWad: bigint;
+  shortLossIndexWad: bigint;
+}
+
+/** `getPosition` as a plain object. */
+export async function readPosition(engine: PerpEngine, account: string, marketId: string): Promise<PositionState> {
+  const p = await engine.getPosition(account, marketId);
+  return {
+    size: p.size,
+    entryPriceWad: p.entryPriceWad,
+    marginUsd: p.marginUsd,
+    fundingIndexSnapshotWad: p.fundingIndexSnapshotWad,
+    lossIndexSnapshotWad: p.lossIndexSnapshotWad,
+  };
+}
+
+/** `getMarketState` as a plain object (the fields of `MarketStateSnapshot`). */
+export async function readMarket(engine: PerpEngine, marketId: string): Promise<MarketStateSnapshot> {
+  const s = await engine.getMarketState(marketId);
+  return {
+    netSize: s.netSize,
+    longOpenInterest: s.longOpenInterest,
+    shortOpenInterest: s.shortOpenInterest,
+    fundingIndexWad: s.fundingIndexWad,
+    lastFundingTimestamp: s.lastFundingTimestamp,
+    longLossIndexWad: s.longLossIndexWad,
+    shortLossIndexWad: s.shortLossIndexWad,
+  };
+}
+
+/**
+ * `assertConservation` in positional form over the DISTINCT `accounts` (an account listed twice is counted
+ * once), for callers that build their account lists from overlapping groups.
+ */
+export async function expectConservation(
+  engine: PerpEngine,
+  accounts: string[],
+  marketIds: string[],
+  donatedTokens = 0n,
+) {
+  return assertConservation({ engine, accounts: [...new Set(accounts)], marketIds, donatedTokens });
+}
+
+// ───────────────────────────── events ─────────────────────────────
+
+export type EngineEventArgs = Record<string, unknown> & unknown[];
+
+/**
+ * The engine's decoded events of one mined transaction, in log order: logs of the engine's address only
+ * (library events arrive there through DELEGATECALL); logs whose topic is not in the engine's ABI are skipped.
+ * Accepts a transaction response (awaited), a receipt, or anything with the hash of a mined transaction.
+ */
+export async function engineEvents(
+  engine: PerpEngine,
+  tx: ContractTransactionResponse | ContractTransactionReceipt | { hash: string },
+): Promise<{ name: string; args: EngineEventArgs }[]> {
+  const receipt =
+    "logs" in tx
+      ? tx
+      : "wait" in tx && typeof tx.wait === "function"
+        ? await tx.wait()
+        : await ethers.provider.getTransactionReceipt(tx.hash);
+  const engineAddress = (await engine.getAddress()).toLowerCase();
+  const out: { name: string; args: EngineEventArgs }[] = [];
+  for (const log of receipt!.logs as (Log | EventLog)[]) {
+    if (log.address.toLowerCase() !== engineAddress) continue;
+    const parsed = engine.interface.parseLog(log);
+    if (parsed) out.push({ name: parsed.name, args: parsed.args as unknown as EngineEventArgs });
+  }
+  return out;
+}
+
+/** The arguments of the engine's events named `name` in a transaction, in log order. */
+export async function engineEventArgs(
+  engine: PerpEngine,
+  tx: ContractTransactionResponse | ContractTransactionReceipt | { hash: string },
+  name: string,
+): Promise<EngineEventArgs[]> {
+  return (await engineEvents(engine, tx)).filter((e) => e.name === name).map((e) => e.args);
+}
+
+/** The `lossPaidUsd` field of the one `PositionModified` event of `tx` for `account`. */
+export async function lossPaidOf(engine: PerpEngine, tx: ContractTransactionResponse, account: string) {
+  const evs = (await engineEventArgs(engine, tx, "PositionModified")).filter(
+    (a) => (a.account as string).toLowerCase() === account.toLowerCase(),
+  );
+  expect(evs.length, "one PositionModified").to.equal(1);
+  return evs[0].lossPaidUsd as bigint;
+}
+
+/** The `Deleveraged` events of a transaction, typed. */
+export async function deleveragedEvents(engine: PerpEngine, tx: ContractTransactionResponse) {
+  return (await engineEventArgs(engine, tx, "Deleveraged")).map((a) => ({
+    account: a.account as string,
+    marketId: a.marketId as string,
+    size: a.size as bigint,
+    priceWad: a.priceWad as bigint,
+  }));
+}
+
+/** The one `Liquidated` event of a transaction, typed. */
+export async function liquidatedEvent(engine: PerpEngine, tx: ContractTransactionResponse) {
+  const all = await engineEventArgs(engine, tx, "Liquidated");
+  expect(all.length, "one Liquidated event").to.equal(1);
+  const a = all[0];
+  return {
+    closedSize: a.closedSize as bigint,
+    executionPriceWad: a.executionPriceWad as bigint,
+    remainingSize: a.remainingSize as bigint,
+    penaltyUsd: a.penaltyUsd as bigint,
+    keeperRewardUsd: a.keeperRewardUsd as bigint,
+    deficitUsd: a.deficitUsd as bigint,
+    insurancePaidUsd: a.insurancePaidUsd as bigint,
+    adlPaidUsd: a.adlPaidUsd as bigint,
+    socializedUsd: a.socializedUsd as bigint,
+  };
+}
+
+// ───────────────────────────── liquidation formulas (DESIGN §7, §8, §10) ─────────────────────────────
+
+/** Market parameters the liquidation model reads: the trading ones plus penalty, buffer, slippage and tiers. */
+export interface LiquidationParams extends RiskParams {
+  penaltyBps: bigint;
+  keeperShareBps: bigint;
+  bufferBps: bigint;
+  maxSlippageBps: bigint;
+  tiers: Tier[];
+}
+
+/** The documented local ETH-USD defaults (DESIGN §4, §7; deploy/config.ts), liquidation settings included. */
+export const ETH_LIQUIDATION_DEFAULTS: LiquidationParams = {
+  ...ETH_DEFAULTS,
+  penaltyBps: 100n,
+  keeperShareBps: 2_500n,
+  bufferBps: 2_500n,
+  maxSlippageBps: 100n,
+  tiers: DEFAULT_TIERS,
+};
+
+/** Maintenance requirement (tiered MM + keeper reward) under `p`'s tiers and keeper reward. */
+export function expectedMaintenanceFor(
+  p: Pick<LiquidationParams, "keeperReward" | "tiers">,
+  size: bigint,
+  priceWad: bigint,
+) {
+  return expectedMaintenanceRequirement(size, priceWad, p.keeperReward, p.tiers);
+}
+
+/**
+ * Liquidation execution price: the skew-adjusted fill of the closing trade clamped to
+ * [ceil(P·(1 − s)), floor(P·(1 + s))], s = maxLiquidationSlippageBps (rounded toward the liquidated trader).
+ */
+export function expectedExecutionPrice(
+  priceWad: bigint,
+  skew: bigint,
+  closingDelta: bigint,
+  skewScale: bigint,
+  maxSlippageBps: bigint,
+): bigint {
+  const fill = expectedFill(priceWad, skew, closingDelta, skewScale);
+  const lowest = divCeil(priceWad * (BPS - maxSlippageBps), BPS);
+  const highest = (priceWad * (BPS + maxSlippageBps)) / BPS;
+  if (fill < lowest) return lowest;
+  if (fill > highest) return highest;
+  return fill;
+}
+
+/** Adverse slippage of the execution against the liquidated trader, in bps rounded up. */
+export function expectedAdverseSlippageBps(priceWad: bigint, execWad: bigint, closingLong: boolean): bigint {
+  let adverse = 0n;
+  if (closingLong && execWad < priceWad) adverse = priceWad - execWad;
+  if (!closingLong && execWad > priceWad) adverse = execWad - priceWad;
+  return divCeil(adverse * BPS, priceWad);
+}
+
+/** Penalty on the closed notional at the execution price, rounded up (before the cap). */
+export function expectedPenalty(closed: bigint, execWad: bigint, penaltyBps: bigint): bigint {
+  return divCeil(abs(closed) * execWad * penaltyBps, WAD * BPS);
+}
+
+/**
+ * DESIGN §7 partial size: c ≥ q·[(1+b)(tiered+K) + K − E] / [(1+b)·tiered − cost·n], rounded up; the whole
+ * size when E < MM/2 or when no partial close can restore the buffer.
+ */
+export function expectedPartialCloseSizeAbs(
+  sizeAbs: bigint,
+  equity: bigint,
+  tieredMm: bigint,
+  keeperReward: bigint,
+  notionalUsd: bigint,
+  bufferBps: bigint,
+  costBps: bigint,
+): bigint {
+  const mm = tieredMm + keeperReward;
+  if (equity * 2n < mm) return sizeAbs;
+  const den = (BPS + bufferBps) * tieredMm - notionalUsd * costBps;
+  if (den <= 0n) return sizeAbs;
+  const num = (BPS + bufferBps) * mm + BPS * keeperReward - BPS * equity;
+  if (num <= 0n) return sizeAbs;
+  const c = divCeil(sizeAbs * num, den);
+  return c >= sizeAbs ? sizeAbs : c;
+}
+
+/**
+ * The smallest margin that opens `q` from flat at oracle price `priceWad` and skew `skew` (maximum
+ * leverage, DESIGN §4): margin − fee + min(PnL at the oracle, 0) must meet tiered IM + keeper reward, and
+ * the margin left after the fee must be at least the minimum position margin.
+ */
+export function minOpenMargin(
+  p: Pick<LiquidationParams, "minMargin" | "keeperReward" | "skewScale" | "takerFeeBps" | "tiers">,
+  priceWad: bigint,
+  skew: bigint,
+  q: bigint,
+): bigint {
+  const f = expectedFill(priceWad, skew, q, p.skewScale);
+  const fee = expectedFee(q, f, p.takerFeeBps);
+  const openPnl = expectedPnl(q, f, priceWad);
+  const required = expectedInitialRequirement(q, priceWad, p.keeperReward, p.tiers);
+  const margin = required + fee - (openPnl < 0n ? openPnl : 0n);
+  return margin > p.minMargin + fee ? margin : p.minMargin + fee;
+}
+
+// ───────────────────────────── one liquidation, predicted ─────────────────────────────
+
+export interface ExpectedLiquidation {
+  liquidatable: boolean;
+  indexWad: bigint;
+  fundingPaid: bigint;
+  lossPaid: bigint;
+  settledMargin: bigint;
+  equity: bigint;
+  mm: bigint;
+  partial: boolean;
+  closedSize: bigint;
+  exec: bigint;
+  realized: bigint;
+  keeperFromMargin: bigint;
+  penalty: bigint;
+  keeperPenalty: bigint;
+  remainingMargin: bigint;
+  deficit: bigint;
+  // waterfall, given the fund before
+  keeperTopUp: bigint;
+  insurancePaid: bigint;
+  socialized: bigint;
+  fundAfter: bigint;
+  keeperCredit: bigint;
+  /** Free-balance credit to the trader (remaining margin of a full close). */
+  traderCredit: bigint;
+  vaultCashDelta: bigint;
+  /** Loss index rise of the charged side (0 when nothing socialized). */
+  lossIndexDelta: bigint;
+  chargedOpenInterest: bigint;
+}
+
+/** Prices the close of `closed` and splits what is left: keeper reward first, penalty (capped), trader. */
+export function expectedClose(
+  p: LiquidationParams,
+  pos: PositionState,
+  st: Pick<MarketStateSnapshot, "netSize">,
+  priceWad: bigint,
+  settled: bigint,
+  closed: bigint,
+) {
+  const exec = expectedExecutionPrice(priceWad, st.netSize, -closed, p.skewScale, p.maxSlippageBps);
+  const realized = expectedPnl(closed, pos.entryPriceWad, exec);
+  const after = settled + realized;
+  if (after < 0n) {
+    return {
+      exec,
+      realized,
+      keeperFromMargin: 0n,
+      penalty: 0n,
+      keeperPenalty: 0n,
+      remainingMargin: 0n,
+      deficit: -after,
+    };
+  }
+  let left = after;
+  const keeperFromMargin = minBig(left, p.keeperReward);
+  left -= keeperFromMargin;
+  const penalty = minBig(expectedPenalty(closed, exec, p.penaltyBps), left);
+  const keeperPenalty = (penalty * p.keeperShareBps) / BPS;
+  return { exec, realized, keeperFromMargin, penalty, keeperPenalty, remainingMargin: left - penalty, deficit: 0n };
+}
+
+/**
+ * What `liquidate` should do at `priceWad` in a block at `timestamp`, with the insurance fund at `fund` and
+ * ADL placing nothing: settle funding and socialized loss, check health, choose partial or full, pay keeper,
+ * penalty and the waterfall (insurance → socialized over the opposite side incl. the vault).
+ */
+export function expectedLiquidation(args: {
+  p: LiquidationParams;
+  pos: PositionState;
+  st: MarketStateSnapshot;
+  priceWad: bigint;
+  timestamp: bigint;
+  fund: bigint;
+}): ExpectedLiquidation {
+  const { p, pos, st, priceWad, timestamp, fund } = args;
+  const indexWad = expectedIndexAt(st, p, priceWad, timestamp);
+  const fundingPaid = expectedFundingOwed(pos.size, indexWad, pos.fundingIndexSnapshotWad);
+  const lossPaid = expectedLossOwed(pos.size, sideLossIndex(pos.size, st), pos.lossIndexSnapshotWad);
+  const settledMargin = pos.marginUsd - fundingPaid - lossPaid;
+  const equity = settledMargin + expectedPnl(pos.size, pos.entryPriceWad, priceWad);
+  const mm = expectedMaintenanceFor(p, pos.size, priceWad);
+  const base = { indexWad, fundingPaid, lossPaid, settledMargin, equity, mm, liquidatable: equity < mm };
+
+  const sizeAbs = abs(pos.size);
+  const fullExec = expectedExecutionPrice(priceWad, st.netSize, -pos.size, p.skewScale, p.maxSlippageBps);
+  const slip = expectedAdverseSlippageBps(priceWad, fullExec, pos.size > 0n);
+  const closeAbs = expectedPartialCloseSizeAbs(
+    sizeAbs,
+    equity,
+    mm - p.keeperReward,
+    p.keeperReward,
+    expectedNotional(pos.size, priceWad),
+    p.bufferBps,
+    slip + p.penaltyBps,
+  );
+  let close = expectedClose(p, pos, st, priceWad, settledMargin, pos.size);
+  let closedSize = pos.size;
+  let partial = false;
+  if (closeAbs < sizeAbs) {
+    const c = pos.size > 0n ? closeAbs : -closeAbs;
+    const pc = expectedClose(p, pos, st, priceWad, settledMargin, c);
+    const rest = pos.size - c;
+    const healthy =
+      pc.deficit === 0n &&
+      pc.keeperFromMargin === p.keeperReward &&
+      pc.remainingMargin >= p.minMargin &&
+      pc.remainingMargin + expectedPnl(rest, pos.entryPriceWad, priceWad) >= expectedMaintenanceFor(p, rest, priceWad);
+    if (healthy) {
+      close = pc;
+      closedSize = c;
+      partial = true;
+    }
+  }
+
+  // Waterfall (DESIGN §8, §10): keeper top-up first, then insurance, ADL (nothing here), socialized.
+  let fundLeft = fund;
+  const shortfall = p.keeperReward - close.keeperFromMargin;
+  const keeperTopUp = minBig(shortfall, fundLeft);
+  fundLeft -= keeperTopUp;
+  const insurancePaid = minBig(close.deficit, fundLeft);
+  fundLeft -= insurancePaid;
+  const socialized = close.deficit - insurancePaid;
+  fundLeft += close.penalty - close.keeperPenalty;
+
+  // Socialized loss over the opposite side as it stood when the position went bankrupt, i.e. before the
+  // close: that side's traders plus the vault with the size it held on that side BEFORE taking over the
+  // bankrupt position (vault size = −netSize, netSize still including the bankrupt size; no ADL here).
+  // The charged side's trader open interest does not hold the bankrupt position, so the close leaves it
+  // unchanged. Δindex = ceil(S·1e18 / OI).
+  let lossIndexDelta = 0n;
+  let chargedOpenInterest = 0n;
+  if (socialized > 0n) {
+    const chargeLongs = pos.size < 0n;
+    const vaultSize = -st.netSize;
+    const vaultOnSide = chargeLongs ? (vaultSize > 0n ? vaultSize : 0n) : vaultSize < 0n ? -vaultSize : 0n;
+    chargedOpenInterest = (chargeLongs ? st.longOpenInterest : st.shortOpenInterest) + vaultOnSide;
+    if (chargedOpenInterest > 0n) lossIndexDelta = divCeil(socialized * WAD, chargedOpenInterest);
+  }
+
+  return {
+    ...base,
+    partial,
+    closedSize,
+    ...close,
+    keeperTopUp,
+    insurancePaid,
+    socialized,
+    fundAfter: fundLeft,
+    keeperCredit: close.keeperFromMargin + close.keeperPenalty + keeperTopUp,
+    traderCredit: partial ? 0n : close.remainingMargin,
+    vaultCashDelta: fundingPaid + lossPaid - close.realized - close.deficit + insurancePaid,
+    lossIndexDelta,
+    chargedOpenInterest,
+  };
+}
+
+/** Predicts the liquidation of `account` in the next block (timestamp pinned) at oracle price `priceWad`. */
+export async function predictLiquidation(
+  engine: PerpEngine,
+  p: LiquidationParams,
+  account: string,
+  marketId: string,
+  priceWad: bigint,
+  gap = 1n,
+) {
+  const pos = await readPosition(engine, account, marketId);
+  const st = await readMarket(engine, marketId);
+  const fund = await engine.insuranceFund();
+  const timestamp = await pinNextTimestamp(gap);
+  return { pos, st, timestamp, ...expectedLiquidation({ p, pos, st, priceWad, timestamp, fund }) };
+}
+
+/** The balances `expectLiquidationMatches` compares against, read just before a liquidation. */
+export async function liquidationBalances(engine: PerpEngine, keeper: string, account: string) {
+  return {
+    keeperFree: await engine.freeBalance(keeper),
+    traderFree: await engine.freeBalance(account),
+    vaultCash: await engine.vaultCashUsd(),
+  };
+}
+
+/**
+ * Asserts `liquidate` did exactly what `e` predicts: the Liquidated event field by field (adlPaid 0), the
+ * stored position, the keeper's and the trader's free balances, the vault's cash and the insurance fund.
+ */
+export async function expectLiquidationMatches(
+  engine: PerpEngine,
+  tx: ContractTransactionResponse,
+  e: ExpectedLiquidation & { pos: PositionState },
+  who: { account: string; keeper: string; marketId: string },
+  before: { keeperFree: bigint; traderFree: bigint; vaultCash: bigint },
+) {
+  await expect(tx)
+    .to.emit(engine, "Liquidated")
+    .withArgs(
+      who.account,
+      who.marketId,
+      who.keeper,
+      e.closedSize,
+      e.exec,
+      e.pos.size - e.closedSize,
+      e.penalty,
+      e.keeperCredit,
+      e.deficit,
+      e.insurancePaid,
+      0n,
+      e.socialized,
+    );
+  const after = await engine.getPosition(who.account, who.marketId);
+  expect(after.size, "remaining size").to.equal(e.pos.size - e.closedSize);
+  expect(after.marginUsd, "remaining margin").to.equal(e.partial ? e.remainingMargin : 0n);
+  if (e.partial) expect(after.entryPriceWad, "entry kept").to.equal(e.pos.entryPriceWad);
+  expect(await engine.freeBalance(who.keeper), "keeper credit").to.equal(before.keeperFree + e.keeperCredit);
+  expect(await engine.freeBalance(who.account), "trader credit").to.equal(before.traderFree + e.traderCredit);
+  expect(await engine.vaultCashUsd(), "vault cash").to.equal(before.vaultCash + e.vaultCashDelta);
+  expect(await engine.insuranceFund(), "insurance fund").to.equal(e.fundAfter);
+}
+
+// ───────────────────────────── fixtures ─────────────────────────────
+
+/** What `deployWith` (test/helpers/fixtures.ts) returns. */
+export type System = Awaited<ReturnType<typeof deployWith>>;
+
+/** LOCAL_CONFIG with ETH-USD overrides: market params, and market-level fields such as feed decimals. */
+export function ethConfig(
+  params: Partial<MarketParamsStruct> = {},
+  market: Partial<MarketDeployConfig> = {},
+): SystemDeployConfig {
+  return {
+    ...LOCAL_CONFIG,
+    markets: LOCAL_CONFIG.markets.map((m) =>
+      m.symbol === ETH ? { ...m, ...market, params: { ...m.params, ...params } } : m,
+    ),
+  };
+}
+
+/** Mints `amountUsd` dollars of collateral to `signer`, approves the engine and deposits it all. */
+export async function mintAndDeposit(s: System, signer: HardhatEthersSigner, amountUsd: string) {
+  const amount = s.tokens(amountUsd);
+  await s.collateral.mint(signer.address, amount);
+  await s.collateral.connect(signer).approve(await s.engine.getAddress(), ethers.MaxUint256);
+  await s.engine.connect(signer).deposit(amount);
+}
+
+/**
+ * Deposits `amountUsd` dollars into the engine from each of the first `count` traders, in order (the
+ * standard fixture has already minted and approved their collateral).
+ */
+export async function depositFromTraders(s: System, count: number, amountUsd: string) {
+  for (const t of s.traders.slice(0, count)) await s.engine.connect(t).deposit(s.tokens(amountUsd));
+}
+
+/**
+ * Opens or changes `signer`'s position in `symbol` by `sizeUnits` (decimal string, negative to sell) with
+ * `marginUsd` dollars moved in from the free balance, at an acceptable price that never binds.
+ */
+export async function openPosition(
+  s: System,
+  signer: HardhatEthersSigner,
+  symbol: string,
+  sizeUnits: string,
+  marginUsd: string,
+) {
+  const delta = parseUnits(sizeUnits, 18);
+  return s.engine
+    .connect(signer)
+    .modifyPosition(
+      s.market(symbol).marketId,
+      delta,
+      parseUnits(marginUsd, 18),
+      delta > 0n ? ANY_BUY_PRICE : ANY_SELL_PRICE,
+    );
+}
+
+/** ADL settings (`setAdlConfig`) with bigint fields. */
+export interface AdlSettings {
+  minQueueNotionalUsd: bigint;
+  maxSteps: bigint;
+  vaultLossUpperBps: bigint;
+  vaultLossLowerBps: bigint;
+}
+
+/** The documented ADL defaults (DESIGN §9; deploy/config.ts DEFAULT_ADL), restated. */
+export const ADL_DEFAULTS: AdlSettings = {
+  minQueueNotionalUsd: 100n * WAD,
+  maxSteps: 16n,
+  vaultLossUpperBps: 3_000n,
+  vaultLossLowerBps: 2_000n,
+};
+
+/** Sets the ADL config (from the deployer, admin) to `ADL_DEFAULTS` with `adl`'s overrides. */
+export async function setAdl(s: System, adl: Partial<AdlSettings> = {}) {
+  await s.engine.connect(s.deployer).setAdlConfig({ ...ADL_DEFAULTS, ...adl });
+}
+
+/** Deploys `config` (deployer stays admin), then sets the ADL config as `setAdl` does. */
+export async function deployWithAdl(config: SystemDeployConfig = LOCAL_CONFIG, adl: Partial<AdlSettings> = {}) {
+  const s = await deployWith(config);
+  await setAdl(s, adl);
+  return s;
+}
+
+/**
+ * Switches ADL off (maxSteps = 0, the other settings kept) when it is on, so that a deficit the fund cannot
+ * pay is socialized; a no-op when it is already off.
+ */
+export async function withAdlOff<T extends System>(s: T): Promise<T> {
+  const config = await s.engine.adlConfig();
+  if (config.maxSteps !== 0n) {
+    await s.engine.connect(s.deployer).setAdlConfig({
+      minQueueNotionalUsd: config.minQueueNotionalUsd,
+      maxSteps: 0n,
+      vaultLossUpperBps: config.vaultLossUpperBps,
+      vaultLossLowerBps: config.vaultLossLowerBps,
+    });
+  }
+  return s;
 }

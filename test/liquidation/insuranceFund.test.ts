@@ -4,9 +4,21 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 
 import { LOCAL_CONFIG } from "../../deploy/config";
 import { deploySystem } from "../../deploy/deploySystem";
-import { deployLocalSystem, deployWith, usd, size } from "../helpers/fixtures";
-import { ETH_PARAMS, minOpenMargin, predictLiquidation, expectConservation, fill, takerFee } from "./liquidationModel";
-import { ETH, ethConfig, withParams, open, withAdlOff, MAX_BUY, type System } from "./liquidationFixtures";
+import { deployLocalSystem, deployWith, usd, size, ETH, ANY_BUY_PRICE as MAX_BUY } from "../helpers/fixtures";
+import {
+  ETH_LIQUIDATION_DEFAULTS as ETH_PARAMS,
+  expectedFee as takerFee,
+  expectedFill as fill,
+  depositFromTraders,
+  ethConfig,
+  expectConservation,
+  minOpenMargin,
+  openPosition as open,
+  predictLiquidation,
+  withAdlOff,
+  type System,
+} from "../helpers/engineHelpers";
+import { withParams } from "./liquidationFixtures";
 
 // The insurance fund (DESIGN §10; PerpEngine INSURANCE FUND section, LiquidationLogic waterfall):
 // inflows are donations (credited by balance delta), the fee share and the penalty share; outflows are
@@ -18,7 +30,7 @@ const ADMIN_ROLE = ethers.ZeroHash;
 
 async function deployFunded() {
   const s = await withAdlOff(await deployLocalSystem());
-  for (const t of s.traders.slice(0, 4)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 4, "20000");
   await s.collateral.mint(s.deployer.address, s.tokens("100000"));
   await s.collateral.approve(await s.engine.getAddress(), ethers.MaxUint256);
   return s;
@@ -38,7 +50,7 @@ const NO_FEE_SHARE = ethConfig({ insuranceFeeShareBps: 0n, maxFundingRatePerDayW
 const NO_FEE_SHARE_PARAMS = withParams({ insuranceShareBps: 0n, maxFundingRate: 0n });
 async function deployNoFeeShare() {
   const s = await withAdlOff(await deployWith(NO_FEE_SHARE));
-  for (const t of s.traders.slice(0, 4)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 4, "20000");
   await s.collateral.mint(s.deployer.address, s.tokens("1000"));
   await s.collateral.approve(await s.engine.getAddress(), ethers.MaxUint256);
   return s;

@@ -3,43 +3,38 @@ import fc from "fast-check";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 
-import { deployLocalSystem, deployWith, usd } from "../helpers/fixtures";
+import { deployLocalSystem, deployWith, usd, ETH, BTC } from "../helpers/fixtures";
 import {
   WAD,
   BPS,
-  ETH_PARAMS,
+  ETH_LIQUIDATION_DEFAULTS as ETH_PARAMS,
   abs,
   divCeil,
-  penaltyOf,
-  priceClose,
-  pnl,
-  maintenance,
+  expectedPenalty as penaltyOf,
+  expectedClose as priceClose,
+  expectedPnl as pnl,
+  expectedMaintenanceFor as maintenance,
+  depositFromTraders,
   expectedLiquidation,
   predictLiquidation,
   expectLiquidationMatches,
+  liquidationBalances,
   expectConservation,
   readPosition,
   readMarket,
   engineEvents,
-} from "./liquidationModel";
-import {
-  ETH,
-  BTC,
-  UNLISTED,
-  eth18Config,
-  open,
-  setPriceWad,
-  feedUnit,
-  marketIds,
+  openPosition as open,
   withAdlOff,
   type System,
-} from "./liquidationFixtures";
+} from "../helpers/engineHelpers";
+import { UNLISTED, eth18Config, setPriceWad, feedUnit, marketIds } from "./liquidationFixtures";
 
 // Tests for `liquidate` (DESIGN §7; contracts/liquidation/LiquidationLogic.sol): reverts, the health
 // boundary to the wei, partial vs full, the exact penalty / keeper / insurance split, internal keeper
 // credit, one penalty per block, size never grows, volatility, and the `isLiquidatable` /
-// `liquidationPrice` views. Every expected number comes from liquidationModel.ts (bigint restatement of
-// the documented formulas) with the block timestamp pinned, plus a few numbers written out by hand.
+// `liquidationPrice` views. Every expected number comes from test/helpers/engineHelpers.ts (bigint
+// restatement of the documented formulas) with the block timestamp pinned, plus a few numbers written out
+// by hand.
 
 const P = ETH_PARAMS;
 const P2000 = usd("2000");
@@ -47,7 +42,7 @@ const P2000 = usd("2000");
 /** Standard system; traders 0–5 hold 20,000 USDC each in the engine. */
 async function deployFunded() {
   const s = await withAdlOff(await deployLocalSystem());
-  for (const t of s.traders.slice(0, 6)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 6, "20000");
   return s;
 }
 
@@ -56,14 +51,14 @@ async function deployDeepVault() {
   const s = await withAdlOff(await deployLocalSystem());
   await s.collateral.mint(s.lp.address, s.tokens("5000000"));
   await s.vault.connect(s.lp).deposit(s.tokens("5000000"), s.lp.address);
-  for (const t of s.traders.slice(0, 2)) await s.engine.connect(t).deposit(s.tokens("90000"));
+  await depositFromTraders(s, 2, "90000");
   return s;
 }
 
 /** Same, with ETH-USD on an 18-decimal feed. */
 async function deployFunded18() {
   const s = await withAdlOff(await deployWith(eth18Config()));
-  for (const t of s.traders.slice(0, 4)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 4, "20000");
   return s;
 }
 
@@ -79,11 +74,7 @@ async function liquidateAndCheck(s: System, account: string, priceWad: bigint, s
   const id = s.market(symbol).marketId;
   const e = await predictLiquidation(s.engine, P, account, id, priceWad);
   expect(e.liquidatable, "model: liquidatable").to.equal(true);
-  const before = {
-    keeperFree: await s.engine.freeBalance(s.keeper.address),
-    traderFree: await s.engine.freeBalance(account),
-    vaultCash: await s.engine.vaultCashUsd(),
-  };
+  const before = await liquidationBalances(s.engine, s.keeper.address, account);
   const tx = await s.engine.connect(s.keeper).liquidate(account, id);
   await expectLiquidationMatches(s.engine, tx, e, { account, keeper: s.keeper.address, marketId: id }, before);
   return { e, tx };

@@ -1,9 +1,18 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { deployLocalSystem, usd } from "../helpers/fixtures";
-import { ETH_PARAMS, predictLiquidation, expectConservation, engineEvents } from "./liquidationModel";
-import { ETH, BTC, UNLISTED, fund, open, withAdlOff } from "./liquidationFixtures";
+import { deployLocalSystem, usd, ETH, BTC } from "../helpers/fixtures";
+import {
+  ETH_LIQUIDATION_DEFAULTS as ETH_PARAMS,
+  depositFromTraders,
+  engineEvents,
+  expectConservation,
+  mintAndDeposit as fund,
+  openPosition as open,
+  predictLiquidation,
+  withAdlOff,
+} from "../helpers/engineHelpers";
+import { UNLISTED } from "./liquidationFixtures";
 
 // `liquidateMany` (DESIGN §7 batch entry point; LiquidationLogic.liquidateMany): liquidates what is
 // liquidatable, skips the rest with `LiquidationSkipped(account, market, reason)` instead of reverting,
@@ -21,7 +30,7 @@ enum Skip {
 /** Standard system: trader 0 a 10 ETH long at ~18x, trader 1 a healthy 2x long, trader 3 a BTC long. */
 async function deployBatch() {
   const s = await withAdlOff(await deployLocalSystem());
-  for (const t of s.traders.slice(0, 6)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 6, "20000");
   await open(s, s.traders[0], ETH, "10", "1100");
   await open(s, s.traders[1], ETH, "1", "1000");
   await open(s, s.traders[3], BTC, "0.1", "400");

@@ -3,19 +3,24 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 
 import { LOCAL_CONFIG } from "../../deploy/config";
-import { deployLocalSystem, deployWith, usd } from "../helpers/fixtures";
+import { deployLocalSystem, deployWith, usd, ETH, ANY_BUY_PRICE as MAX_BUY } from "../helpers/fixtures";
 import {
   WAD,
-  ETH_PARAMS,
+  ETH_LIQUIDATION_DEFAULTS as ETH_PARAMS,
+  depositFromTraders,
   expectedLiquidation,
   readPosition,
   readMarket,
   predictLiquidation,
   expectLiquidationMatches,
+  liquidationBalances,
   expectConservation,
   engineEvents,
-} from "./liquidationModel";
-import { ETH, open, setPriceWad, withAdlOff, MAX_BUY, type System } from "./liquidationFixtures";
+  openPosition as open,
+  withAdlOff,
+  type System,
+} from "../helpers/engineHelpers";
+import { setPriceWad } from "./liquidationFixtures";
 import type { PausableBlacklistToken } from "../../typechain-types";
 
 // Liveness of liquidation (DESIGN §7): nothing the trader controls can block it. The engine makes no
@@ -29,11 +34,7 @@ const GAS = { gasLimit: 3_000_000 };
 async function liquidateChecked(s: System, account: string, priceWad: bigint) {
   const id = s.market(ETH).marketId;
   const e = await predictLiquidation(s.engine, P, account, id, priceWad);
-  const before = {
-    keeperFree: await s.engine.freeBalance(s.keeper.address),
-    traderFree: await s.engine.freeBalance(account),
-    vaultCash: await s.engine.vaultCashUsd(),
-  };
+  const before = await liquidationBalances(s.engine, s.keeper.address, account);
   const tx = await s.engine.connect(s.keeper).liquidate(account, id, GAS);
   await expectLiquidationMatches(s.engine, tx, e, { account, keeper: s.keeper.address, marketId: id }, before);
   return { e, tx };
@@ -71,7 +72,7 @@ async function deployOverPausableToken() {
     await ethers.getContractFactory("PausableBlacklistToken", deployer)
   ).deploy("Pausable USD", "PUSD", 6)) as unknown as PausableBlacklistToken;
   const s = await withAdlOff(await deployWith({ ...LOCAL_CONFIG, collateral: await token.getAddress() }));
-  for (const t of s.traders.slice(0, 3)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 3, "20000");
   await open(s, s.traders[0], ETH, "10", "1100");
   await open(s, s.traders[1], ETH, "10", "1100");
   return { ...s, token };

@@ -4,9 +4,16 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { deployLocalSystem, usd } from "../helpers/fixtures";
-import { WAD, ETH_PARAMS, minOpenMargin, readMarket, engineEvents } from "./liquidationModel";
-import { ETH, MAX_BUY, ANY_SELL, withAdlOff, type System } from "./liquidationFixtures";
+import { deployLocalSystem, usd, ETH, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
+import {
+  WAD,
+  ETH_LIQUIDATION_DEFAULTS as ETH_PARAMS,
+  engineEvents,
+  minOpenMargin,
+  readMarket,
+  withAdlOff,
+  type System,
+} from "../helpers/engineHelpers";
 
 // Self-liquidation must never be profitable (DESIGN §7), including the hedged version: a long in one
 // account, a short of the same size in another, and the losing one liquidated from a third account to

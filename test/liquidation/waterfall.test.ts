@@ -3,39 +3,36 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { deployWith, usd, size } from "../helpers/fixtures";
+import { deployWith, usd, size, ETH, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
 import {
   WAD,
   abs,
   divCeil,
   divFloor,
+  depositFromTraders,
+  ethConfig,
   minOpenMargin,
   predictLiquidation,
   expectLiquidationMatches,
+  liquidationBalances,
   expectConservation,
   readMarket,
   lossPaidOf,
   engineEvents,
-  type LiqParams,
-} from "./liquidationModel";
-import {
-  ETH,
-  ethConfig,
-  withParams,
-  marketIds,
   withAdlOff,
-  MAX_BUY,
-  ANY_SELL,
+  type LiquidationParams as LiqParams,
   type System,
-} from "./liquidationFixtures";
+} from "../helpers/engineHelpers";
+import { withParams, marketIds } from "./liquidationFixtures";
 
 // The loss waterfall (DESIGN §8, §10; LiquidationLogic `_coverDeficitAndPay`, `_socialize`, `_store`):
 // a bankrupt close's deficit D is paid by the insurance fund I = min(D, fund after the keeper top-up),
 // ADL (places nothing yet: adlPaid = 0), and the rest S = D − I is socialized over the opposite side's open
 // interest as it stood when the position went bankrupt, i.e. before the close: the opposite traders plus the
 // vault with the size it held on that side before taking over the bankrupt position (vault = −netSize, netSize
-// still including the bankrupt size). Every amount is predicted with liquidationModel.ts and checked to the wei,
-// together with the accounting identity balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + fund.
+// still including the bankrupt size). Every amount is predicted with test/helpers/engineHelpers.ts and checked
+// to the wei, together with the accounting identity balanceOf(engine)·scale == Σfree + Σmargin + vaultCash +
+// fund.
 
 const NO_FUNDING = { maxFundingRatePerDayWad: 0n };
 /** Funding off (so equity moves only with price and socialized loss) and default fee share. */
@@ -56,7 +53,7 @@ const P2000 = usd("2000");
 
 async function depositAll(s: System) {
   await withAdlOff(s);
-  for (const t of s.traders.slice(0, 8)) await s.engine.connect(t).deposit(s.tokens("20000"));
+  await depositFromTraders(s, 8, "20000");
   return s;
 }
 const deploySeeded = async () => depositAll(await deployWith(SEEDED_CONFIG));
@@ -91,11 +88,7 @@ async function liquidateBankrupt(s: System, p: LiqParams, account: string, price
   expect(e.liquidatable).to.equal(true);
   expect(e.deficit > 0n, "bankrupt").to.equal(true);
   expect(e.partial).to.equal(false);
-  const before = {
-    keeperFree: await s.engine.freeBalance(s.keeper.address),
-    traderFree: await s.engine.freeBalance(account),
-    vaultCash: await s.engine.vaultCashUsd(),
-  };
+  const before = await liquidationBalances(s.engine, s.keeper.address, account);
   const fundBefore = await s.engine.insuranceFund();
   const tx = await s.engine.connect(s.keeper).liquidate(account, id);
   await expectLiquidationMatches(s.engine, tx, e, { account, keeper: s.keeper.address, marketId: id }, before);
