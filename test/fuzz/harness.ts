@@ -120,6 +120,7 @@ export async function runSession(f: FuzzSystem, opts: SessionOptions): Promise<S
     const meta = /\/\*replayPath=("[^"]*")\*\/$/.exec(printed);
     const commandsReplayPath = meta ? (JSON.parse(meta[1]) as string) : "";
     const replayCommand =
+      (process.env.FUZZ_STRICT_SOLVENCY === "1" ? "FUZZ_STRICT_SOLVENCY=1 " : "") +
       `FUZZ_SEED=${details.seed} FUZZ_PATH=${path}` +
       (commandsReplayPath !== "" ? ` FUZZ_REPLAY_PATH='${commandsReplayPath}'` : "") +
       ` FUZZ_PROFILE=${opts.profile.name}` +
@@ -127,6 +128,7 @@ export async function runSession(f: FuzzSystem, opts: SessionOptions): Promise<S
         ? ` FUZZ_MAX_COMMANDS=${opts.profile.maxCommands}`
         : "") +
       (inExamples ? " FUZZ_WITH_EXAMPLES=1" : "") +
+      (inExamples && process.env.FUZZ_KNOWN_BUGS === "1" ? " FUZZ_KNOWN_BUGS=1" : "") +
       " npm run fuzz:replay";
     return {
       seed: details.seed,
