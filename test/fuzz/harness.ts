@@ -122,7 +122,7 @@ export async function runSession(f: FuzzSystem, opts: SessionOptions): Promise<S
     const replayCommand =
       (process.env.FUZZ_STRICT_SOLVENCY === "1" ? "FUZZ_STRICT_SOLVENCY=1 " : "") +
       `FUZZ_SEED=${details.seed} FUZZ_PATH=${path}` +
-      (commandsReplayPath !== "" ? ` FUZZ_REPLAY_PATH='${commandsReplayPath}'` : "") +
+      (path.includes(":") && commandsReplayPath !== "" ? ` FUZZ_REPLAY_PATH='${commandsReplayPath}'` : "") +
       ` FUZZ_PROFILE=${opts.profile.name}` +
       (opts.profile.maxCommands !== defaultMaxCommands(opts.profile)
         ? ` FUZZ_MAX_COMMANDS=${opts.profile.maxCommands}`
