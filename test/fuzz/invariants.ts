@@ -21,7 +21,7 @@ import type { ExpectedEvent } from "./model/events";
 import { oracleEvaluate, oracleFailure, Revert } from "./model/oracle";
 import { queueOrder } from "./model/adl";
 import { maxVaultWithdrawalModel, vaultEquityModel, type LiquidationRecord, type ModifyOutcome } from "./model/engine";
-import { positionOf, type ModelConfig, type ModelState } from "./model/state";
+import { ledgerEntitlementUsd, positionOf, type ModelConfig, type ModelState } from "./model/state";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -508,17 +508,7 @@ function invariant_ledgerBalances(cfg: ModelConfig, s: ModelState, out: string[]
     if (!l) continue;
     let held = s.free.get(a) ?? 0n;
     for (const m of s.markets) held += positionOf(m, a).marginUsd;
-    const expected =
-      l.depositedUsd -
-      l.withdrawnUsd +
-      l.realizedPnlUsd -
-      l.feesUsd -
-      l.fundingPaidUsd -
-      l.lossPaidUsd -
-      l.penaltyUsd -
-      l.keeperPaidUsd +
-      l.keeperRewardUsd +
-      l.deficitWrittenOffUsd;
+    const expected = ledgerEntitlementUsd(l) - l.withdrawnUsd;
     if (held !== expected) out.push(`invariant_ledgerBalances: ${a} holds ${held}, its ledger says ${expected}`);
   }
 }

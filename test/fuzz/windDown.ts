@@ -7,7 +7,7 @@ import { ENGINE, FEED, VAULT } from "./chain";
 import { liquidate, modifyPosition, unpause, withdraw } from "./model/engine";
 import { answerIsValid } from "./model/oracle";
 import { lpRedeem, maxRedeem } from "./model/vault";
-import { freeOf, positionOf, type ModelState } from "./model/state";
+import { freeOf, ledgerEntitlementUsd, positionOf, type ModelState } from "./model/state";
 import { executePlan, type ModelBox, type Plan, type RunContext, type SubTx } from "./runner";
 import { StepFailure } from "./invariants";
 
@@ -219,16 +219,7 @@ export async function windDown(rc: RunContext, box: ModelBox): Promise<WindDownR
     if (free >= cfg.scale) problems.push(`${who} still has ${free} free after withdrawing`);
     dustUsd += free;
     withdrawnUsd += l.withdrawnUsd;
-    expectedUsd +=
-      l.depositedUsd +
-      l.realizedPnlUsd -
-      l.feesUsd -
-      l.fundingPaidUsd -
-      l.lossPaidUsd -
-      l.penaltyUsd -
-      l.keeperPaidUsd +
-      l.keeperRewardUsd +
-      l.deficitWrittenOffUsd;
+    expectedUsd += ledgerEntitlementUsd(l);
   }
   // total withdrawn == deposited + realised PnL − fees − funding − losses − penalties (+ keeper rewards and
   // written-off deficits) − dust, with 0 ≤ dust < one token unit per account (withdrawals round down).

@@ -78,6 +78,25 @@ export interface Ledger {
   deficitWrittenOffUsd: bigint;
 }
 
+/**
+ * What an account should hold or have taken out, from its ledger: deposits + realised PnL − fees − funding −
+ * socialized loss − penalties − keeper reward paid + keeper rewards received + deficits written off.
+ * Withdrawals excluded (callers subtract them or count them as taken out).
+ */
+export function ledgerEntitlementUsd(l: Ledger): bigint {
+  return (
+    l.depositedUsd +
+    l.realizedPnlUsd -
+    l.feesUsd -
+    l.fundingPaidUsd -
+    l.lossPaidUsd -
+    l.penaltyUsd -
+    l.keeperPaidUsd +
+    l.keeperRewardUsd +
+    l.deficitWrittenOffUsd
+  );
+}
+
 export interface ModelState {
   /** Timestamp of the latest block. */
   now: bigint;
