@@ -523,7 +523,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         uint256 debitedUsd = tokenAmount * collateralScale;
         if (st.vaultCashUsd < int256(debitedUsd)) revert VaultCashInsufficient(st.vaultCashUsd, debitedUsd);
         st.vaultCashUsd -= int256(debitedUsd);
-        _checkVaultExposureAllMarkets();
+        _checkVaultWithdrawalLimits();
         emit VaultWithdrawn(receiver, tokenAmount, st.vaultCashUsd);
         collateral.safeTransfer(receiver, tokenAmount);
     }
@@ -536,34 +536,57 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function maxVaultWithdrawalUsd() external view returns (uint256) {
         int256 equityUsd = MarketLogic.vaultEquityUsd(st, false);
-        uint256 requiredEquityUsd;
-        uint256 marketCount = st.listedMarketIds.length;
-        for (uint256 i; i < marketCount; ++i) {
-            bytes32 marketId = st.listedMarketIds[i];
-            int256 netSize = st.marketStates[marketId].netSize;
-            if (netSize == 0) continue;
-            MarketConfig storage config = st.marketConfigs[marketId];
-            uint256 exposureUsd = PositionMath.notionalUsd(netSize, MarketLogic.priceView(marketId, config));
-            // Smallest equity whose cap covers this exposure: exposure × BPS / capBps, rounded up.
-            uint256 neededUsd = SignedMath.divCeilU(exposureUsd * BPS, config.params.maxVaultExposureBps);
-            if (neededUsd > requiredEquityUsd) requiredEquityUsd = neededUsd;
-        }
+        uint256 requiredEquityUsd = _vaultRequiredEquityUsd();
         if (equityUsd <= int256(requiredEquityUsd) || st.vaultCashUsd <= 0) return 0;
         uint256 headroomUsd = uint256(equityUsd) - requiredEquityUsd;
         return headroomUsd < uint256(st.vaultCashUsd) ? headroomUsd : uint256(st.vaultCashUsd);
     }
 
-    /// @dev After an LP withdrawal, every market's vault exposure must still be within its cap.
-    function _checkVaultExposureAllMarkets() internal {
+    /// @inheritdoc IPerpEngine
+    function vaultRequiredEquityUsd() external view returns (uint256) {
+        return _vaultRequiredEquityUsd();
+    }
+
+    /// @dev The exposure caps bound the vault's directional risk per market (the largest need binds, as each
+    /// cap is checked on its own); the reserves are summed because one gap can hit every market at once.
+    function _vaultRequiredEquityUsd() internal view returns (uint256) {
+        uint256 exposureNeedUsd;
+        uint256 reserveUsd;
         uint256 marketCount = st.listedMarketIds.length;
         for (uint256 i; i < marketCount; ++i) {
             bytes32 marketId = st.listedMarketIds[i];
-            int256 netSize = st.marketStates[marketId].netSize;
-            if (netSize == 0) continue;
+            MarketState storage state = st.marketStates[marketId];
+            uint256 grossOpenInterest = state.longOpenInterest + state.shortOpenInterest;
+            if (grossOpenInterest == 0) continue;
             MarketConfig storage config = st.marketConfigs[marketId];
-            (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
-            _checkVaultExposure(marketId, config.params, netSize, priceWad);
+            uint256 priceWad = MarketLogic.priceView(marketId, config);
+            uint256 grossUsd = PositionMath.notionalUsd(int256(grossOpenInterest), priceWad);
+            reserveUsd += SignedMath.divCeilU(grossUsd * config.params.vaultReserveBps, BPS);
+            if (state.netSize == 0) continue;
+            uint256 exposureUsd = PositionMath.notionalUsd(state.netSize, priceWad);
+            // Smallest equity whose cap covers this exposure: exposure × BPS / capBps, rounded up.
+            uint256 neededUsd = SignedMath.divCeilU(exposureUsd * BPS, config.params.maxVaultExposureBps);
+            if (neededUsd > exposureNeedUsd) exposureNeedUsd = neededUsd;
         }
+        return exposureNeedUsd + reserveUsd;
+    }
+
+    /// @dev After an LP withdrawal every market's vault exposure must still be within its cap (reported per
+    /// market) and the equity must still cover the exposure caps' need plus the reserves.
+    function _checkVaultWithdrawalLimits() internal {
+        uint256 marketCount = st.listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            bytes32 marketId = st.listedMarketIds[i];
+            MarketState storage state = st.marketStates[marketId];
+            if (state.longOpenInterest + state.shortOpenInterest == 0) continue;
+            MarketConfig storage config = st.marketConfigs[marketId];
+            // Prices are read (and cached) here so that an invalid one reverts with the oracle's error.
+            (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
+            if (state.netSize != 0) _checkVaultExposure(marketId, config.params, state.netSize, priceWad);
+        }
+        int256 equityUsd = MarketLogic.vaultEquityUsd(st, false);
+        uint256 requiredUsd = _vaultRequiredEquityUsd();
+        if (equityUsd < int256(requiredUsd)) revert VaultEquityBelowRequirement(equityUsd, requiredUsd);
     }
 
     // ═════════════════════════════ GOVERNANCE ═════════════════════════════

@@ -91,6 +91,10 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
     keeperPenaltyShareBps: 2_500n, // a quarter of the penalty to the keeper, the rest to insurance
     liquidationBufferBps: 2_500n, // DESIGN §7 default: partial liquidations aim for MM × 1.25
     maxLiquidationSlippageBps: 100n, // DESIGN §7 default: at most 1% from the oracle price
+    // LP withdrawals keep 12.5% of gross OI notional on top of the exposure caps' need: a gap g whose winners all
+    // close before any loser (at margin m) is liquidated costs the vault (g − m)/2 of gross OI with an empty
+    // insurance fund, so 12.5% covers g = 27.5% with losers at the 2.5% maintenance margin (the breaker is 25%).
+    vaultReserveBps: 1_250n,
   };
 }
 

@@ -189,6 +189,7 @@ library MarketAdminLogic {
         _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
         _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
         _checkBounds("maxLiquidationSlippageBps", params.maxLiquidationSlippageBps, 0, MAX_LIQUIDATION_SLIPPAGE_BPS);
+        _checkBounds("vaultReserveBps", params.vaultReserveBps, 0, BPS);
     }
 
     /// @notice Tiers: 1..MAX_MARGIN_TIERS, first floor 0, floors strictly increasing, rates non-decreasing,

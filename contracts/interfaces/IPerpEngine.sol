@@ -90,6 +90,9 @@ interface IPerpEngine {
     error TransferAmountMismatch(uint256 expected, uint256 received);
     /// @notice Thrown when the vault's cash (USD, 1e18) cannot pay an LP withdrawal.
     error VaultCashInsufficient(int256 cashUsd, uint256 requestedUsd);
+    /// @notice Thrown when an LP withdrawal would leave the vault's withdrawal-side equity (USD, 1e18) below what
+    /// its exposure caps and gross-open-interest reserves require (`maxVaultWithdrawalUsd`).
+    error VaultEquityBelowRequirement(int256 equityUsd, uint256 requiredUsd);
 
     /// @notice Thrown when liquidating a position whose equity is not below its maintenance requirement
     /// (equality is healthy).
@@ -439,9 +442,15 @@ interface IPerpEngine {
     /// @notice Debits the vault's engine account and sends `tokenAmount` to `receiver`.
     function vaultWithdraw(address receiver, uint256 tokenAmount) external;
 
-    /// @notice The most the vault can pay out to LPs now (USD, 1e18): bounded by its cash and by every
-    /// market's exposure cap on the equity left after the withdrawal.
+    /// @notice The most the vault can pay out to LPs now (USD, 1e18): its cash, bounded by the withdrawal-side
+    /// equity above `vaultRequiredEquityUsd`.
     function maxVaultWithdrawalUsd() external view returns (uint256);
+
+    /// @notice Withdrawal-side equity the vault must keep (USD, 1e18): the largest equity any market's exposure
+    /// cap needs (exposure × BPS / maxVaultExposureBps, rounded up) plus, summed over markets, the reserve on
+    /// gross open interest (notional × vaultReserveBps / BPS, rounded up). Markets without the relevant open
+    /// interest are not priced.
+    function vaultRequiredEquityUsd() external view returns (uint256);
 
     /// @notice The vault's equity in USD (1e18). `forDeposit` counts unrealised gains and losses
     /// (pricing LP deposits); otherwise unrealised gains are excluded per market (pricing withdrawals).

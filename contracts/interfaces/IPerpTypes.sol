@@ -40,6 +40,11 @@ struct MarketParams {
     uint16 liquidationBufferBps;
     /// @dev Bound on how far a liquidation's execution price may be from the oracle price, in bps.
     uint16 maxLiquidationSlippageBps;
+    /// @dev Equity the vault keeps, on top of what the exposure caps need, against this market's gross open
+    /// interest (longs + shorts at the oracle price), in bps of that notional. Binds LP withdrawals only: it is
+    /// the capital for deficits the vault absorbs alone when a gap's winners close before its losers are
+    /// liquidated (a balanced book has no net exposure to cap).
+    uint16 vaultReserveBps;
 }
 
 /// @notice A trader's isolated position in one market.

@@ -20,7 +20,7 @@ import {
   takerFeeUsd,
   unrealizedPnlUsd,
 } from "./positionMath";
-import { abs, divFloor, int256, min, toInt256, toUint256, uint256 } from "./signedMath";
+import { abs, divCeilU, divFloor, int256, min, toInt256, toUint256, uint256 } from "./signedMath";
 import {
   EngineRevertError,
   type MarginTier,
@@ -445,4 +445,43 @@ export function vaultEquityUsd(
     equityUsd = int256(equityUsd + (forDeposit ? valueUsd : min(valueUsd, 0n)));
   }
   return equityUsd;
+}
+
+/**
+ * Withdrawal-side equity the vault must keep (USD, 1e18): the largest equity any market's exposure cap needs
+ * (⌈|netSize × price| × BPS / maxVaultExposureBps⌉) plus Σ markets ⌈gross OI notional × vaultReserveBps / BPS⌉.
+ * Markets without open interest are skipped (their price is not needed).
+ * Mirrors `PerpEngine._vaultRequiredEquityUsd` (the `vaultRequiredEquityUsd` view).
+ */
+export function vaultRequiredEquityUsd(markets: readonly VaultMarketInput[]): bigint {
+  let exposureNeedUsd = 0n;
+  let reserveUsd = 0n;
+  for (const { state, params, priceWad } of markets) {
+    const grossOpenInterest = uint256(state.longOpenInterest + state.shortOpenInterest);
+    if (grossOpenInterest === 0n) continue;
+    const grossUsd = notionalUsd(grossOpenInterest, priceWad);
+    reserveUsd = uint256(reserveUsd + divCeilU(uint256(grossUsd * params.vaultReserveBps), BPS));
+    if (state.netSize === 0n) continue;
+    const exposureUsd = notionalUsd(state.netSize, priceWad);
+    const neededUsd = divCeilU(uint256(exposureUsd * BPS), params.maxVaultExposureBps);
+    if (neededUsd > exposureNeedUsd) exposureNeedUsd = neededUsd;
+  }
+  return uint256(exposureNeedUsd + reserveUsd);
+}
+
+/**
+ * The most the vault can pay LPs now (USD, 1e18): its cash, bounded by the withdrawal-side equity above
+ * `vaultRequiredEquityUsd`; 0 when either is not positive.
+ * Mirrors `PerpEngine.maxVaultWithdrawalUsd`.
+ */
+export function maxVaultWithdrawalUsd(
+  vaultCashUsd: bigint,
+  markets: readonly VaultMarketInput[],
+  nowSeconds: bigint,
+): bigint {
+  const equityUsd = vaultEquityUsd(vaultCashUsd, markets, nowSeconds, false);
+  const requiredUsd = vaultRequiredEquityUsd(markets);
+  if (equityUsd <= requiredUsd || vaultCashUsd <= 0n) return 0n;
+  const headroomUsd = equityUsd - requiredUsd;
+  return headroomUsd < vaultCashUsd ? headroomUsd : vaultCashUsd;
 }

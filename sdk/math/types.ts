@@ -42,6 +42,11 @@ export interface MarketParams {
   liquidationBufferBps: bigint;
   /** Bound on how far a liquidation's execution price may be from the oracle price, bps (uint16). */
   maxLiquidationSlippageBps: bigint;
+  /**
+   * Equity the vault keeps against gross open interest, bps of its notional (uint16); binds LP withdrawals
+   * only (see `vaultRequiredEquityUsd`).
+   */
+  vaultReserveBps: bigint;
 }
 
 /** A trader's isolated position in one market (`Position` in IPerpTypes.sol). */

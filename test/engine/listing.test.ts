@@ -39,6 +39,7 @@ describe("PerpEngine market listing", () => {
     expect(params.keeperPenaltyShareBps).to.equal(BASE_PARAMS.keeperPenaltyShareBps);
     expect(params.liquidationBufferBps).to.equal(BASE_PARAMS.liquidationBufferBps);
     expect(params.maxLiquidationSlippageBps).to.equal(BASE_PARAMS.maxLiquidationSlippageBps);
+    expect(params.vaultReserveBps).to.equal(BASE_PARAMS.vaultReserveBps);
     expect((await s.engine.getMarginTiers(marketId)).length).to.equal(BASE_TIERS.length);
     expect((await s.engine.getMarketState(marketId)).lastFundingTimestamp).to.equal(t);
     expect(await s.engine.marketIds()).to.deep.equal([s.market(ETH).marketId, s.market("BTC-USD").marketId, marketId]);
@@ -98,6 +99,8 @@ describe("PerpEngine market listing", () => {
     ["liquidationBufferBps", { liquidationBufferBps: 10_001n }, 10_001n, 0n, 10_000n],
     ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n],
     ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 65_535n }, 65_535n, 0n, 1_000n],
+    // The LP-withdrawal reserve on gross open interest: at most 100% of the notional.
+    ["vaultReserveBps", { vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n],
   ];
   for (const [name, override, value, min, max] of paramCases) {
     it(`list_market_reverts_when_${name}_is_${value}`, async () => {

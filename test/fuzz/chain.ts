@@ -465,6 +465,7 @@ export async function deployFuzzSystem(): Promise<FuzzSystem> {
         keeperPenaltyShareBps: params.keeperPenaltyShareBps,
         liquidationBufferBps: params.liquidationBufferBps,
         maxLiquidationSlippageBps: params.maxLiquidationSlippageBps,
+        vaultReserveBps: params.vaultReserveBps,
       },
       tiers: tiers.map((t) => ({
         notionalFloorUsd: t.notionalFloorUsd,

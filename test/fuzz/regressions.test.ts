@@ -74,7 +74,7 @@ describe("fuzz regressions", function () {
   // FUZZ_SEED=890360738 FUZZ_PATH=0:6:5:8:8:11:11:9:8:8:9:10:10:11:12:12 FUZZ_REPLAY_PATH='2//6///5:xD'
   // FUZZ_PROFILE=ci npm run fuzz:replay   (LPs withdraw their max, BTC +25%, BTC +30%; the wind-down's
   // closes come before the liquidations of the bankrupt shorts and its last withdrawals fail).
-  it.skip("a_winner_can_withdraw_after_a_gap_when_the_bankrupt_side_is_liquidated_after_it_closed", async function () {
+  it("a_winner_can_withdraw_after_a_gap_when_the_bankrupt_side_is_liquidated_after_it_closed", async function () {
     const { s, winner, loser, id } = await balancedBookWithTheVaultWithdrawn();
     await s.setPrice(BTC, "78000");
     expect(await s.engine.isLiquidatable(loser.address, id)).to.equal(true);

@@ -142,6 +142,11 @@ describe("Governance parameter safety", () => {
         accepted: [{ maxLiquidationSlippageBps: 0n }, { maxLiquidationSlippageBps: 1_000n }],
         rejected: [[{ maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n]],
       },
+      {
+        field: "vaultReserveBps",
+        accepted: [{ vaultReserveBps: 0n }, { vaultReserveBps: 10_000n }],
+        rejected: [[{ vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n]],
+      },
     ];
 
     for (const c of CASES) {

@@ -201,6 +201,7 @@ export interface RiskParams {
   takerFeeBps: bigint;
   insuranceShareBps: bigint;
   maxVaultExposureBps: bigint;
+  vaultReserveBps: bigint;
 }
 
 /** The documented local ETH-USD defaults (deploy/config.ts), restated so tests do not trust the chain. */
@@ -213,6 +214,7 @@ export const ETH_DEFAULTS: RiskParams = {
   takerFeeBps: 5n,
   insuranceShareBps: 2_000n,
   maxVaultExposureBps: 5_000n,
+  vaultReserveBps: 1_250n,
 };
 
 // ───────────────────────────── chain helpers ─────────────────────────────

@@ -62,7 +62,9 @@ import {
   takerFeeUsd,
   tieredMarginUsd,
   unrealizedPnlUsd,
+  maxVaultWithdrawalUsd,
   vaultEquityUsd,
+  vaultRequiredEquityUsd,
   type LiquidationResult,
   type MarginTier,
   type MarketParams,
@@ -336,6 +338,7 @@ const toMarketParams = (p: MarketParams): MarketParams => ({
   keeperPenaltyShareBps: p.keeperPenaltyShareBps,
   liquidationBufferBps: p.liquidationBufferBps,
   maxLiquidationSlippageBps: p.maxLiquidationSlippageBps,
+  vaultReserveBps: p.vaultReserveBps,
 });
 const EMPTY_POSITION: Position = {
   size: 0n,
@@ -1018,6 +1021,13 @@ describe("sdk/math differential", function () {
       expect(snap.vaultEquityForDepositUsd, `${context} vaultEquityUsd(true)`).to.equal(vaultEquityForDepositUsd);
       expect(snap.vaultEquityForWithdrawUsd, `${context} vaultEquityUsd(false)`).to.equal(
         vaultEquityUsd(model.vaultCashUsd, vaultMarkets, now, false),
+      );
+      // Plain view calls (the lens does not read them): they run at the latest block, like the lens.
+      expect(await s.engine.vaultRequiredEquityUsd(), `${context} vaultRequiredEquityUsd`).to.equal(
+        vaultRequiredEquityUsd(vaultMarkets),
+      );
+      expect(await s.engine.maxVaultWithdrawalUsd(), `${context} maxVaultWithdrawalUsd`).to.equal(
+        maxVaultWithdrawalUsd(model.vaultCashUsd, vaultMarkets, now),
       );
       expect([...snap.freeBalancesUsd], `${context} free balances (traders, keeper)`).to.deep.equal([
         ...model.freeBalances,

@@ -329,8 +329,9 @@ describe("LiquidityVault", () => {
 
   describe("withdrawal limits", () => {
     it("max_withdraw_is_owner_assets_capped_by_cash_and_exposure_headroom", async () => {
-      // What the engine can pay LPs: min(cash, withdrawal-side equity − the smallest equity whose 50% cap
-      // still covers the vault's exposure). maxWithdraw is the owner's assets capped by that.
+      // What the engine can pay LPs: min(cash, withdrawal-side equity − (the smallest equity whose 50% cap
+      // still covers the vault's exposure + the reserve on gross open interest)). maxWithdraw is the owner's
+      // assets capped by that.
       const s = await loadFixture(deployWithLps);
       const [alice] = s.traders;
       const lp2 = s.traders[4];
@@ -341,7 +342,10 @@ describe("LiquidityVault", () => {
       const cash = await s.engine.vaultCashUsd();
       const withdrawEquity = await s.engine.vaultEquityUsd(false);
       const exposure = expectedNotional(size("40"), usd("2150"));
-      const neededEquity = divCeil(exposure * BPS, P.maxVaultExposureBps);
+      // One trader: gross open interest is the 40 ETH skew.
+      const neededEquity =
+        divCeil(exposure * BPS, P.maxVaultExposureBps) + divCeil(exposure * P.vaultReserveBps, BPS);
+      expect(await s.engine.vaultRequiredEquityUsd()).to.equal(neededEquity);
       const headroom = minBig(cash, withdrawEquity - neededEquity);
       expect(await s.engine.maxVaultWithdrawalUsd()).to.equal(headroom);
       const lpShares = await s.vault.balanceOf(s.lp.address);
@@ -376,7 +380,8 @@ describe("LiquidityVault", () => {
       const s = await loadFixture(deployWithLps);
       const [alice] = s.traders;
       const eth = s.market(ETH).marketId;
-      await act(s.engine, alice, eth, P, P2000, size("240"), usd("30000")); // vault short 240 ETH: $480,000
+      // Vault short 230 ETH: $460,000 needs $920,000 of equity under the 50% cap plus the 12.5% reserve.
+      await act(s.engine, alice, eth, P, P2000, size("230"), usd("30000"));
       await time.increase(60);
       const t = await pinNextTimestamp();
       const totals = await expectedTotals(s, [alice.address], P2000, t);
@@ -397,13 +402,55 @@ describe("LiquidityVault", () => {
       const capUsd = ((cash - out * 10n ** 12n) * P.maxVaultExposureBps) / BPS;
       await expect(s.engine.connect(asVault).vaultWithdraw(s.lp.address, out))
         .to.be.revertedWithCustomError(s.engine, "VaultExposureCapExceeded")
-        .withArgs(eth, expectedNotional(size("240"), P2000), capUsd);
+        .withArgs(eth, expectedNotional(size("230"), P2000), capUsd);
       await stopImpersonatingAccount(vaultAddress);
       // A withdrawal that keeps the exposure within 50% of the remaining equity goes through.
       await s.vault.connect(s.lp).withdraw(s.tokens("10000"), s.lp.address, s.lp.address);
       // Once the trader closes, the cap no longer binds.
       await s.engine.connect(alice).closePosition(eth, 0n);
       await s.vault.connect(s.lp).withdraw(s.tokens("100000"), s.lp.address, s.lp.address);
+    });
+
+    it("lp_withdrawals_keep_the_reserve_on_gross_open_interest_under_a_balanced_book", async () => {
+      // Equal longs and shorts: no net exposure to cap, but the vault keeps 12.5% of the gross notional for the
+      // deficits it may absorb alone after a gap (fuzz finding, see test/fuzz/regressions.test.ts).
+      const s = await loadFixture(deployWithLps);
+      const [alice, bob] = s.traders;
+      const eth = s.market(ETH).marketId;
+      await s.engine.connect(alice).modifyPosition(eth, size("100"), usd("20000"), ANY_BUY_PRICE);
+      await s.engine.connect(bob).modifyPosition(eth, -size("100"), usd("20000"), 0n);
+      expect((await s.engine.getMarketState(eth)).netSize).to.equal(0n);
+      const grossUsd = expectedNotional(size("200"), P2000);
+      const reserve = divCeil(grossUsd * P.vaultReserveBps, BPS);
+      expect(await s.engine.vaultRequiredEquityUsd()).to.equal(reserve);
+      const equity = await s.engine.vaultEquityUsd(false);
+      const headroom = minBig(await s.engine.vaultCashUsd(), equity - reserve);
+      expect(await s.engine.maxVaultWithdrawalUsd()).to.equal(headroom);
+
+      // The engine's own guard, one token unit past the headroom (as the vault, to bypass maxWithdraw).
+      const vaultAddress = await s.vault.getAddress();
+      await impersonateAccount(vaultAddress);
+      await setBalance(vaultAddress, 10n ** 18n);
+      const asVault = await ethers.getSigner(vaultAddress);
+      const tooMuch = headroom / 10n ** 12n + 1n;
+      await expect(s.engine.connect(asVault).vaultWithdraw(s.lp.address, tooMuch))
+        .to.be.revertedWithCustomError(s.engine, "VaultEquityBelowRequirement")
+        .withArgs(equity - tooMuch * 10n ** 12n, reserve);
+      await stopImpersonatingAccount(vaultAddress);
+
+      // Through the vault: the headroom exactly goes through, one unit more is refused up front.
+      const max = await s.vault.maxWithdraw(s.lp.address);
+      expect(max).to.equal(headroom / 10n ** 12n);
+      await expect(s.vault.connect(s.lp).withdraw(max + 1n, s.lp.address, s.lp.address))
+        .to.be.revertedWithCustomError(s.vault, "ERC4626ExceededMaxWithdraw")
+        .withArgs(s.lp.address, max + 1n, max);
+      await s.vault.connect(s.lp).withdraw(max, s.lp.address, s.lp.address);
+      expect(await s.engine.vaultEquityUsd(false)).to.be.gte(reserve);
+      // Closing the book releases the reserve.
+      await s.engine.connect(alice).closePosition(eth, 0n);
+      await s.engine.connect(bob).closePosition(eth, ANY_BUY_PRICE);
+      expect(await s.engine.vaultRequiredEquityUsd()).to.equal(0n);
+      expect(await s.vault.maxWithdraw(s.lp.address)).to.be.gt(0n);
     });
 
     // Regression: maxWithdraw/maxRedeem used to ignore the exposure cap that vaultWithdraw enforces.

@@ -16,7 +16,9 @@ import {
   simulateLiquidation,
   simulateModifyPosition,
   unrealizedPnlUsd,
+  maxVaultWithdrawalUsd,
   vaultEquityUsd,
+  vaultRequiredEquityUsd,
   type ModifyPositionResult,
   type Position,
   type VaultMarketInput,
@@ -221,29 +223,28 @@ export function vaultEquityModel(
   forDeposit: boolean,
   cache?: PriceCache,
 ): bigint {
-  const inputs: VaultMarketInput[] = s.markets.map((m, mi) => {
+  return vaultEquityUsd(s.vaultCashUsd, vaultMarketInputs(cfg, s, t, cache), t, forDeposit);
+}
+
+/** Every market as the vault views read it (a market without open interest is not priced). */
+function vaultMarketInputs(cfg: ModelConfig, s: ModelState, t: bigint, cache?: PriceCache): VaultMarketInput[] {
+  return s.markets.map((m, mi) => {
     const params = cfg.markets[mi].params;
     if (m.state.longOpenInterest === 0n && m.state.shortOpenInterest === 0n) {
       return { state: m.state, params, priceWad: 0n };
     }
     return { state: m.state, params, priceWad: priceView(cfg.markets, s, mi, t, cache) };
   });
-  return vaultEquityUsd(s.vaultCashUsd, inputs, t, forDeposit);
 }
 
-/** `PerpEngine.maxVaultWithdrawalUsd` (a view). */
+/** `PerpEngine.maxVaultWithdrawalUsd` (a view): the SDK mirror over the model's markets. */
 export function maxVaultWithdrawalModel(cfg: ModelConfig, s: ModelState, t: bigint, cache?: PriceCache): bigint {
-  const equity = vaultEquityModel(cfg, s, t, false, cache);
-  let required = 0n;
-  s.markets.forEach((m, mi) => {
-    if (m.state.netSize === 0n) return;
-    const exposure = notionalUsd(m.state.netSize, priceView(cfg.markets, s, mi, t, cache));
-    const needed = divCeilU(exposure * BPS, cfg.markets[mi].params.maxVaultExposureBps);
-    if (needed > required) required = needed;
-  });
-  if (equity <= required || s.vaultCashUsd <= 0n) return 0n;
-  const headroom = equity - required;
-  return headroom < s.vaultCashUsd ? headroom : s.vaultCashUsd;
+  return maxVaultWithdrawalUsd(s.vaultCashUsd, vaultMarketInputs(cfg, s, t, cache), t);
+}
+
+/** `PerpEngine.vaultRequiredEquityUsd` (a view). */
+export function vaultRequiredEquityModel(cfg: ModelConfig, s: ModelState, t: bigint, cache?: PriceCache): bigint {
+  return vaultRequiredEquityUsd(vaultMarketInputs(cfg, s, t, cache));
 }
 
 /** `_checkVaultExposure`: |skew| × price within the cap on withdrawal-side equity. */

@@ -1,8 +1,15 @@
 // Mirror of contracts/LiquidityVault.sol (OpenZeppelin ERC-4626 with 0 decimals offset, asymmetric valuation)
-// and of the engine's vault hooks (`vaultDeposit`, `vaultWithdraw` with `_checkVaultExposureAllMarkets`).
+// and of the engine's vault hooks (`vaultDeposit`, `vaultWithdraw` with `_checkVaultWithdrawalLimits`).
 import { Revert, readPrice, type PriceCache } from "./oracle";
 import { addWallet, walletOf, type ModelState } from "./state";
-import { checkVaultExposure, maxVaultWithdrawalModel, payOut, vaultEquityModel, type ActionContext } from "./engine";
+import {
+  checkVaultExposure,
+  maxVaultWithdrawalModel,
+  payOut,
+  vaultEquityModel,
+  vaultRequiredEquityModel,
+  type ActionContext,
+} from "./engine";
 import type { ModelConfig } from "./state";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -120,13 +127,17 @@ function burnAndPay(ctx: ActionContext, lp: string, assets: bigint, shares: bigi
   const debited = assets * cfg.scale;
   if (s.vaultCashUsd < debited) throw new Revert("VaultCashInsufficient");
   s.vaultCashUsd -= debited;
-  // _checkVaultExposureAllMarkets: reads (and records) every price of a market with a skew.
+  // _checkVaultWithdrawalLimits: reads (and records) every price of a market with open interest, checks each
+  // skew against its cap, then the equity against the caps' need plus the gross-OI reserves.
   const cache: PriceCache = new Map();
   s.markets.forEach((m, mi) => {
-    if (m.state.netSize === 0n) return;
+    if (m.state.longOpenInterest + m.state.shortOpenInterest === 0n) return;
     const { priceWad } = readPrice(cfg.markets, s, mi, ctx.t, cache, ctx.ev);
-    checkVaultExposure(ctx, mi, priceWad, cache);
+    if (m.state.netSize !== 0n) checkVaultExposure(ctx, mi, priceWad, cache);
   });
+  if (vaultEquityModel(cfg, s, ctx.t, false, cache) < vaultRequiredEquityModel(cfg, s, ctx.t, cache)) {
+    throw new Revert("VaultEquityBelowRequirement");
+  }
   payOut(s, assets);
   if (s.shareSupply === 0n && s.vaultCashUsd > 0n) s.vaultEmptiedWithValue = true;
   addWallet(s, lp, assets);
