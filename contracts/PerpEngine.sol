@@ -33,7 +33,8 @@ import {
     MIN_MAINTENANCE_RAMP_SECONDS,
     MAX_MAINTENANCE_RAMP_SECONDS,
     DEFAULT_LIQUIDATION_GRACE_SECONDS,
-    DEFAULT_MAINTENANCE_RAMP_SECONDS
+    DEFAULT_MAINTENANCE_RAMP_SECONDS,
+    VAULT_PROTECTION_STEPS_PER_ACTION
 } from "./libraries/Constants.sol";
 
 /// @title PerpEngine
@@ -147,6 +148,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             if (st.positions[marketId][msg.sender].size == 0) revert NoPosition(msg.sender, marketId);
         }
         _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
+        _protectVault(marketId);
     }
 
     /// @inheritdoc IPerpEngine
@@ -154,6 +156,15 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 size = st.positions[marketId][msg.sender].size;
         if (size == 0) revert NoPosition(msg.sender, marketId);
         _applyAction(msg.sender, marketId, -size, 0, acceptablePrice);
+        _protectVault(marketId);
+    }
+
+    /// @dev Runs a few vault-protection steps when the vault's loss in the market is over its upper threshold,
+    /// so the vault's safety does not rest on keepers alone (see AdlLogic.protectVaultAfterAction).
+    function _protectVault(bytes32 marketId) internal {
+        uint256 steps = st.adlConfig.maxSteps;
+        if (steps > VAULT_PROTECTION_STEPS_PER_ACTION) steps = VAULT_PROTECTION_STEPS_PER_ACTION;
+        AdlLogic.protectVaultAfterAction(st, marketId, steps);
     }
 
     /// @dev The one path every owner action takes: validate → read price → accrue funding → settle the
@@ -420,6 +431,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
         MarketLogic.accrueFunding(st.marketStates[marketId], config, marketId, priceWad);
+        _protectVault(marketId);
     }
 
     // ═════════════════════════════ LIQUIDATION ═════════════════════════════
@@ -452,7 +464,9 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function deleverageVault(bytes32 marketId, uint256 maxSteps) external nonReentrant {
         if (maxSteps == 0) revert ZeroAmount();
-        _checkLiquidationsLive();
+        // Not held back by the grace period after unpausing: that protects unhealthy positions, and this only
+        // closes profitable ones to keep the vault solvent.
+        if (st.pauses.liquidations) revert LiquidationsPaused();
         AdlLogic.deleverageVault(st, marketId, maxSteps);
     }
 

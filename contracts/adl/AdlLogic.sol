@@ -123,13 +123,48 @@ library AdlLogic {
         (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
         MarketLogic.accrueFunding(st.marketStates[marketId], config, marketId, priceWad);
 
-        int256 equityUsd = MarketLogic.vaultEquityUsd(st, true);
-        uint256 upperUsd = _shareOf(equityUsd, st.adlConfig.vaultLossUpperBps);
-        uint256 lowerUsd = _shareOf(equityUsd, st.adlConfig.vaultLossLowerBps);
-        lossBeforeUsd = _vaultLossUsd(st, marketId);
+        uint256 upperUsd;
+        uint256 lowerUsd;
+        (lossBeforeUsd, upperUsd, lowerUsd) = _vaultLossAndThresholds(st, marketId);
         if (lossBeforeUsd <= upperUsd) revert IPerpEngine.VaultDeleverageNotNeeded(marketId, lossBeforeUsd, upperUsd);
         lossAfterUsd = _walkVaultProtection(st, marketId, priceWad, lossBeforeUsd, lowerUsd, maxSteps);
         emit IPerpEngine.VaultDeleveraged(marketId, lossBeforeUsd, lossAfterUsd, lowerUsd);
+    }
+
+    /// @notice The vault protection every trade and funding poke runs after its own work, so that the vault does
+    /// not depend on a keeper while its market is active: the `deleverageVault` walk, at most `maxSteps`, only
+    /// when the vault's loss in `marketId` is over the upper threshold. It never reverts the caller's action: it
+    /// does nothing while liquidations are paused (like `deleverageVault`), in a settled market, or while any
+    /// market with open interest has no valid price (the vault cannot be valued). The caller has read this
+    /// market's price and accrued its funding in the same transaction.
+    function protectVaultAfterAction(EngineState storage st, bytes32 marketId, uint256 maxSteps) external {
+        if (maxSteps == 0 || st.pauses.liquidations) return;
+        MarketConfig storage config = st.marketConfigs[marketId];
+        if (config.settlementPriceWad != 0 || st.marketStates[marketId].netSize == 0) return;
+        uint256 marketCount = st.listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            bytes32 id = st.listedMarketIds[i];
+            MarketState storage state = st.marketStates[id];
+            if (state.longOpenInterest + state.shortOpenInterest == 0) continue;
+            (bool valid, ) = MarketLogic.tryReadPrice(id, st.marketConfigs[id]);
+            if (!valid) return;
+        }
+        (uint256 lossBeforeUsd, uint256 upperUsd, uint256 lowerUsd) = _vaultLossAndThresholds(st, marketId);
+        if (lossBeforeUsd <= upperUsd) return;
+        (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
+        uint256 lossAfterUsd = _walkVaultProtection(st, marketId, priceWad, lossBeforeUsd, lowerUsd, maxSteps);
+        emit IPerpEngine.VaultDeleveraged(marketId, lossBeforeUsd, lossAfterUsd, lowerUsd);
+    }
+
+    /// @dev The vault's unrealised loss in the market and the upper/lower thresholds on its deposit-side equity.
+    function _vaultLossAndThresholds(
+        EngineState storage st,
+        bytes32 marketId
+    ) private view returns (uint256 lossUsd, uint256 upperUsd, uint256 lowerUsd) {
+        int256 equityUsd = MarketLogic.vaultEquityUsd(st, true);
+        upperUsd = _shareOf(equityUsd, st.adlConfig.vaultLossUpperBps);
+        lowerUsd = _shareOf(equityUsd, st.adlConfig.vaultLossLowerBps);
+        lossUsd = _vaultLossUsd(st, marketId);
     }
 
     /// @dev Walks the side winning against the vault (opposite the vault's position), most leveraged first.

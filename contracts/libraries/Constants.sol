@@ -27,6 +27,10 @@ uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
 uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;
 /// @dev Hard cap on queue entries one ADL walk may visit: bounds the gas of a liquidation.
 uint256 constant MAX_ADL_STEPS = 64;
+/// @dev Vault-protection steps a trade or funding poke runs when the vault's loss in its market is over the
+/// upper threshold (also bounded by the ADL config's maxSteps): enough to keep protection going while a market
+/// is active without making a trader pay for a long walk; keepers' `deleverageVault` does the rest.
+uint256 constant VAULT_PROTECTION_STEPS_PER_ACTION = 4;
 /// @dev Longest grace period after liquidations are unpaused: a day is enough to add margin or close.
 uint256 constant MAX_LIQUIDATION_GRACE_SECONDS = 1 days;
 /// @dev A maintenance raise is phased in over at least an hour ...

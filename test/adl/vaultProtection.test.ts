@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
@@ -58,7 +59,9 @@ interface Book {
  * up in recorded steps below the 25% breaker to 3,600, where one more long opens at max leverage.
  */
 async function deployBook(): Promise<Book> {
-  const s = await deployWithAdl(CONFIG);
+  // adl.maxSteps = 0 turns off the automatic protection trades and pokes run, so that the keeper's
+  // `deleverageVault` walk (its own maxSteps) is tested on its own; the automatic one has its own tests below.
+  const s = await deployWithAdl(CONFIG, { maxSteps: 0n });
   const marketId = s.market(ETH).marketId;
   const [head, a, b, c, d, e, tiny, short] = s.traders;
   for (const t of [head, a, b, c, d, e, tiny, short]) await fund(s, t, "100000");
@@ -179,8 +182,16 @@ async function expectNotNeeded(book: Book) {
   return v;
 }
 
-/** Runs deleverageVault(maxSteps) from the keeper and checks it against the model walk. */
-async function deleverageAndCheck(book: Pick<Book, "s" | "marketId" | "accounts">, maxSteps: number) {
+/**
+ * Runs deleverageVault(maxSteps) from the keeper — or `send`, any call that runs the same walk with `maxSteps`
+ * — and checks it against the model walk (`actor`'s own action is not checked).
+ */
+async function deleverageAndCheck(
+  book: Pick<Book, "s" | "marketId" | "accounts">,
+  maxSteps: number,
+  send?: () => Promise<ContractTransactionResponse>,
+  actor?: string,
+) {
   const { s, marketId } = book;
   const t = BigInt(await time.latest()) + 1n;
   const v = await vaultState(s, marketId, book.accounts, t);
@@ -191,7 +202,7 @@ async function deleverageAndCheck(book: Pick<Book, "s" | "marketId" | "accounts"
   for (const a of book.accounts) freeBefore.set(a, await s.engine.freeBalance(a));
 
   await time.setNextBlockTimestamp(t);
-  const tx = await s.engine.connect(s.keeper).deleverageVault(marketId, BigInt(maxSteps));
+  const tx = send ? await send() : await s.engine.connect(s.keeper).deleverageVault(marketId, BigInt(maxSteps));
   const receipt = (await tx.wait())!;
 
   const events = await deleveragedEvents(s.engine, tx);
@@ -230,7 +241,7 @@ async function deleverageAndCheck(book: Pick<Book, "s" | "marketId" | "accounts"
   // Nobody else moved.
   const touched = new Set(walk.steps.map((x) => x.account));
   for (const a of book.accounts) {
-    if (touched.has(a)) continue;
+    if (touched.has(a) || a === actor) continue;
     expect(await positionOf(s.engine, a, marketId), `untouched ${a}`).to.deep.equal(v.positions.get(a));
     expect(await s.engine.freeBalance(a)).to.equal(freeBefore.get(a));
   }
@@ -257,6 +268,7 @@ async function deployFundingBook(whale: boolean, topUsd: string) {
       maxOpenInterestPerSide: units("4000"),
       maxFundingRatePerDayWad: WAD,
     }),
+    { maxSteps: 0n }, // no automatic protection: see deployBook
   );
   const marketId = s.market(ETH).marketId;
   const [b, c, d, whaleTrader] = s.traders;
@@ -369,6 +381,87 @@ describe("vault protection (deleverageVault)", () => {
       const { events, after, v } = await deleverageAndCheck(book, 16);
       expect(events.map((x) => x.account)).to.deep.equal([book.b.address, book.c.address]);
       expect(after.loss <= v.lower).to.equal(true);
+    });
+  });
+
+  describe("automatic protection (trades, margin moves, closes and funding pokes)", () => {
+    // Fix of a fuzz finding (test/fuzz/regressions.test.ts): the vault's solvency must not rest on a keeper
+    // calling deleverageVault after every price update. Every modifyPosition, closePosition and pokeFunding ends
+    // with the same walk, at most min(4, adl.maxSteps) visits, when the vault's loss is over the upper threshold.
+    const withAutomaticProtection = async () => {
+      const book = await loadFixture(deployBook);
+      await book.s.engine.connect(book.s.deployer).setAdlConfig(DEFAULT_ADL);
+      return book;
+    };
+
+    it("a_funding_poke_runs_four_steps_of_the_walk_and_the_next_trade_continues_it", async () => {
+      const book = await withAutomaticProtection();
+      const { s, marketId } = book;
+      await s.setPrice(ETH, "2900");
+      await s.setPrice(ETH, "3300");
+      // Four visits: head (skipped, not in profit at 3,300), then a, b and c closed in full.
+      const poke = await deleverageAndCheck(book, 4, () => s.engine.connect(s.traders[10]).pokeFunding(marketId));
+      expect(poke.events.map((x) => x.account)).to.deep.equal([book.a, book.b, book.c].map((x) => x.address));
+      expect(poke.after.loss > poke.after.lower, "four steps stopped short of the lower threshold").to.equal(true);
+      // Below the upper threshold nothing runs; once the price climbs past it again, any action in the market
+      // continues the walk (the model check above is the whole assertion): the short tops up its margin.
+      await expect(s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n)).not.to.emit(
+        s.engine,
+        "VaultDeleveraged",
+      );
+      await s.setPrice(ETH, "4100");
+      await s.setPrice(ETH, "5000");
+      const topUp = await deleverageAndCheck(
+        book,
+        4,
+        () => s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n),
+        book.short.address, // the actor's own margin moved
+      );
+      expect(topUp.events.length).to.be.greaterThan(0);
+    });
+
+    it("does_nothing_below_the_upper_threshold_or_while_liquidations_are_paused", async () => {
+      const book = await withAutomaticProtection();
+      const { s, marketId } = book;
+      await s.setPrice(ETH, "2900");
+      await expect(s.engine.pokeFunding(marketId)).not.to.emit(s.engine, "VaultDeleveraged");
+      await s.setPrice(ETH, "3300");
+      await s.engine.connect(s.deployer).pause(1); // PauseSwitch.Liquidations
+      await expect(s.engine.pokeFunding(marketId)).not.to.emit(s.engine, "VaultDeleveraged");
+      await expect(s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n)).not.to.emit(
+        s.engine,
+        "VaultDeleveraged",
+      );
+      // The explicit call is refused while paused, and allowed (no grace period) right after unpausing.
+      await expect(s.engine.deleverageVault(marketId, 16n)).to.be.revertedWithCustomError(
+        s.engine,
+        "LiquidationsPaused",
+      );
+      await s.engine.connect(s.deployer).unpause(1);
+      expect((await s.engine.pauseState()).liquidationsResumeAt).to.be.gt(BigInt(await time.latest()));
+      await expect(s.engine.connect(s.keeper).deleverageVault(marketId, 16n)).to.emit(s.engine, "VaultDeleveraged");
+    });
+
+    it("does_nothing_while_another_market_with_open_interest_has_no_valid_price", async () => {
+      const book = await withAutomaticProtection();
+      const { s, marketId } = book;
+      const btc = s.market("BTC-USD").marketId;
+      await fund(s, s.traders[10], "10000");
+      await s.engine.connect(s.traders[10]).modifyPosition(btc, units("0.01"), usd("100"), MAX_BUY);
+      await s.setPrice(ETH, "2900");
+      await s.setPrice(ETH, "3300");
+      await s.setPrice("BTC-USD", "0"); // invalid: the vault cannot be valued
+      // The trade itself goes through (a margin top-up needs only its own market's price); no protection runs.
+      await expect(s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n)).not.to.emit(
+        s.engine,
+        "VaultDeleveraged",
+      );
+      // With BTC valid again the same action runs it.
+      await s.setPrice("BTC-USD", "60000");
+      await expect(s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n)).to.emit(
+        s.engine,
+        "VaultDeleveraged",
+      );
     });
   });
 

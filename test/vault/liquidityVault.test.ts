@@ -343,8 +343,7 @@ describe("LiquidityVault", () => {
       const withdrawEquity = await s.engine.vaultEquityUsd(false);
       const exposure = expectedNotional(size("40"), usd("2150"));
       // One trader: gross open interest is the 40 ETH skew.
-      const neededEquity =
-        divCeil(exposure * BPS, P.maxVaultExposureBps) + divCeil(exposure * P.vaultReserveBps, BPS);
+      const neededEquity = divCeil(exposure * BPS, P.maxVaultExposureBps) + divCeil(exposure * P.vaultReserveBps, BPS);
       expect(await s.engine.vaultRequiredEquityUsd()).to.equal(neededEquity);
       const headroom = minBig(cash, withdrawEquity - neededEquity);
       expect(await s.engine.maxVaultWithdrawalUsd()).to.equal(headroom);

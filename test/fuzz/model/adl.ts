@@ -20,11 +20,10 @@ import {
 import { abs } from "../../../sdk/math/signedMath";
 import { adlKey, bankruptcyPriceWad, isAdlEligible } from "../../../sdk/adl/adlMath";
 import { adlOrder, type QueueEntry as SdkQueueEntry } from "../../../sdk/adl/adlQueue";
-import { Revert, readPrice, type PriceCache } from "./oracle";
+import { Revert, readPrice, tryReadPrice, type PriceCache } from "./oracle";
 import { ZERO_POSITION, addFree, ledgerOf, positionOf, setPosition, type MarketModel } from "./state";
 import {
   accrue,
-  checkLiquidationsLive,
   vaultEquityModel,
   type ActionContext,
   type LiquidationContext,
@@ -280,20 +279,69 @@ function shareOf(equityUsd: bigint, bps: bigint): bigint {
   return equityUsd <= 0n ? 0n : (equityUsd * bps) / BPS;
 }
 
-/** `deleverageVault(marketId, maxSteps)`. */
+/** `deleverageVault(marketId, maxSteps)`: refused while liquidations are paused, allowed during the grace period. */
 export function deleverageVault(ctx: ActionContext, mi: number, maxSteps: bigint): void {
   const { cfg, s, t } = ctx;
   if (maxSteps === 0n) throw new Revert("ZeroAmount");
-  checkLiquidationsLive(s, t);
+  if (s.pauses.liquidations) throw new Revert("LiquidationsPaused");
   const cache: PriceCache = new Map();
   const { priceWad } = readPrice(cfg.markets, s, mi, t, cache, ctx.ev);
   accrue(ctx, mi, priceWad);
-  const m = s.markets[mi];
+  const { loss, upper, lower } = vaultLossAndThresholds(ctx, mi, priceWad, cache);
+  if (loss <= upper) throw new Revert("VaultDeleverageNotNeeded");
+  walkVaultProtection(ctx, mi, priceWad, loss, lower, maxSteps);
+}
+
+/**
+ * `AdlLogic.protectVaultAfterAction` as `modifyPosition`, `closePosition` and `pokeFunding` run it after their own
+ * work (same transaction, so the same price cache): at most min(4, adl.maxSteps) steps; nothing while
+ * liquidations are paused, with no vault position in the market, or while any market with open interest has no
+ * valid price.
+ */
+export function protectVaultAfterAction(ctx: ActionContext, mi: number, cache: PriceCache): void {
+  const { cfg, s, t } = ctx;
+  const maxSteps =
+    cfg.adl.maxSteps < VAULT_PROTECTION_STEPS_PER_ACTION ? cfg.adl.maxSteps : VAULT_PROTECTION_STEPS_PER_ACTION;
+  if (maxSteps === 0n || s.pauses.liquidations || s.markets[mi].state.netSize === 0n) return;
+  for (let i = 0; i < s.markets.length; i++) {
+    const state = s.markets[i].state;
+    if (state.longOpenInterest + state.shortOpenInterest === 0n) continue;
+    if (tryReadPrice(cfg.markets, s, i, t, cache, ctx.ev) === null) return;
+  }
+  const { priceWad } = readPrice(cfg.markets, s, mi, t, cache, ctx.ev);
+  const { loss, upper, lower } = vaultLossAndThresholds(ctx, mi, priceWad, cache);
+  if (loss <= upper) return;
+  walkVaultProtection(ctx, mi, priceWad, loss, lower, maxSteps);
+}
+
+/** `VAULT_PROTECTION_STEPS_PER_ACTION` (Constants.sol). */
+const VAULT_PROTECTION_STEPS_PER_ACTION = 4n;
+
+function vaultLossAndThresholds(
+  ctx: ActionContext,
+  mi: number,
+  priceWad: bigint,
+  cache: PriceCache,
+): { loss: bigint; upper: bigint; lower: bigint } {
+  const { cfg, s, t } = ctx;
   const equity = vaultEquityModel(cfg, s, t, true, cache);
-  const upper = shareOf(equity, cfg.adl.vaultLossUpperBps);
-  const lower = shareOf(equity, cfg.adl.vaultLossLowerBps);
-  const lossBefore = vaultLossUsd(m, priceWad);
-  if (lossBefore <= upper) throw new Revert("VaultDeleverageNotNeeded");
+  return {
+    loss: vaultLossUsd(s.markets[mi], priceWad),
+    upper: shareOf(equity, cfg.adl.vaultLossUpperBps),
+    lower: shareOf(equity, cfg.adl.vaultLossLowerBps),
+  };
+}
+
+/** `_walkVaultProtection` and the `VaultDeleveraged` event. */
+function walkVaultProtection(
+  ctx: ActionContext,
+  mi: number,
+  priceWad: bigint,
+  lossBefore: bigint,
+  lower: bigint,
+  maxSteps: bigint,
+): void {
+  const m = ctx.s.markets[mi];
   const closeLongs = m.state.netSize > 0n;
   let loss = lossBefore;
   let cursor: string | undefined = queueOrder(m, closeLongs)[0];
@@ -305,7 +353,7 @@ export function deleverageVault(ctx: ActionContext, mi: number, maxSteps: bigint
     cursor = following;
   }
   ctx.ev.emit("VaultDeleveraged", {
-    marketId: cfg.markets[mi].id,
+    marketId: ctx.cfg.markets[mi].id,
     lossBeforeUsd: lossBefore,
     lossAfterUsd: loss,
     targetUsd: lower,

@@ -38,7 +38,7 @@ import {
   type ModelConfig,
   type ModelState,
 } from "./state";
-import { liquidateWithAdl, rekey } from "./adl";
+import { liquidateWithAdl, protectVaultAfterAction, rekey } from "./adl";
 
 /** Why `liquidateMany` skipped an entry (IPerpEngine.LiquidationSkipReason). */
 export const SkipReason = { MarketNotListed: 0n, PriceInvalid: 1n, NoPosition: 2n, Healthy: 3n, MarketSettled: 4n };
@@ -123,6 +123,7 @@ export function pokeFunding(ctx: ActionContext, mi: number): void {
   const cache: PriceCache = new Map();
   const { priceWad } = readPrice(ctx.cfg.markets, ctx.s, mi, ctx.t, cache, ctx.ev);
   accrue(ctx, mi, priceWad);
+  protectVaultAfterAction(ctx, mi, cache);
 }
 
 // ───────────────────────────── accounts ─────────────────────────────
@@ -346,6 +347,7 @@ export function modifyPosition(ctx: ActionContext, a: ModifyArgs): ModifyOutcome
   });
   const outcome = { result, old, priceWad, sizeDelta, marginDelta };
   ctx.modify = { ...outcome, account: a.account, mi: a.mi };
+  protectVaultAfterAction(ctx, a.mi, cache);
   return outcome;
 }
 
