@@ -134,13 +134,16 @@ library AdlLogic {
     /// @notice The vault protection every trade and funding poke runs after its own work, so that the vault does
     /// not depend on a keeper while its market is active: the `deleverageVault` walk, at most `maxSteps`, only
     /// when the vault's loss in `marketId` is over the upper threshold. It never reverts the caller's action: it
-    /// does nothing while liquidations are paused (like `deleverageVault`), in a settled market, or while any
-    /// market with open interest has no valid price (the vault cannot be valued). The caller has read this
+    /// does nothing while liquidations are paused (like `deleverageVault`), in a settled market, when the vault
+    /// is not losing in this market (checked before any other market's price is read), or while any market with
+    /// open interest has no valid price (the vault cannot be valued). The caller has read this
     /// market's price and accrued its funding in the same transaction.
     function protectVaultAfterAction(EngineState storage st, bytes32 marketId, uint256 maxSteps) external {
         if (maxSteps == 0 || st.pauses.liquidations) return;
         MarketConfig storage config = st.marketConfigs[marketId];
         if (config.settlementPriceWad != 0 || st.marketStates[marketId].netSize == 0) return;
+        // Cheap exit first (this market's price is cached): no loss here, nothing to protect.
+        if (_vaultLossUsd(st, marketId) == 0) return;
         uint256 marketCount = st.listedMarketIds.length;
         for (uint256 i; i < marketCount; ++i) {
             bytes32 id = st.listedMarketIds[i];

@@ -20,7 +20,7 @@ import {
 import { abs } from "../../../sdk/math/signedMath";
 import { adlKey, bankruptcyPriceWad, isAdlEligible } from "../../../sdk/adl/adlMath";
 import { adlOrder, type QueueEntry as SdkQueueEntry } from "../../../sdk/adl/adlQueue";
-import { Revert, readPrice, tryReadPrice, type PriceCache } from "./oracle";
+import { Revert, priceView, readPrice, tryReadPrice, type PriceCache } from "./oracle";
 import { ZERO_POSITION, addFree, ledgerOf, positionOf, setPosition, type MarketModel } from "./state";
 import {
   accrue,
@@ -295,14 +295,16 @@ export function deleverageVault(ctx: ActionContext, mi: number, maxSteps: bigint
 /**
  * `AdlLogic.protectVaultAfterAction` as `modifyPosition`, `closePosition` and `pokeFunding` run it after their own
  * work (same transaction, so the same price cache): at most min(4, adl.maxSteps) steps; nothing while
- * liquidations are paused, with no vault position in the market, or while any market with open interest has no
- * valid price.
+ * liquidations are paused, with no vault position or no vault loss in the market, or while any market with open
+ * interest has no valid price.
  */
 export function protectVaultAfterAction(ctx: ActionContext, mi: number, cache: PriceCache): void {
   const { cfg, s, t } = ctx;
   const maxSteps =
     cfg.adl.maxSteps < VAULT_PROTECTION_STEPS_PER_ACTION ? cfg.adl.maxSteps : VAULT_PROTECTION_STEPS_PER_ACTION;
   if (maxSteps === 0n || s.pauses.liquidations || s.markets[mi].state.netSize === 0n) return;
+  // Cheap exit before any other market's price is read (the adapters' reads have side effects).
+  if (vaultLossUsd(s.markets[mi], priceView(cfg.markets, s, mi, t, cache)) === 0n) return;
   for (let i = 0; i < s.markets.length; i++) {
     const state = s.markets[i].state;
     if (state.longOpenInterest + state.shortOpenInterest === 0n) continue;
