@@ -120,7 +120,7 @@ export async function runSession(f: FuzzSystem, opts: SessionOptions): Promise<S
     const meta = /\/\*replayPath=("[^"]*")\*\/$/.exec(printed);
     const commandsReplayPath = meta ? (JSON.parse(meta[1]) as string) : "";
     const replayCommand =
-      (process.env.FUZZ_STRICT_SOLVENCY === "1" ? "FUZZ_STRICT_SOLVENCY=1 " : "") +
+      (process.env.FUZZ_STRICT_SOLVENCY === "0" ? "FUZZ_STRICT_SOLVENCY=0 " : "") +
       `FUZZ_SEED=${details.seed} FUZZ_PATH=${path}` +
       (path.includes(":") && commandsReplayPath !== "" ? ` FUZZ_REPLAY_PATH='${commandsReplayPath}'` : "") +
       ` FUZZ_PROFILE=${opts.profile.name}` +

@@ -218,8 +218,7 @@ export async function checkStep(rc: RunContext, s: ModelState, step: StepInfo): 
   if (snap.vaultEquityForDeposit !== undefined) {
     if (snap.vaultEquityForDeposit < 0n) {
       rc.stats.vaultInsolventSteps++;
-      // DESIGN §4 "the vault must never go bankrupt": opt-in, because the suite's diligent vault-protection keeper
-      // can be locked out by the liquidation grace period (see regressions.test.ts, PROTOCOL BUG).
+      // DESIGN §4 "the vault must never go bankrupt" (FUZZ_STRICT_SOLVENCY=0 only counts the steps).
       if (strictSolvency()) {
         violations.push(
           `invariant_vaultSolvent: vault equity ${snap.vaultEquityForDeposit} < 0 (cash ${snap.vaultCashUsd}, ` +
