@@ -91,7 +91,8 @@ contract LiquidityVault is ERC4626, ReentrancyGuard {
     }
 
     /// @notice The owner's shares valued for withdrawal, limited by what the engine can pay out now (the
-    /// vault's cash and every market's exposure cap). 0 while any market's price is invalid or while
+    /// vault's cash above the equity the exposure caps and the gross-OI reserves require:
+    /// `engine.maxVaultWithdrawalUsd`). 0 while any market's price is invalid or while
     /// withdrawals are paused.
     function maxWithdraw(address owner) public view override returns (uint256) {
         (bool priced, uint256 payableTokens) = _payableTokens();
