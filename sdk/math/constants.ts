@@ -28,6 +28,11 @@ export const MAX_FUNDING_RATE_PER_DAY_WAD = 10n ** 18n;
 export const MAX_LIQUIDATION_PENALTY_BPS = 1_000n;
 /** Hard cap on the liquidation slippage bound (10% from the oracle price). */
 export const MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000n;
+/**
+ * Vault-protection steps a trade, close or funding poke runs when the vault's loss in its market is over the
+ * upper threshold (also bounded by the ADL config's maxSteps).
+ */
+export const VAULT_PROTECTION_STEPS_PER_ACTION = 4n;
 
 // ───────────── EVM integer bounds (Solidity's `type(T).max` / `type(T).min`) ─────────────
 

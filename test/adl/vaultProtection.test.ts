@@ -25,6 +25,7 @@ import {
 } from "../helpers/engineHelpers";
 import { compareAdlPriority, type AdlPosition } from "../../sdk/adl/adlMath";
 import { movePrice, maxLeverageMargin, indicesOf, readQueues, type Signer } from "./helpers";
+import { Switch } from "../governance/governanceHelpers";
 
 // Vault protection (DESIGN §4 "the vault must never go bankrupt"; AdlLogic `deleverageVault`,
 // `_walkVaultProtection`, `_protectVaultOne`): while the vault's unrealised loss in a market exceeds
@@ -426,7 +427,7 @@ describe("vault protection (deleverageVault)", () => {
       await s.setPrice(ETH, "2900");
       await expect(s.engine.pokeFunding(marketId)).not.to.emit(s.engine, "VaultDeleveraged");
       await s.setPrice(ETH, "3300");
-      await s.engine.connect(s.deployer).pause(1); // PauseSwitch.Liquidations
+      await s.engine.connect(s.deployer).pause(Switch.Liquidations);
       await expect(s.engine.pokeFunding(marketId)).not.to.emit(s.engine, "VaultDeleveraged");
       await expect(s.engine.connect(book.short).modifyPosition(marketId, 0n, usd("1"), 0n)).not.to.emit(
         s.engine,
@@ -437,7 +438,7 @@ describe("vault protection (deleverageVault)", () => {
         s.engine,
         "LiquidationsPaused",
       );
-      await s.engine.connect(s.deployer).unpause(1);
+      await s.engine.connect(s.deployer).unpause(Switch.Liquidations);
       expect((await s.engine.pauseState()).liquidationsResumeAt).to.be.gt(BigInt(await time.latest()));
       await expect(s.engine.connect(s.keeper).deleverageVault(marketId, 16n)).to.emit(s.engine, "VaultDeleveraged");
     });

@@ -6,6 +6,7 @@ import { ethers } from "hardhat";
 import { parseUnits } from "ethers";
 
 import { deployLocalSystem, BTC, ETH } from "../helpers/fixtures";
+import { engineEventArgs } from "../helpers/engineHelpers";
 
 const WAD = 10n ** 18n;
 const usd = (amount: string) => parseUnits(amount, 18);

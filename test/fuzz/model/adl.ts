@@ -6,6 +6,7 @@
 // `owedUsd`, `unrealizedPnlUsd`, `updateMarketTotals`, `vaultMarketValueUsd` (sdk/math).
 import {
   BPS,
+  VAULT_PROTECTION_STEPS_PER_ACTION,
   WAD,
   divCeilU,
   owedUsd,
@@ -315,9 +316,6 @@ export function protectVaultAfterAction(ctx: ActionContext, mi: number, cache: P
   if (loss <= upper) return;
   walkVaultProtection(ctx, mi, priceWad, loss, lower, maxSteps);
 }
-
-/** `VAULT_PROTECTION_STEPS_PER_ACTION` (Constants.sol). */
-const VAULT_PROTECTION_STEPS_PER_ACTION = 4n;
 
 function vaultLossAndThresholds(
   ctx: ActionContext,
