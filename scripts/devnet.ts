@@ -6,31 +6,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { rpcAnswers } from "../sdk/chain/rpc";
 
 const HOST = process.env.DEVNET_HOST ?? "127.0.0.1";
 const PORT = Number(process.env.DEVNET_PORT ?? "8545");
 const RPC_URL = `http://${HOST}:${PORT}`;
 const NODE_READY_TIMEOUT_MS = 60_000;
 const PROBE_INTERVAL_MS = 250;
-const PROBE_TIMEOUT_MS = 1_000;
 const HARDHAT_BIN = join(__dirname, "..", "node_modules", ".bin", "hardhat");
 
 const children: ChildProcess[] = [];
-
-/** ethers retries an unreachable URL forever, so probe with fetch and a timeout first. */
-async function rpcAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-    });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
