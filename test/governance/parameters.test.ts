@@ -138,11 +138,6 @@ describe("Governance parameter safety", () => {
         rejected: [[{ liquidationBufferBps: 10_001n }, 10_001n, 0n, 10_000n]],
       },
       {
-        field: "maxLiquidationSlippageBps",
-        accepted: [{ maxLiquidationSlippageBps: 0n }, { maxLiquidationSlippageBps: 1_000n }],
-        rejected: [[{ maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n]],
-      },
-      {
         field: "vaultReserveBps",
         accepted: [{ vaultReserveBps: 0n }, { vaultReserveBps: 10_000n }],
         rejected: [[{ vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n]],
@@ -591,7 +586,7 @@ describe("Governance parameter safety", () => {
         ),
       )
         .to.emit(s.engine, "FundingAccrued")
-        .withArgs(s.eth, oldRate, index1, price);
+        .withArgs(s.eth, oldRate, index1, price, t1);
       const after = await s.engine.getMarketState(s.eth);
       expect([after.fundingIndexWad, after.lastFundingTimestamp]).to.deep.equal([index1, t1]);
       expect(oldRate).to.equal(expectedFundingRate(size("50"), old.skewScale, old.maxFundingRate));
@@ -603,7 +598,7 @@ describe("Governance parameter safety", () => {
       expect(newRate).to.equal(10n * oldRate);
       await expect(s.engine.pokeFunding(s.eth))
         .to.emit(s.engine, "FundingAccrued")
-        .withArgs(s.eth, newRate, index1 + expectedFundingIndexDelta(newRate, price, t2 - t1), price);
+        .withArgs(s.eth, newRate, index1 + expectedFundingIndexDelta(newRate, price, t2 - t1), price, t2);
     });
   });
 });
