@@ -284,6 +284,8 @@ describe("Governance parameter safety", () => {
       const ACCEPTED = [
         { ...DEFAULT_ADL, maxSteps: 0n },
         { ...DEFAULT_ADL, maxSteps: 64n },
+        { ...DEFAULT_ADL, maxSkips: 0n },
+        { ...DEFAULT_ADL, maxSkips: 1_024n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 1n, vaultLossLowerBps: 0n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 10_000n, vaultLossLowerBps: 9_999n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 3_000n, vaultLossLowerBps: 2_999n },
@@ -293,6 +295,7 @@ describe("Governance parameter safety", () => {
         const expected = [
           config.minQueueNotionalUsd,
           config.maxSteps,
+          config.maxSkips,
           config.vaultLossUpperBps,
           config.vaultLossLowerBps,
         ];
@@ -305,6 +308,7 @@ describe("Governance parameter safety", () => {
       const s = await loadFixture(deployParams);
       const REJECTED: [typeof DEFAULT_ADL, string, bigint, bigint, bigint][] = [
         [{ ...DEFAULT_ADL, maxSteps: 65n }, "maxSteps", 65n, 0n, 64n],
+        [{ ...DEFAULT_ADL, maxSkips: 1_025n }, "maxSkips", 1_025n, 0n, 1_024n],
         [{ ...DEFAULT_ADL, vaultLossUpperBps: 0n, vaultLossLowerBps: 0n }, "vaultLossUpperBps", 0n, 1n, 10_000n],
         [{ ...DEFAULT_ADL, vaultLossUpperBps: 10_001n }, "vaultLossUpperBps", 10_001n, 1n, 10_000n],
         [{ ...DEFAULT_ADL, vaultLossLowerBps: 3_000n }, "vaultLossLowerBps", 3_000n, 0n, 2_999n],
