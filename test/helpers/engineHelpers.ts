@@ -1162,6 +1162,8 @@ export async function predictLiquidationWithVault(
     totals,
     timestamp,
     vaultEquityAfterBooksUsd,
+    /** The totals once the books are written (before any loss index moves). */
+    bookedTotals: booked,
     ...expectedLiquidation({ p, pos, st, priceWad, timestamp, fund, vaultEquityAfterBooksUsd }),
   };
 }
