@@ -49,7 +49,15 @@ import {
   effectiveLeverage,
   isAdlEligible,
 } from "../../sdk/adl/adlMath";
-import { movePrice, maxLeverageMargin, indicesOf, readQueues, sortByKey, type Signer } from "./helpers";
+import {
+  adlClosePriceWad,
+  movePrice,
+  maxLeverageMargin,
+  indicesOf,
+  readQueues,
+  sortByKey,
+  type Signer,
+} from "./helpers";
 
 // ADL inside a liquidation (DESIGN §8 step 2–4, §9; LiquidationLogic `_coverDeficitAndPay`, `_autoDeleverage`,
 // `_bankruptcyPriceWad`, `_store`, `_splitRest`; AdlLogic `deleverage`, `adlClosePriceWad`, `_reduceAt`). A bankrupt
@@ -212,16 +220,9 @@ interface WalkStep {
   skipped: boolean;
 }
 
-/**
- * The price an ADL counterparty closes `takeAbs` at (AdlLogic.adlClosePriceWad, restated): B, or the skew fill of
- * its own close at the current net size when that is worse for it (higher for a short buying back, lower for a long
- * selling).
- */
-function adlClosePrice(B: bigint, priceWad: bigint, netSize: bigint, size: bigint, takeAbs: bigint): bigint {
-  const fill = expectedExecutionPrice(priceWad, netSize, size > 0n ? -takeAbs : takeAbs, SKEW_SCALE);
-  if (size > 0n) return fill < B ? fill : B;
-  return fill > B ? fill : B;
-}
+/** AdlLogic.adlClosePriceWad at this market's skew scale. */
+const adlClosePrice = (B: bigint, priceWad: bigint, netSize: bigint, size: bigint, takeAbs: bigint) =>
+  adlClosePriceWad(B, priceWad, netSize, size, takeAbs, SKEW_SCALE);
 
 /** Everything the liquidation should do, restated from DESIGN §7–§8 and computed from the stored state. */
 interface Expected {
