@@ -329,10 +329,14 @@ export async function assertConservation({ engine, accounts, marketIds, donatedT
   }
   const vaultCash = await engine.vaultCashUsd();
   const insurance = await engine.insuranceFund();
+  const escrowed = await engine.escrowedOrdersUsd();
   const lhs = tokenBalance * scale;
-  const rhs = free + margins + vaultCash + insurance + donatedTokens * scale;
-  expect(lhs, "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + donations").to.equal(rhs);
-  return { tokenBalance, scale, free, margins, vaultCash, insurance };
+  const rhs = free + margins + vaultCash + insurance + escrowed + donatedTokens * scale;
+  expect(
+    lhs,
+    "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + escrowed orders + donations",
+  ).to.equal(rhs);
+  return { tokenBalance, scale, free, margins, vaultCash, insurance, escrowed };
 }
 
 /**
@@ -809,7 +813,12 @@ export function expectedMaintenanceFor(
  * Execution price of a forced close (liquidation, vault protection): the skew-adjusted fill of the closing
  * trade, exactly as a voluntary close of that size (no clamp; path-independent impact), floored at 1 wei.
  */
-export function expectedExecutionPrice(priceWad: bigint, skew: bigint, closingDelta: bigint, skewScale: bigint): bigint {
+export function expectedExecutionPrice(
+  priceWad: bigint,
+  skew: bigint,
+  closingDelta: bigint,
+  skewScale: bigint,
+): bigint {
   const fill = expectedFill(priceWad, skew, closingDelta, skewScale);
   return fill > 0n ? fill : 1n;
 }
