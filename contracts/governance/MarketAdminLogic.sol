@@ -3,7 +3,15 @@ pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState, MaintenanceRamp} from "../interfaces/IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    Position,
+    MarketState,
+    MaintenanceRamp,
+    AdlConfig,
+    GovernanceConfig
+} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
 import {MarketLogic} from "../libraries/MarketLogic.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
@@ -16,7 +24,16 @@ import {
     MAX_MARGIN_RATE_BPS,
     MAX_FUNDING_RATE_PER_DAY_WAD,
     MAX_LIQUIDATION_PENALTY_BPS,
-    MAX_LIQUIDATION_SLIPPAGE_BPS
+    MAX_ADL_STEPS,
+    MAX_ADL_SKIPS,
+    MAX_LIQUIDATION_GRACE_SECONDS,
+    MIN_MAINTENANCE_RAMP_SECONDS,
+    MAX_MAINTENANCE_RAMP_SECONDS,
+    MAX_EXECUTION_DELAY_SECONDS,
+    MIN_ORDER_EXPIRY_SECONDS,
+    MAX_ORDER_EXPIRY_SECONDS,
+    MAX_EXECUTION_FEE_USD,
+    MAX_ORACLE_DEVIATION_THRESHOLD_BPS
 } from "../libraries/Constants.sol";
 
 /// @title MarketAdminLogic
@@ -106,6 +123,36 @@ library MarketAdminLogic {
         emit IPerpEngine.OpenInterestCapLowered(marketId, currentCap, newCap, msg.sender);
     }
 
+    // ───────────────────────── engine-wide settings ─────────────────────────
+
+    /// @notice See PerpEngine.setAdlConfig: steps ≤ MAX_ADL_STEPS, skips ≤ MAX_ADL_SKIPS, lower < upper ≤ 100%.
+    function setAdlConfig(EngineState storage st, AdlConfig calldata config) external {
+        _checkBounds("maxSteps", config.maxSteps, 0, MAX_ADL_STEPS);
+        _checkBounds("maxSkips", config.maxSkips, 0, MAX_ADL_SKIPS);
+        _checkBounds("vaultLossUpperBps", config.vaultLossUpperBps, 1, BPS);
+        _checkBounds("vaultLossLowerBps", config.vaultLossLowerBps, 0, uint256(config.vaultLossUpperBps) - 1);
+        st.adlConfig = config;
+        emit IPerpEngine.AdlConfigSet(config);
+    }
+
+    /// @notice See PerpEngine.setGovernanceConfig: grace ≤ 1 day, ramp between 1 hour and 30 days.
+    function setGovernanceConfig(EngineState storage st, GovernanceConfig memory config) public {
+        _checkBounds(
+            "liquidationGracePeriodSeconds",
+            config.liquidationGracePeriodSeconds,
+            0,
+            MAX_LIQUIDATION_GRACE_SECONDS
+        );
+        _checkBounds(
+            "maintenanceRampSeconds",
+            config.maintenanceRampSeconds,
+            MIN_MAINTENANCE_RAMP_SECONDS,
+            MAX_MAINTENANCE_RAMP_SECONDS
+        );
+        st.governance = config;
+        emit IPerpEngine.GovernanceConfigSet(config);
+    }
+
     // ───────────────────────── settlement ─────────────────────────
 
     /// @notice See PerpEngine.settleMarket. Funding accrues up to now, valued at the settlement price
@@ -129,32 +176,57 @@ library MarketAdminLogic {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         uint256 priceWad = config.settlementPriceWad;
         if (priceWad == 0) revert IPerpEngine.MarketNotSettled(marketId);
-        MarketState storage state = st.marketStates[marketId];
         Position memory old = st.positions[marketId][account];
         if (old.size == 0) revert IPerpEngine.NoPosition(account, marketId);
+        (int256 equityUsd, uint256 insurancePaidUsd) = _closeAtSettlement(st, marketId, account, old, priceWad);
+        _emitSettledPositionClosed(account, marketId, old.size, priceWad, equityUsd, insurancePaidUsd);
+    }
 
+    /// @dev Books the close: equity to the owner, or a deficit paid by the fund and then the vault's cash.
+    function _closeAtSettlement(
+        EngineState storage st,
+        bytes32 marketId,
+        address account,
+        Position memory old,
+        uint256 priceWad
+    ) private returns (int256 equityUsd, uint256 insurancePaidUsd) {
+        MarketState storage state = st.marketStates[marketId];
         (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, old, state.fundingIndexWad);
         int256 realizedPnlUsd = PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, priceWad);
-        int256 equityUsd = int256(old.marginUsd) - fundingOwedUsd - int256(lossOwedUsd) + realizedPnlUsd;
+        equityUsd = int256(old.marginUsd) - fundingOwedUsd - int256(lossOwedUsd) + realizedPnlUsd;
         // The vault receives what the position owed and lost, less any deficit, plus the fund's share of it.
         int256 vaultCashDeltaUsd = fundingOwedUsd + int256(lossOwedUsd) - realizedPnlUsd;
         if (equityUsd >= 0) {
             st.freeBalances[account] += uint256(equityUsd);
         } else {
-            vaultCashDeltaUsd += equityUsd + int256(_payFromInsurance(st, marketId, account, uint256(-equityUsd)));
+            insurancePaidUsd = _payFromInsurance(st, marketId, account, uint256(-equityUsd));
+            vaultCashDeltaUsd += equityUsd + int256(insurancePaidUsd);
         }
         Position memory closed;
         MarketLogic.updateMarketTotals(state, old, closed, -old.size);
         st.positions[marketId][account] = closed;
         st.vaultCashUsd += vaultCashDeltaUsd;
         AdlLogic.rekey(st, marketId, account, old.size, closed);
+    }
+
+    function _emitSettledPositionClosed(
+        address account,
+        bytes32 marketId,
+        int256 size,
+        uint256 priceWad,
+        int256 equityUsd,
+        uint256 insurancePaidUsd
+    ) private {
+        uint256 deficitUsd = equityUsd < 0 ? uint256(-equityUsd) : 0;
         emit IPerpEngine.SettledPositionClosed(
             account,
             marketId,
-            old.size,
+            size,
             priceWad,
             equityUsd > 0 ? uint256(equityUsd) : 0,
-            equityUsd < 0 ? uint256(-equityUsd) : 0
+            deficitUsd,
+            insurancePaidUsd,
+            deficitUsd - insurancePaidUsd
         );
     }
 
@@ -188,8 +260,33 @@ library MarketAdminLogic {
         _checkBounds("liquidationPenaltyBps", params.liquidationPenaltyBps, 0, MAX_LIQUIDATION_PENALTY_BPS);
         _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
         _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
-        _checkBounds("maxLiquidationSlippageBps", params.maxLiquidationSlippageBps, 0, MAX_LIQUIDATION_SLIPPAGE_BPS);
         _checkBounds("vaultReserveBps", params.vaultReserveBps, 0, BPS);
+        _validateOrderParams(params);
+    }
+
+    /// @dev Delayed orders (DESIGN §4): a bounded delay; when on, an expiry window keepers can act in; a bounded
+    /// execution fee; and the fee floor against the feed's remaining lag, 2 × takerFeeBps ≥ its deviation
+    /// threshold (a round trip's fees cover what a trader who sees the market move first can gain).
+    function _validateOrderParams(MarketParams calldata params) private pure {
+        _checkBounds("executionDelaySeconds", params.executionDelaySeconds, 0, MAX_EXECUTION_DELAY_SECONDS);
+        if (params.executionDelaySeconds != 0) {
+            _checkBounds(
+                "orderExpirySeconds",
+                params.orderExpirySeconds,
+                MIN_ORDER_EXPIRY_SECONDS,
+                MAX_ORDER_EXPIRY_SECONDS
+            );
+        }
+        _checkBounds("executionFeeUsd", params.executionFeeUsd, 0, MAX_EXECUTION_FEE_USD);
+        _checkBounds(
+            "oracleDeviationThresholdBps",
+            params.oracleDeviationThresholdBps,
+            0,
+            MAX_ORACLE_DEVIATION_THRESHOLD_BPS
+        );
+        if (2 * uint256(params.takerFeeBps) < params.oracleDeviationThresholdBps) {
+            revert IPerpEngine.TakerFeeBelowOracleDeviation(params.takerFeeBps, params.oracleDeviationThresholdBps);
+        }
     }
 
     /// @notice Tiers: 1..MAX_MARGIN_TIERS, first floor 0, floors strictly increasing, rates non-decreasing,

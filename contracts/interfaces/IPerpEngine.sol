@@ -10,7 +10,8 @@ import {
     AdlConfig,
     PauseState,
     GovernanceConfig,
-    MaintenanceRamp
+    MaintenanceRamp,
+    Order
 } from "./IPerpTypes.sol";
 
 /// @title IPerpEngine
@@ -128,6 +129,33 @@ interface IPerpEngine {
     error MaintenanceRampInProgress(bytes32 marketId, uint256 endsAt);
     /// @notice Thrown when `lowerOpenInterestCap` would not lower the cap (or would set it to 0).
     error OpenInterestCapNotLowered(bytes32 marketId, uint256 currentCap, uint256 requestedCap);
+    /// @notice Thrown by `modifyPosition`/`closePosition` for a size change or a margin removal in a market that
+    /// trades through delayed orders: commit an order instead (adding margin stays instant).
+    error ExecutionDelayActive(bytes32 marketId, uint256 executionDelaySeconds);
+    /// @notice Thrown by `commitOrder` in a market without an execution delay (trade with `modifyPosition`).
+    error OrdersNotEnabled(bytes32 marketId);
+    /// @notice Thrown by `commitOrder` while the account already has a pending order in the market.
+    error OrderAlreadyPending(address account, bytes32 marketId);
+    /// @notice Thrown when executing or cancelling an order that does not exist.
+    error NoPendingOrder(address account, bytes32 marketId);
+    /// @notice Thrown when executing an order before its delay has passed.
+    error OrderNotReady(address account, bytes32 marketId, uint256 executableAt);
+    /// @notice Thrown when executing an order past its expiry (it can only be cancelled); also the reason of
+    /// the cancellation of an expired order.
+    error OrderExpired(address account, bytes32 marketId, uint256 expiresAt);
+    /// @notice Thrown when cancelling a live order: it can be cancelled only once expired (or its market
+    /// settled), so that the delay is no free option.
+    error OrderNotExpired(address account, bytes32 marketId, uint256 expiresAt);
+    /// @notice Reason of a cancellation: the position changed between commit and execution (liquidated,
+    /// deleveraged, closed by settlement), so the order no longer means what its owner committed to.
+    error PositionChangedSinceCommit(address account, bytes32 marketId, int256 sizeAtCommit, int256 sizeNow);
+    /// @notice Thrown when an order's execution ran out of gas: the executor must send more (the order stays).
+    error OrderExecutionOutOfGas(address account, bytes32 marketId);
+    /// @notice Thrown when anyone but the engine calls its internal order-execution entry point.
+    error OnlyEngine(address caller);
+    /// @notice Thrown when a market's taker fee does not cover the lag of its feed: 2 × takerFeeBps must be at
+    /// least oracleDeviationThresholdBps.
+    error TakerFeeBelowOracleDeviation(uint256 takerFeeBps, uint256 oracleDeviationThresholdBps);
 
     // ───────────────────────────── events ─────────────────────────────
 
@@ -142,11 +170,14 @@ interface IPerpEngine {
     /// @notice Funding accrued on a market.
     /// @param fundingRatePerDayWad The rate applied over the elapsed interval (1e18 = 100%/day; + = longs pay).
     /// @param fundingIndexWad The cumulative index after accrual (USD per base unit, 1e18).
+    /// @param priceWad The price the interval was valued at (USD per base unit, 1e18).
+    /// @param timestamp The accrual time (seconds): the market's new `lastFundingTimestamp`.
     event FundingAccrued(
         bytes32 indexed marketId,
         int256 fundingRatePerDayWad,
         int256 fundingIndexWad,
-        uint256 priceWad
+        uint256 priceWad,
+        uint64 timestamp
     );
     /// @notice A position was opened, changed or closed by its owner.
     /// @param sizeDelta Traded size (base units, 1e18; + = bought); 0 for a pure margin move.
@@ -158,6 +189,9 @@ interface IPerpEngine {
     /// @param marginDeltaUsd Margin moved from (+) or to (−) the free balance by the caller.
     /// @param newSize Size after the action.
     /// @param newMarginUsd Margin after the action (0 once closed: released to the free balance).
+    /// @param newEntryPriceWad Entry price after the action (0 once closed).
+    /// After this event the position's funding snapshot is the market's funding index and its loss snapshot
+    /// the loss index of its side, both as last emitted (`FundingAccrued`, `LossSocialized`).
     event PositionModified(
         address indexed account,
         bytes32 indexed marketId,
@@ -169,20 +203,25 @@ interface IPerpEngine {
         uint256 lossPaidUsd,
         int256 marginDeltaUsd,
         int256 newSize,
-        uint256 newMarginUsd
+        uint256 newMarginUsd,
+        uint256 newEntryPriceWad
     );
     /// @notice A position was liquidated (fully or partially) by `keeper`.
     /// @param closedSize Size closed (sign of the position).
     /// @param executionPriceWad Price the closed size was executed at (oracle ± bounded slippage).
     /// @param remainingSize Size left open (0 after a full liquidation).
+    /// @param remainingMarginUsd Margin left in the position (0 after a full liquidation; what was left then
+    /// went to the trader's free balance). The entry price is unchanged; the snapshots are reset as for
+    /// `PositionModified`.
     /// @param penaltyUsd Penalty taken from the position's equity.
     /// @param keeperRewardUsd Everything credited to the keeper: flat reward (from margin, topped up by the
     /// insurance fund if a gap left less) + keeper share of the penalty.
     /// @param deficitUsd Loss beyond the position's margin (0 unless bankrupt).
     /// @param insurancePaidUsd Part of the deficit paid by the insurance fund.
     /// @param adlPaidUsd Part of the deficit absorbed by auto-deleveraged counterparties.
-    /// @param socializedUsd Part of the deficit socialized over the opposite side;
-    /// insurancePaidUsd + adlPaidUsd + socializedUsd == deficitUsd.
+    /// @param vaultPaidUsd Part of the deficit absorbed by the liquidity vault (up to its equity).
+    /// @param socializedUsd Part of the deficit socialized over the opposite side's traders;
+    /// insurancePaidUsd + adlPaidUsd + vaultPaidUsd + socializedUsd == deficitUsd.
     event Liquidated(
         address indexed account,
         bytes32 indexed marketId,
@@ -190,16 +229,33 @@ interface IPerpEngine {
         int256 closedSize,
         uint256 executionPriceWad,
         int256 remainingSize,
+        uint256 remainingMarginUsd,
         uint256 penaltyUsd,
         uint256 keeperRewardUsd,
         uint256 deficitUsd,
         uint256 insurancePaidUsd,
         uint256 adlPaidUsd,
+        uint256 vaultPaidUsd,
         uint256 socializedUsd
     );
     /// @notice Auto-deleveraging closed `size` (sign of the position) of `account`'s position at `priceWad`:
     /// the bankrupt position's bankruptcy price during a liquidation, the oracle price in `deleverageVault`.
-    event Deleveraged(address indexed account, bytes32 indexed marketId, int256 size, uint256 priceWad);
+    /// @param realizedPnlUsd PnL realised on the closed size at `priceWad`.
+    /// @param fundingPaidUsd Funding settled into margin first (+ = paid).
+    /// @param lossPaidUsd Socialized loss settled from margin first.
+    /// @param newSize Size left (0 once closed); the entry price is unchanged.
+    /// @param newMarginUsd Margin left (0 once closed: released to the free balance).
+    event Deleveraged(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 size,
+        uint256 priceWad,
+        int256 realizedPnlUsd,
+        int256 fundingPaidUsd,
+        uint256 lossPaidUsd,
+        int256 newSize,
+        uint256 newMarginUsd
+    );
     /// @notice `deleverageVault` brought the vault's loss in a market from `lossBeforeUsd` to
     /// `lossAfterUsd`, aiming for `targetUsd` (the lower threshold).
     event VaultDeleveraged(bytes32 indexed marketId, uint256 lossBeforeUsd, uint256 lossAfterUsd, uint256 targetUsd);
@@ -225,14 +281,17 @@ interface IPerpEngine {
     event MarketSettled(bytes32 indexed marketId, uint256 settlementPriceWad);
     /// @notice A position of a settled market was closed at the settlement price.
     /// @param payoutUsd Credited to the owner's free balance: the position's equity at that price (or 0).
-    /// @param deficitUsd Loss beyond the margin, covered by the insurance fund and then the vault.
+    /// @param deficitUsd Loss beyond the margin, covered by the insurance fund and then the vault (nothing is
+    /// socialized while a market winds down): insurancePaidUsd + vaultPaidUsd == deficitUsd.
     event SettledPositionClosed(
         address indexed account,
         bytes32 indexed marketId,
         int256 size,
         uint256 settlementPriceWad,
         uint256 payoutUsd,
-        uint256 deficitUsd
+        uint256 deficitUsd,
+        uint256 insurancePaidUsd,
+        uint256 vaultPaidUsd
     );
     /// @notice Governance changed the grace period or the maintenance ramp duration.
     event GovernanceConfigSet(GovernanceConfig config);
@@ -284,6 +343,52 @@ interface IPerpEngine {
     event VaultDeposited(uint256 tokenAmount, int256 vaultCashUsd);
     /// @notice LP collateral left the vault's engine account.
     event VaultWithdrawn(address indexed receiver, uint256 tokenAmount, int256 vaultCashUsd);
+    /// @notice An order was committed; `escrowedMarginUsd` + `executionFeeUsd` left the free balance.
+    /// @param sizeDelta Base units, 1e18.
+    /// @param marginDeltaUsd USD, 1e18 (+ in, − out).
+    /// @param acceptablePriceWad Worst acceptable fill (capped at type(uint128).max).
+    /// @param sizeAtCommit The position's size now; execution cancels the order if it changed.
+    /// @param escrowedMarginUsd Margin escrowed for the order (its positive marginDelta).
+    /// @param executionFeeUsd Fee escrowed for whoever executes or cancels it.
+    /// @param executableAt Earliest execution time (seconds).
+    /// @param expiresAt Latest execution time (seconds).
+    event OrderCommitted(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 sizeDelta,
+        int256 marginDeltaUsd,
+        uint256 acceptablePriceWad,
+        int256 sizeAtCommit,
+        uint256 escrowedMarginUsd,
+        uint256 executionFeeUsd,
+        uint64 executableAt,
+        uint64 expiresAt
+    );
+    /// @notice An order was executed by `executor` at the price read then (its `PositionModified` carries the
+    /// rest); the executor was credited `executionFeeUsd`.
+    event OrderExecuted(
+        address indexed account,
+        bytes32 indexed marketId,
+        address indexed executor,
+        int256 sizeDelta,
+        uint256 fillPriceWad,
+        uint256 takerFeeUsd,
+        int256 newSize,
+        uint256 executionFeeUsd
+    );
+    /// @notice An order was cancelled: its escrowed margin returned to the owner's free balance and
+    /// `executionFeeUsd` was credited to `by` (the executor or canceller).
+    /// @param reason The custom error that cancelled it, ABI-encoded (selector and values): the revert of its
+    /// execution (e.g. SlippageExceeded, InitialMarginNotMet, MarketVolatile), PositionChangedSinceCommit,
+    /// MarketIsSettled, or OrderExpired.
+    event OrderCancelled(
+        address indexed account,
+        bytes32 indexed marketId,
+        address indexed by,
+        bytes reason,
+        uint256 refundedMarginUsd,
+        uint256 executionFeeUsd
+    );
 
     // ───────────────────────────── accounts ─────────────────────────────
 
@@ -311,6 +416,30 @@ interface IPerpEngine {
     /// @notice Closes the caller's whole position; its margin returns to the free balance.
     /// @param acceptablePrice Worst fill accepted, as in `modifyPosition`.
     function closePosition(bytes32 marketId, uint256 acceptablePrice) external;
+
+    // ───────────────────────────── orders ─────────────────────────────
+
+    /// @notice Commits the caller's order in a market with an execution delay: `modifyPosition`'s arguments,
+    /// executed by anyone at the price read at execution once `executionDelaySeconds` have passed. Escrows the
+    /// margin to add and the market's execution fee from the free balance. One pending order per market.
+    function commitOrder(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice) external;
+
+    /// @notice Executes `account`'s order (anyone, between `executableAt` and `expiresAt`): exactly
+    /// `modifyPosition`'s path at this transaction's price. An order that would revert, or whose position
+    /// changed since commit, is cancelled instead (`OrderCancelled` with the reason); either way the caller is
+    /// credited the execution fee.
+    function executeOrder(address account, bytes32 marketId) external;
+
+    /// @notice Cancels `account`'s expired order (or any order of a settled market): the owner gets the
+    /// escrowed margin back and the caller (the owner or anyone) the execution fee. A live order cannot be
+    /// cancelled.
+    function cancelOrder(address account, bytes32 marketId) external;
+
+    /// @notice `account`'s pending order in a market (all zero when none).
+    function getOrder(address account, bytes32 marketId) external view returns (Order memory);
+
+    /// @notice Σ over pending orders of escrowed margin and execution fees (USD, 1e18).
+    function escrowedOrdersUsd() external view returns (uint256);
 
     /// @notice The stored position (funding not yet settled).
     function getPosition(address account, bytes32 marketId) external view returns (Position memory);

@@ -38,13 +38,24 @@ struct MarketParams {
     uint16 keeperPenaltyShareBps;
     /// @dev A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps.
     uint16 liquidationBufferBps;
-    /// @dev Bound on how far a liquidation's execution price may be from the oracle price, in bps.
-    uint16 maxLiquidationSlippageBps;
     /// @dev Equity the vault keeps, on top of what the exposure caps need, against this market's gross open
     /// interest (longs + shorts at the oracle price), in bps of that notional. Binds LP withdrawals only: it is
     /// the capital for deficits the vault absorbs alone when a gap's winners close before its losers are
     /// liquidated (a balanced book has no net exposure to cap).
     uint16 vaultReserveBps;
+    /// @dev Seconds between an order's commit and its earliest execution (DESIGN §4: orders cannot front-run
+    /// the oracle). 0 = instant trading through `modifyPosition`/`closePosition`; otherwise size changes and
+    /// margin removals go through `commitOrder` → `executeOrder`.
+    uint32 executionDelaySeconds;
+    /// @dev Seconds after it becomes executable during which an order may be executed; afterwards it can only
+    /// be cancelled.
+    uint32 orderExpirySeconds;
+    /// @dev The price feed's deviation threshold in bps (how far its on-chain answer can lag the market before
+    /// it updates). Listing checks 2 × takerFeeBps ≥ it, so a round trip's fees cover that lag.
+    uint16 oracleDeviationThresholdBps;
+    /// @dev USD, 1e18. Escrowed with each order and paid to whoever executes it (even when execution cancels
+    /// it) or cancels it once expired: covers a keeper's gas.
+    uint96 executionFeeUsd;
 }
 
 /// @notice A trader's isolated position in one market.
@@ -95,8 +106,12 @@ struct AdlConfig {
     /// @dev USD, 1e18. Positions whose notional at entry is below this stay out of the ADL queue (spam
     /// guard; entry notional keeps membership price-invariant). They are never deleveraged.
     uint128 minQueueNotionalUsd;
-    /// @dev Queue entries visited per ADL walk (deleveraged or skipped); 0 disables ADL.
+    /// @dev Counterparties one ADL walk may deleverage (only entries actually deleveraged count); 0 disables ADL.
     uint16 maxSteps;
+    /// @dev Queue entries not in profit at the bankruptcy price that one walk may pass over (they cost gas
+    /// but place nothing; bounded separately so that cheap unprofitable entries at the head of a queue
+    /// cannot use up `maxSteps`).
+    uint16 maxSkips;
     /// @dev `deleverageVault` is allowed while the vault's unrealised loss in a market exceeds this share
     /// of vault equity (bps) ...
     uint16 vaultLossUpperBps;
@@ -127,4 +142,23 @@ struct GovernanceConfig {
     uint64 liquidationGracePeriodSeconds;
     /// @dev Duration over which a maintenance-margin raise is phased in, in seconds.
     uint64 maintenanceRampSeconds;
+}
+
+/// @notice A pending two-step order (DESIGN §4): committed by its owner, executed by anyone once
+/// `executableAt` is reached, at the price read at execution.
+struct Order {
+    /// @dev Base units, 1e18; the size change to apply (0 for a pure margin move). 0 with 0 margin = no order.
+    int128 sizeDelta;
+    /// @dev The position's size when the order was committed: execution cancels the order if it changed.
+    int128 sizeAtCommit;
+    /// @dev USD, 1e18: margin to add (escrowed from the free balance at commit) or to remove (negative).
+    int128 marginDeltaUsd;
+    /// @dev Worst acceptable fill (USD per base unit, 1e18), capped at type(uint128).max ("any price").
+    uint128 acceptablePriceWad;
+    /// @dev Earliest execution time (seconds).
+    uint64 executableAt;
+    /// @dev Latest execution time (seconds); after it the order can only be cancelled.
+    uint64 expiresAt;
+    /// @dev USD, 1e18: the execution fee escrowed at commit.
+    uint128 executionFeeUsd;
 }

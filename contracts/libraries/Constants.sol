@@ -23,10 +23,11 @@ uint256 constant MAX_MARGIN_RATE_BPS = 10_000;
 uint256 constant MAX_FUNDING_RATE_PER_DAY_WAD = 1e18;
 /// @dev Hard cap on the liquidation penalty (10% of closed notional).
 uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
-/// @dev Hard cap on the liquidation slippage bound (10% from the oracle price).
-uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;
-/// @dev Hard cap on queue entries one ADL walk may visit: bounds the gas of a liquidation.
+/// @dev Hard cap on counterparties one ADL walk may deleverage: bounds the gas of a liquidation.
 uint256 constant MAX_ADL_STEPS = 64;
+/// @dev Hard cap on unprofitable queue entries one ADL walk may pass over (about 7k gas each): bounds the gas
+/// of a liquidation while making the queue's head expensive to fill with entries that switch ADL off.
+uint256 constant MAX_ADL_SKIPS = 1_024;
 /// @dev Vault-protection steps a trade or funding poke runs when the vault's loss in its market is over the
 /// upper threshold (also bounded by the ADL config's maxSteps): enough to keep protection going while a market
 /// is active without making a trader pay for a long walk; keepers' `deleverageVault` does the rest.
@@ -40,3 +41,14 @@ uint256 constant MAX_MAINTENANCE_RAMP_SECONDS = 30 days;
 /// @dev Defaults set at construction (governance can change them within the bounds above).
 uint64 constant DEFAULT_LIQUIDATION_GRACE_SECONDS = 1 hours;
 uint64 constant DEFAULT_MAINTENANCE_RAMP_SECONDS = 7 days;
+/// @dev Longest execution delay of an order: long enough for a pending feed update to land on any chain, short
+/// enough that a trader is not held hostage.
+uint256 constant MAX_EXECUTION_DELAY_SECONDS = 10 minutes;
+/// @dev When orders are on, keepers get at least a minute to execute one ...
+uint256 constant MIN_ORDER_EXPIRY_SECONDS = 1 minutes;
+/// @dev ... and an order lives at most a day before it can only be cancelled.
+uint256 constant MAX_ORDER_EXPIRY_SECONDS = 1 days;
+/// @dev Hard cap on the execution fee (USD, 1e18): a keeper's gas, never a revenue line.
+uint256 constant MAX_EXECUTION_FEE_USD = 100e18;
+/// @dev Hard cap on the stated feed deviation threshold (10%).
+uint256 constant MAX_ORACLE_DEVIATION_THRESHOLD_BPS = 1_000;
