@@ -67,6 +67,10 @@ abstract contract PerpInvariantsBase is InvariantTest, ProtocolInvariants {
         if (address(canaries) != address(0)) canaries.checkReachability();
     }
 
+    function _lastValidPriceWad(uint256 market) internal view override returns (uint256) {
+        return uint256(marketHandler.lastValidAnswer(market)) * 1e10;
+    }
+
     /// @notice One JSON line per run for the campaign report: calls and reverts by reason per action, events reached.
     function afterInvariant() public {
         if (bytes(statsFile).length == 0) return;
@@ -92,6 +96,8 @@ abstract contract PerpInvariantsBase is InvariantTest, ProtocolInvariants {
         _target(k, KeeperHandler.deleverageVault.selector, 2);
         _target(k, KeeperHandler.pokeFunding.selector, 3);
         _target(k, KeeperHandler.probeFundingPokeIndependence.selector, 2);
+        _target(k, KeeperHandler.executeOrder.selector, 14);
+        _target(k, KeeperHandler.cancelOrder.selector, 2);
         address m = address(marketHandler);
         _target(m, MarketHandler.movePrice.selector, 26);
         _target(m, MarketHandler.breakFeed.selector, 1);

@@ -62,6 +62,17 @@ contract ErrorNames {
         names[IPerpEngine.MarketNotSettled.selector] = "MarketNotSettled";
         names[IPerpEngine.MaintenanceRampInProgress.selector] = "MaintenanceRampInProgress";
         names[IPerpEngine.OpenInterestCapNotLowered.selector] = "OpenInterestCapNotLowered";
+        names[IPerpEngine.ExecutionDelayActive.selector] = "ExecutionDelayActive";
+        names[IPerpEngine.OrdersNotEnabled.selector] = "OrdersNotEnabled";
+        names[IPerpEngine.OrderAlreadyPending.selector] = "OrderAlreadyPending";
+        names[IPerpEngine.NoPendingOrder.selector] = "NoPendingOrder";
+        names[IPerpEngine.OrderNotReady.selector] = "OrderNotReady";
+        names[IPerpEngine.OrderExpired.selector] = "OrderExpired";
+        names[IPerpEngine.OrderNotExpired.selector] = "OrderNotExpired";
+        names[IPerpEngine.PositionChangedSinceCommit.selector] = "PositionChangedSinceCommit";
+        names[IPerpEngine.OrderExecutionOutOfGas.selector] = "OrderExecutionOutOfGas";
+        names[IPerpEngine.OnlyEngine.selector] = "OnlyEngine";
+        names[IPerpEngine.TakerFeeBelowOracleDeviation.selector] = "TakerFeeBelowOracleDeviation";
         names[OracleErrors.SequencerDown.selector] = "SequencerDown";
         names[OracleErrors.SequencerGracePeriodNotOver.selector] = "SequencerGracePeriodNotOver";
         names[OracleErrors.PriceRoundIncomplete.selector] = "PriceRoundIncomplete";

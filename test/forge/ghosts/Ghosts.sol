@@ -30,9 +30,12 @@ contract Ghosts {
         KeeperTopUp,
         BreakerTrip,
         SettledClose,
-        KeeperProtection
+        KeeperProtection,
+        OrderCommitted,
+        OrderExecuted,
+        OrderCancelled
     }
-    uint256 public constant EVENT_KINDS = 13;
+    uint256 public constant EVENT_KINDS = 16;
 
     /// @notice The mirror: free balances per account (PerpSystem.accounts order), size and entry per position slot
     /// (trader × marketCount + market).
@@ -57,6 +60,9 @@ contract Ghosts {
         uint256[] slotIndexes;
         int256[] sizeValues;
         uint256[] entryValues;
+        /// @dev Slots (bit per slot) whose order was committed / executed or cancelled in the call, in that order.
+        uint256 ordersCommitted;
+        uint256 ordersClosed;
     }
 
     // ── token flows of the engine, in token units ──
@@ -71,6 +77,8 @@ contract Ghosts {
     bool public queueMinimumChanged;
 
     Mirror private state;
+    /// @notice Slots (bit per trader × marketCount + market) with a pending order, from the order events.
+    uint256 public pendingOrders;
 
     // ── what the campaign reached, calls and reverts by reason (per run) ──
     uint256[EVENT_KINDS] public eventCounts;
@@ -113,6 +121,7 @@ contract Ghosts {
         if (f.tokensIn != 0) tokensIn += f.tokensIn;
         if (f.tokensOut != 0) tokensOut += f.tokensOut;
         for (uint256 i; i < EVENT_KINDS; ++i) if (f.eventCounts[i] != 0) eventCounts[i] += f.eventCounts[i];
+        pendingOrders = (pendingOrders & ~f.ordersClosed) | f.ordersCommitted;
         for (uint256 i; i < f.accountIndexes.length; ++i) state.free[f.accountIndexes[i]] = f.freeValues[i];
         for (uint256 i; i < f.slotIndexes.length; ++i) {
             state.sizes[f.slotIndexes[i]] = f.sizeValues[i];
@@ -167,6 +176,10 @@ contract Ghosts {
 
     /// @notice Counts a revert outside `finish` (a handler with several engine calls).
     function countRevert(bytes32 action, bytes4 selector) external {
+        if (!actionListed[action]) {
+            actionListed[action] = true;
+            actionNames.push(action);
+        }
         _countRevert(action, selector);
     }
 
@@ -220,7 +233,10 @@ contract Ghosts {
             "keeperTopUps",
             "breakerTrips",
             "settledCloses",
-            "keeperProtections"
+            "keeperProtections",
+            "ordersCommitted",
+            "ordersExecuted",
+            "ordersCancelled"
         ];
         for (uint256 i; i < EVENT_KINDS; ++i) {
             json = string.concat(json, i == 0 ? '"' : ',"', names[i], '":', _u(eventCounts[i]));

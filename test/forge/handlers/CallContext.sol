@@ -15,6 +15,9 @@ struct CallContext {
     uint256[] freeBefore;
     int256[] sizesBefore;
     uint256[] entriesBefore;
+    /// @dev Accounts (bit per account index) that had a pending order in this call (an order event names them): their
+    /// escrow may come back to the free balance, so they are not "flat" for the bystander rule.
+    uint256 orderAccountBits;
     /// @dev The insurance fund (USD) before the call.
     uint256 insuranceFundUsd;
     /// @dev The system's traders, accounts and market ids (copies, for lookups).

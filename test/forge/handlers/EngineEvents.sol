@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
-import {ChainlinkOracleAdapter} from "../../../contracts/oracle/ChainlinkOracleAdapter.sol";
 import {Vm} from "../utils/Vm.sol";
 
 /// @title EngineEvents
@@ -17,6 +16,7 @@ library EngineEvents {
         int256 closedSize;
         uint256 executionPriceWad;
         int256 remainingSize;
+        uint256 remainingMarginUsd;
         uint256 penaltyUsd;
         uint256 keeperRewardUsd;
         uint256 deficitUsd;
@@ -59,23 +59,31 @@ library EngineEvents {
     function LIQUIDATION_SKIPPED() internal pure returns (bytes32) {
         return IPerpEngine.LiquidationSkipped.selector;
     }
-    function VOLATILITY_TRIPPED() internal pure returns (bytes32) {
-        return ChainlinkOracleAdapter.VolatilityTripped.selector;
+    function ORDER_COMMITTED() internal pure returns (bytes32) {
+        return IPerpEngine.OrderCommitted.selector;
     }
 
-    /// @notice True when the vault's share of a deficit is part of `Liquidated` (issue 10 merged).
-    bool internal constant HAS_VAULT_PAID = false;
+    function ORDER_EXECUTED() internal pure returns (bytes32) {
+        return IPerpEngine.OrderExecuted.selector;
+    }
+
+    function ORDER_CANCELLED() internal pure returns (bytes32) {
+        return IPerpEngine.OrderCancelled.selector;
+    }
+
 
     /// @dev The non-indexed fields of `Liquidated`, in order (a static tuple decodes as this struct).
     struct LiquidatedData {
         int256 closedSize;
         uint256 executionPriceWad;
         int256 remainingSize;
+        uint256 remainingMarginUsd;
         uint256 penaltyUsd;
         uint256 keeperRewardUsd;
         uint256 deficitUsd;
         uint256 insurancePaidUsd;
         uint256 adlPaidUsd;
+        uint256 vaultPaidUsd;
         uint256 socializedUsd;
     }
 
@@ -87,17 +95,31 @@ library EngineEvents {
         e.closedSize = d.closedSize;
         e.executionPriceWad = d.executionPriceWad;
         e.remainingSize = d.remainingSize;
+        e.remainingMarginUsd = d.remainingMarginUsd;
         e.penaltyUsd = d.penaltyUsd;
         e.keeperRewardUsd = d.keeperRewardUsd;
         e.deficitUsd = d.deficitUsd;
         e.insurancePaidUsd = d.insurancePaidUsd;
         e.adlPaidUsd = d.adlPaidUsd;
+        e.vaultPaidUsd = d.vaultPaidUsd;
         e.socializedUsd = d.socializedUsd;
+    }
+
+    /// @return deficitUsd, insurancePaidUsd, vaultPaidUsd of `SettledPositionClosed`
+    function settledPositionClosed(Vm.Log memory log) internal pure returns (uint256, uint256, uint256) {
+        (, , , uint256 deficitUsd, uint256 insurancePaidUsd, uint256 vaultPaidUsd) = abi.decode(
+            log.data,
+            (int256, uint256, uint256, uint256, uint256, uint256)
+        );
+        return (deficitUsd, insurancePaidUsd, vaultPaidUsd);
     }
 
     /// @return account, marketId, size (signed as the position), priceWad
     function deleveraged(Vm.Log memory log) internal pure returns (address, bytes32, int256, uint256) {
-        (int256 size, uint256 priceWad) = abi.decode(log.data, (int256, uint256));
+        (int256 size, uint256 priceWad, , , , , ) = abi.decode(
+            log.data,
+            (int256, uint256, int256, int256, uint256, int256, uint256)
+        );
         return (address(uint160(uint256(log.topics[1]))), log.topics[2], size, priceWad);
     }
 

@@ -10,9 +10,10 @@ import {EngineEvents} from "./EngineEvents.sol";
 
 /// @title EventScan
 /// @notice Reads the events of one handler call in order and checks the rules that only events show:
-/// - waterfall exactness (DESIGN §8, §12.5): every `Liquidated` has insurance + ADL (+ vault) + socialized ==
-///   deficit, ADL and socialization only when the fund (after the keeper top-up) could not cover the deficit,
-///   socialization only once the fund is used up, and ADL never more than deficit − fund (+ 2 wei of rounding);
+/// - waterfall exactness (DESIGN §8, §12.5): every `Liquidated` has insurance + ADL + vault + socialized ==
+///   deficit, ADL, the vault and socialization only when the fund (after the keeper top-up) could not cover the
+///   deficit, the vault and socialization only once the fund is used up, and ADL never more than deficit − fund
+///   (+ 2 wei of rounding); a settled close's insurance + vault == deficit;
 /// - ADL touches the right accounts (DESIGN §12.6): a liquidation's `Deleveraged` counterparties are on the side
 ///   opposite the bankrupt position and in profit at the ADL price, and its `LossSocialized` charges that side;
 ///   a vault-protection walk (`VaultDeleveraged`) closes only positions in profit at the oracle price.
@@ -37,10 +38,7 @@ library EventScan {
             Vm.Log memory log = logs[i];
             if (log.topics.length == 0) continue;
             bytes32 topic = log.topics[0];
-            if (log.emitter != engine) {
-                if (topic == EngineEvents.VOLATILITY_TRIPPED()) _count(ctx, Ghosts.EventKind.BreakerTrip);
-                continue;
-            }
+            if (log.emitter != engine) continue;
             if (topic == EngineEvents.INSURANCE_KEEPER_TOP_UP()) {
                 c.fundUsd = EngineEvents.insuranceFundAfter(log);
                 c.availableUsd = c.fundUsd;
@@ -58,12 +56,30 @@ library EventScan {
                 _boundary(c, i);
             } else if (topic == EngineEvents.SETTLED_POSITION_CLOSED()) {
                 _count(ctx, Ghosts.EventKind.SettledClose);
+                _checkSettledSplit(log, ghosts);
                 _boundary(c, i);
+            } else if (topic == EngineEvents.ORDER_COMMITTED()) {
+                _count(ctx, Ghosts.EventKind.OrderCommitted);
+            } else if (topic == EngineEvents.ORDER_EXECUTED()) {
+                _count(ctx, Ghosts.EventKind.OrderExecuted);
+            } else if (topic == EngineEvents.ORDER_CANCELLED()) {
+                _count(ctx, Ghosts.EventKind.OrderCancelled);
             } else if (topic == EngineEvents.POSITION_MODIFIED() || topic == EngineEvents.LIQUIDATION_SKIPPED()) {
                 _boundary(c, i);
             } else if (topic == EngineEvents.DELEVERAGED()) {
                 _count(ctx, Ghosts.EventKind.Deleveraged);
             }
+        }
+    }
+
+    /// @dev A settled market's close: its deficit is paid by the fund and then the vault, exactly, nothing socialized.
+    function _checkSettledSplit(Vm.Log memory log, Ghosts ghosts) private {
+        (uint256 deficitUsd, uint256 insurancePaidUsd, uint256 vaultPaidUsd) = EngineEvents.settledPositionClosed(log);
+        if (insurancePaidUsd + vaultPaidUsd != deficitUsd) {
+            ghosts.recordViolation(
+                InvariantNames.WATERFALL_EXACT,
+                string.concat("settled close: insurance + vault != deficit ", vm.toString(deficitUsd))
+            );
         }
     }
 
@@ -91,8 +107,8 @@ library EventScan {
         if (beyondFund && budgetUsd >= e.deficitUsd) {
             _violation(ghosts, InvariantNames.WATERFALL_EXACT, "ADL/vault/socialized although the fund covered it", e);
         }
-        if (e.socializedUsd != 0 && e.insurancePaidUsd != c.availableUsd) {
-            _violation(ghosts, InvariantNames.WATERFALL_EXACT, "socialized before the fund was used up", e);
+        if ((e.vaultPaidUsd != 0 || e.socializedUsd != 0) && e.insurancePaidUsd != c.availableUsd) {
+            _violation(ghosts, InvariantNames.WATERFALL_EXACT, "vault/socialized before the fund was used up", e);
         }
         if (e.adlPaidUsd > e.deficitUsd - budgetUsd + ADL_ROUNDING_WEI) {
             _violation(ghosts, InvariantNames.WATERFALL_EXACT, "ADL overshoot: more than deficit - fund", e);

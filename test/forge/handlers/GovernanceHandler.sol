@@ -144,6 +144,11 @@ contract GovernanceHandler is HandlerBase {
         Reasons.List memory expected = Reasons.create();
         Reasons.addIf(expected, variant == 4, IPerpEngine.InvalidMarginTier.selector);
         Reasons.addIf(expected, variant == 5, IPerpEngine.ParameterOutOfBounds.selector);
+        Reasons.addIf(
+            expected,
+            2 * uint256(params.takerFeeBps) < params.oracleDeviationThresholdBps,
+            IPerpEngine.TakerFeeBelowOracleDeviation.selector
+        );
         Reasons.addIf(expected, settlementPriceWad != 0, IPerpEngine.MarketIsSettled.selector);
         Reasons.add(expected, IPerpEngine.MaintenanceRampInProgress.selector);
         Reasons.addOracle(expected, !ok);
@@ -169,11 +174,11 @@ contract GovernanceHandler is HandlerBase {
     function setReduceOnly(uint256 marketSeed, uint256 modeSeed) external {
         uint256 market = marketSeed % marketCount;
         bytes32 id = marketIds[market];
-        // While off, the guardian restricts 1 in 3; while on, the admin lifts it 4 in 5 and the guardian's attempt to
-        // lift it is refused 1 in 5 (otherwise the admin "lifts" an unrestricted market, which is allowed).
+        // While off, the guardian restricts 1 in 10 (otherwise the admin "lifts" an unrestricted market, which is
+        // allowed); while on, the admin lifts it 4 in 5 and the guardian's attempt to lift it is refused 1 in 5.
         (bool restricted, ) = engine.marketStatus(id);
-        uint256 mode = modeSeed % 15;
-        bool on = !restricted && mode < 5;
+        uint256 mode = uint256(keccak256(abi.encode(modeSeed))) % 10;
+        bool on = !restricted && mode == 0;
         address caller = on || (restricted && mode % 5 == 0) ? guardian : admin;
         Reasons.List memory expected = Reasons.create();
         Reasons.addIf(expected, !on && caller == guardian, IAccessControl.AccessControlUnauthorizedAccount.selector);
@@ -208,12 +213,14 @@ contract GovernanceHandler is HandlerBase {
 
     // ───────────────────────── settlement ─────────────────────────
 
-    /// @notice Rarely, the admin settles a market at its last accepted price (a dead feed's delisting).
+    /// @notice Rarely, the admin settles a market at its current price (a dead feed's delisting).
     function settleMarket(uint256 marketSeed, uint256 gateSeed) external {
         // Hashed: the fuzzer favours edge values (0 above all), which would settle at every other call.
         if (uint256(keccak256(abi.encode(gateSeed))) % SETTLE_ONE_IN != 0) return;
         uint256 market = marketSeed % marketCount;
-        uint256 priceWad = adapters[market].lastAcceptedPriceWad();
+        // At the current price (a dead feed would be settled at an off-chain price; the campaign has none).
+        (bool ok, uint256 priceWad, ) = _tryPrice(market);
+        if (!ok) return;
         Reasons.List memory expected = Reasons.create();
         Reasons.addIf(expected, _isSettled(market), IPerpEngine.MarketIsSettled.selector);
         bytes memory data = abi.encodeCall(IPerpEngine.settleMarket, (marketIds[market], priceWad));

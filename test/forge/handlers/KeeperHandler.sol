@@ -2,7 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
-import {Position} from "../../../contracts/interfaces/IPerpTypes.sol";
+import {Position, Order} from "../../../contracts/interfaces/IPerpTypes.sol";
+import {ErrorNames} from "../ghosts/ErrorNames.sol";
 import {SignedMath} from "../../../contracts/libraries/SignedMath.sol";
 import {Vm, vm} from "../utils/Vm.sol";
 import {PerpSystem} from "../system/PerpSystem.sol";
@@ -34,6 +35,9 @@ contract KeeperHandler is HandlerBase {
     /// @dev One poke truncates the index once more than a single accrual.
     int256 private constant POKE_TRUNCATION_WEI = 1;
     bytes32 private constant UNLISTED_MARKET = keccak256("UNLISTED-USD");
+    /// @dev How far above zero the vault's equity may stay after a socialization: the loss index rounds up by < 1 wei
+    /// per unit, i.e. < 1 USD-wei per 1e18 of open interest on the charged side (1e6 wei is a generous bound).
+    int256 private constant VAULT_EXHAUSTED_TOLERANCE_USD = 1e6;
     /// @dev Open positions a "find a liquidatable one" selection tries (each costs an engine view).
     uint256 private constant MAX_PROBES = 6;
     /// @dev Marks an equity that was not read (no position on the relevant side, or an invalid price).
@@ -76,6 +80,7 @@ contract KeeperHandler is HandlerBase {
             }
             _checkLiquidated(s);
             _checkNoBystanderBelowZero(logs, s.account, s.market, equitiesBefore);
+            _checkVaultAbsorbedFirst(logs);
             _end(ctx, logs, true);
         } catch (bytes memory reason) {
             if (s.liquidatable && live && s.priceOk && !settled) {
@@ -220,6 +225,28 @@ contract KeeperHandler is HandlerBase {
         }
     }
 
+    // ───────────────────────── orders (DESIGN §4, issue 11) ─────────────────────────
+
+    /// @notice A keeper executes a pending order: usually once it is executable (time moves to it), sometimes too
+    /// early or past its expiry (see HandlerBase._executeOrder).
+    function executeOrder(uint256 keeperSeed, uint256 pickSeed, uint256 timingSeed) external {
+        (uint256 slot, bool found) = _pendingOrder(pickSeed);
+        _executeOrder(_keeper(keeperSeed), slot, found, timingSeed);
+    }
+
+    /// @notice Cancelling an order: its owner before expiry (refused: no free option), anyone after expiry (time moves
+    /// past it; the caller earns the fee), or an order that does not exist.
+    function cancelOrder(uint256 callerSeed, uint256 pickSeed, uint256 modeSeed) external {
+        (uint256 slot, bool found) = _pendingOrder(pickSeed);
+        address account = traders[slot / marketCount];
+        uint256 market = slot % marketCount;
+        Order memory order = engine.getOrder(account, marketIds[market]);
+        bool byOwner = modeSeed % 3 == 0;
+        address caller = byOwner ? account : _keeper(callerSeed);
+        if (found && !byOwner && block.timestamp <= order.expiresAt) vm.warp(order.expiresAt + 1 + (modeSeed / 3) % 2);
+        _cancel(caller, account, market, order, found);
+    }
+
     // ───────────────────────── vault protection and funding ─────────────────────────
 
     /// @notice `deleverageVault` with 0, 1, a few or the maximum steps.
@@ -326,9 +353,9 @@ contract KeeperHandler is HandlerBase {
         }
     }
 
-    /// @dev DESIGN §8.4/§12.6: another account's liquidation pushes no position from ≥ 0 to < 0 equity, unless its loss
-    /// was socialized (before issue 10: whenever the fund was short; after it: only beyond the vault's equity). ADL
-    /// cannot do it: a counterparty is closed at B only while in profit there.
+    /// @dev DESIGN §8.4/§12.6 (issue 10): another account's liquidation pushes no position from ≥ 0 to < 0 equity while
+    /// the vault's equity covers the residual, i.e. unless the loss was socialized (which `_checkVaultAbsorbedFirst`
+    /// allows only beyond the vault's equity). ADL cannot do it: a counterparty closes only in profit at its price.
     function _checkNoBystanderBelowZero(
         Vm.Log[] memory logs,
         address liquidated,
@@ -359,6 +386,30 @@ contract KeeperHandler is HandlerBase {
             out[t] = NOT_READ;
             if (before[t] == NOT_READ || _position(traders[t], market).size == 0) continue;
             (out[t], ) = engine.positionEquity(traders[t], marketIds[market]);
+        }
+    }
+
+    /// @dev Issue 10: a deficit is socialized over traders only beyond the vault's equity. After a liquidation that
+    /// socialized while every price was valid (the vault could be valued), the vault's mark-to-market equity is
+    /// exhausted: zero up to the loss index's round-up.
+    function _checkVaultAbsorbedFirst(Vm.Log[] memory logs) private {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter != address(engine) || logs[i].topics[0] != EngineEvents.LIQUIDATED()) continue;
+            EngineEvents.Liquidated memory e = EngineEvents.liquidated(logs[i]);
+            if (e.socializedUsd == 0 || !_allPricesValid()) return;
+            int256 equityUsd = engine.vaultEquityUsd(true);
+            if (equityUsd > VAULT_EXHAUSTED_TOLERANCE_USD) {
+                ghosts.recordViolation(
+                    InvariantNames.NO_BYSTANDER_BELOW_ZERO,
+                    string.concat(
+                        "socialized ",
+                        vm.toString(e.socializedUsd),
+                        " while the vault kept equity ",
+                        vm.toString(equityUsd)
+                    )
+                );
+            }
+            return;
         }
     }
 

@@ -33,7 +33,9 @@ contract MarketHandler is HandlerBase {
     /// @dev The deviation breaker's threshold (DESIGN §6).
     uint256 private constant BREAKER_BPS = SystemConfig.MAX_DEVIATION_BPS;
     uint256 private constant MAX_TIME_JUMP_SECONDS = 3 days;
+    uint256 private constant LOG2_TYPICAL_JUMP_SECONDS = 12;
     uint256 private constant PRICE_KINDS = 16;
+    uint256 private constant MAX_UPDATE_GAP_SECONDS = 60;
     /// @dev The largest move of one update (the gaps' upper end). The vault's solvency is designed for gaps of this
     /// order (README, Known issues: a single jump of several times the price against a book at the exposure cap can
     /// exceed the vault's equity), so moves toward a far liquidation or bankruptcy price stop here.
@@ -43,13 +45,20 @@ contract MarketHandler is HandlerBase {
     /// @dev The diligent keeper's `deleverageVault` steps after a price update (the ADL config's default).
     uint256 private constant KEEPER_PROTECTION_STEPS = SystemConfig.ADL_MAX_STEPS;
 
-    constructor(PerpSystem system, Ghosts ghosts_) HandlerBase(system, ghosts_) {}
+    /// @dev The last valid answer posted per market (the adapter keeps no state to read it from).
+    mapping(uint256 market => int256) private lastValidAnswers;
+
+    constructor(PerpSystem system, Ghosts ghosts_) HandlerBase(system, ghosts_) {
+        for (uint256 m; m < marketCount; ++m) lastValidAnswers[m] = feeds[m].latestAnswer();
+    }
 
     // ───────────────────────── prices ─────────────────────────
 
     /// @notice A price update of one of eight kinds (see the contract notice).
     function movePrice(uint256 marketSeed, uint256 kindSeed, uint256 magnitudeSeed) external {
         uint256 market = marketSeed % marketCount;
+        // Feed updates come with time: 1 s … 1 min between them.
+        vm.warp(block.timestamp + 1 + (magnitudeSeed / 7) % MAX_UPDATE_GAP_SECONDS);
         int256 base = _lastValidAnswer(market);
         bool up = (kindSeed / PRICE_KINDS) % 2 == 0;
         // Kinds per 16 draws: small 5, medium 4, large 2, the breaker's edge 1, a gap 1, a liquidation price 2,
@@ -59,7 +68,7 @@ contract MarketHandler is HandlerBase {
         if (kind < 5) answer = _moved(base, _edge(magnitudeSeed, 1, 100), up);
         else if (kind < 9) answer = _moved(base, _edge(magnitudeSeed, 100, 1_000), up);
         else if (kind < 11) answer = _moved(base, _edge(magnitudeSeed, 1_000, BREAKER_BPS - 1), up);
-        else if (kind == 11) answer = _breakerEdge(market, up, magnitudeSeed % 2 == 1);
+        else if (kind == 11) return _post(market, _breakerEdge(market, up, magnitudeSeed % 2 == 1), "movePrice");
         else if (kind == 12) answer = _moved(base, _edge(magnitudeSeed, 3_000, MAX_MOVE_BPS), up);
         else if (kind < 15) answer = _toLiquidationPrice(market, magnitudeSeed, base);
         else answer = _pastBankruptcy(market, magnitudeSeed, base);
@@ -93,14 +102,18 @@ contract MarketHandler is HandlerBase {
     }
 
     /// @notice A time jump of 1 s … 3 days, biased to the breaker cooldown and the grace period ± 1 s; most jumps
-    /// re-post the current answers (keepers keep feeds alive), some leave them to go stale.
+    /// re-post the current answers (keepers keep feeds alive), one in five leaves them to go stale.
     function warp(uint256 secondsSeed, uint256 refreshSeed) external {
-        uint256 mode = secondsSeed % 6;
+        // The breaker's cooldown ± 1 s 1 in 8, the grace period ± 1 s 1 in 8, up to 3 days 1 in 8, otherwise
+        // 2^k seconds with k uniform in [0, 12] (1 s … 68 min, a minute typically): orders keep their expiry window.
+        uint256 mode = secondsSeed % 8;
         uint256 jump = mode == 0
-            ? SystemConfig.VOLATILITY_COOLDOWN_SECONDS - 1 + (secondsSeed / 6) % 3
+            ? SystemConfig.VOLATILITY_COOLDOWN_SECONDS - 1 + (secondsSeed / 8) % 3
             : mode == 1
-                ? SystemConfig.LIQUIDATION_GRACE_SECONDS - 1 + (secondsSeed / 6) % 3
-                : _edge(secondsSeed / 6, 1, mode == 2 ? MAX_TIME_JUMP_SECONDS : SystemConfig.HEARTBEAT_SECONDS);
+                ? SystemConfig.LIQUIDATION_GRACE_SECONDS - 1 + (secondsSeed / 8) % 3
+                : mode == 2
+                    ? _edge(secondsSeed / 8, 1, MAX_TIME_JUMP_SECONDS)
+                    : 1 << ((secondsSeed / 8) % (LOG2_TYPICAL_JUMP_SECONDS + 1));
         CallContext memory ctx = _begin("warp", address(0));
         vm.warp(block.timestamp + jump);
         if (refreshSeed % 5 != 0) {
@@ -135,13 +148,16 @@ contract MarketHandler is HandlerBase {
         return up ? base + delta : base - delta;
     }
 
-    /// @dev Exactly 25% from the breaker's reference (does not trip), or one feed unit beyond (trips).
-    function _breakerEdge(uint256 market, bool up, bool beyond) private view returns (int256) {
-        ChainlinkOracleAdapter adapter = adapters[market];
-        int256 referenceAnswer = int256(adapter.lastAcceptedPriceWad() / FEED_TO_WAD);
-        if (referenceAnswer == 0) referenceAnswer = _lastValidAnswer(market);
-        int256 move = (referenceAnswer * int256(BREAKER_BPS)) / int256(BPS) + (beyond ? int256(1) : int256(0));
-        return up ? referenceAnswer + move : referenceAnswer - move;
+    /// @dev The breaker's threshold exactly (does not trip) or one feed unit past it (trips). The adapter judges a move
+    /// against the rounds of the cooldown window and the last round before it (the anchor), so time first moves past
+    /// the window: the current answer becomes the anchor and the move is measured from it alone.
+    function _breakerEdge(uint256 market, bool up, bool beyond) private returns (int256) {
+        vm.warp(block.timestamp + SystemConfig.VOLATILITY_COOLDOWN_SECONDS + 1);
+        int256 anchor = _lastValidAnswer(market);
+        feeds[market].updateAnswer(anchor);
+        vm.warp(block.timestamp + SystemConfig.VOLATILITY_COOLDOWN_SECONDS + 1);
+        int256 move = (anchor * int256(BREAKER_BPS)) / int256(BPS) + (beyond ? int256(1) : int256(0));
+        return up ? anchor + move : anchor - move;
     }
 
     /// @dev A position's liquidation price ± a few feed units (the liquidation boundary).
@@ -200,18 +216,28 @@ contract MarketHandler is HandlerBase {
         return answer;
     }
 
-    /// @dev The feed's answer if valid, else the adapter's last accepted price (in feed units).
+    /// @notice The last valid answer posted to a market's feed (in feed units): what a broken feed is restored to.
+    function lastValidAnswer(uint256 market) external view returns (int256) {
+        return _lastValidAnswer(market);
+    }
+
     function _lastValidAnswer(uint256 market) private view returns (int256) {
-        int256 answer = feeds[market].latestAnswer();
-        if (answer > SystemConfig.MIN_ANSWER && answer < SystemConfig.MAX_ANSWER) return answer;
-        int256 accepted = int256(adapters[market].lastAcceptedPriceWad() / FEED_TO_WAD);
-        return accepted > 0 ? accepted : SystemConfig.initialAnswerOf(market);
+        int256 answer = lastValidAnswers[market];
+        return answer > 0 ? answer : SystemConfig.initialAnswerOf(market);
+    }
+
+    function _isValidAnswer(int256 answer) private pure returns (bool) {
+        return answer > SystemConfig.MIN_ANSWER && answer < SystemConfig.MAX_ANSWER;
     }
 
     /// @dev Posts an answer, then the diligent keeper protects the vault in that market.
     function _post(uint256 market, int256 answer, bytes32 action) private {
         CallContext memory ctx = _begin(action, address(0));
+        (, , bool wasVolatile) = _tryPrice(market);
         feeds[market].updateAnswer(answer);
+        if (_isValidAnswer(answer)) lastValidAnswers[market] = answer;
+        (bool ok, , bool isVolatile) = _tryPrice(market);
+        if (ok && isVolatile && !wasVolatile) ++ctx.finish.eventCounts[uint256(Ghosts.EventKind.BreakerTrip)];
         address keeper = _keeper(market);
         vm.prank(keeper);
         try engine.deleverageVault(marketIds[market], KEEPER_PROTECTION_STEPS) {

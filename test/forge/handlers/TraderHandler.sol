@@ -8,6 +8,7 @@ import {SignedMath} from "../../../contracts/libraries/SignedMath.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Vm, vm} from "../utils/Vm.sol";
 import {PerpSystem} from "../system/PerpSystem.sol";
+import {SystemConfig} from "../system/SystemConfig.sol";
 import {Ghosts} from "../ghosts/Ghosts.sol";
 import {InvariantNames} from "../invariants/InvariantNames.sol";
 import {HandlerBase} from "./HandlerBase.sol";
@@ -25,6 +26,8 @@ contract TraderHandler is HandlerBase {
     using SignedMath for int256;
 
     uint256 private constant USD = 1e18;
+    /// @dev Feed units (8 decimals) → wad.
+    uint256 private constant FEED_TO_WAD = 1e10;
     /// @dev Wallet top-up when a trader runs low (tokens minted outside the engine are not an inflow).
     uint256 private constant WALLET_TOP_UP_USD = 2_000_000 * USD;
     /// @dev Notional choices of a new exposure (USD); 0 stands for "1 wei of size", max for "to the OI cap".
@@ -70,6 +73,10 @@ contract TraderHandler is HandlerBase {
         uint256 freeBefore;
         /// @dev Deposited for the trader inside the call's window before the trade (USD).
         uint256 topUpUsd;
+        /// @dev In a market with delayed orders, call `modifyPosition` anyway (it must refuse: ExecutionDelayActive).
+        bool tryInstant;
+        /// @dev In a market with delayed orders, a keeper executes the order as soon as it is executable.
+        bool promptKeeper;
     }
 
     constructor(PerpSystem system, Ghosts ghosts_) HandlerBase(system, ghosts_) {}
@@ -162,6 +169,8 @@ contract TraderHandler is HandlerBase {
     {
         Trade memory t = _newTrade(traderSeed, marketSeed);
         Intent intent = Intent(shapeSeed % 5);
+        // A margin move needs a position: take some open one.
+        if (intent == Intent.MarginOnly && t.old.size == 0) t = _anyOpen(t, shapeSeed);
         t.sizeDelta = _sizeDelta(t, intent, shapeSeed, sizeSeed);
         t.marginMode = marginSeed % MARGIN_CHOICES;
         // Slippage bound: any 3 in 6, the exact fill 2 in 6, one wei past it 1 in 6.
@@ -169,6 +178,8 @@ contract TraderHandler is HandlerBase {
         t.slippage = slippageDraw < 3 ? Slippage.Any : slippageDraw < 5 ? Slippage.Exact : Slippage.Violate;
         t.marginDelta = _marginDelta(t, marginSeed);
         t.acceptablePrice = _acceptablePrice(t);
+        t.tryInstant = _oneIn(shapeSeed / 11, 8);
+        t.promptKeeper = _oneIn(sizeSeed / 13, 2);
         // Usually fund the margin (inside the call's window, so the deposit is mirrored); sometimes let it fail.
         if (t.marginDelta > 0 && uint256(t.marginDelta) > engine.freeBalance(t.trader) && !_oneIn(marginSeed, 8)) {
             t.topUpUsd = uint256(t.marginDelta) - engine.freeBalance(t.trader);
@@ -227,6 +238,7 @@ contract TraderHandler is HandlerBase {
             (bool priceOk, , ) = _tryPrice(market);
             if (p.size == 0 || _isSettled(market) || !priceOk) continue;
             if (engine.isLiquidatable(trader, id)) continue;
+            if (_hasDelay(market)) return _commitCloseNoRevert(trader, id, p.size);
             CallContext memory ctx = _begin("closeHealthyNoRevert", trader);
             vm.prank(trader);
             try engine.closePosition(id, p.size > 0 ? 0 : type(uint256).max) {
@@ -239,6 +251,24 @@ contract TraderHandler is HandlerBase {
         }
     }
 
+    /// @dev In a market with delayed orders, closing is an order: its commit must succeed (the fee is funded; an order
+    /// already pending is left to its keeper), and KeeperHandler.executeOrder checks that it then executes or is
+    /// cancelled, never stuck.
+    function _commitCloseNoRevert(address trader, bytes32 id, int256 size) private {
+        if (engine.getOrder(trader, id).executableAt != 0) return;
+        CallContext memory ctx = _begin("commitCloseNoRevert", trader);
+        (, MarketParams memory params) = engine.getMarketConfig(id);
+        uint256 free = engine.freeBalance(trader);
+        if (free < params.executionFeeUsd) ctx.finish.tokensIn = _depositFor(trader, params.executionFeeUsd - free);
+        vm.prank(trader);
+        try engine.commitOrder(id, -size, 0, size > 0 ? 0 : type(uint256).max) {
+            _end(ctx, _logs(), true);
+        } catch (bytes memory reason) {
+            _livenessBroken(ctx, reason, "a close order can always be committed");
+            _end(ctx, _logs(), false);
+        }
+    }
+
     // ───────────────────────── building a trade ─────────────────────────
 
     function _newTrade(uint256 traderSeed, uint256 marketSeed) private view returns (Trade memory t) {
@@ -247,6 +277,11 @@ contract TraderHandler is HandlerBase {
         t.id = marketIds[t.market];
         t.old = _position(t.trader, t.market);
         (t.priceOk, t.priceWad, t.volatile_) = _tryPrice(t.market);
+    }
+
+    function _slotOf(address trader, uint256 market) private view returns (uint256) {
+        for (uint256 i; i < traders.length; ++i) if (traders[i] == trader) return i * marketCount + market;
+        return 0;
     }
 
     /// @dev Switches to some open position (of any trader) when the drawn one is empty, so that reduces, closes
@@ -261,10 +296,11 @@ contract TraderHandler is HandlerBase {
         return t;
     }
 
-    /// @dev The price to size a trade with: the oracle's, or the last accepted one while the feed is invalid.
+    /// @dev The price to size a trade with: the oracle's, or the listing price while the feed is invalid (the trade
+    /// will be refused anyway; its size only needs to be plausible).
     function _referencePriceWad(Trade memory t) private view returns (uint256) {
         if (t.priceOk) return t.priceWad;
-        return adapters[t.market].lastAcceptedPriceWad();
+        return uint256(SystemConfig.initialAnswerOf(t.market)) * FEED_TO_WAD;
     }
 
     function _sizeDelta(Trade memory t, Intent intent, uint256 shapeSeed, uint256 sizeSeed)
@@ -334,7 +370,10 @@ contract TraderHandler is HandlerBase {
             return int256(uint256(params.minPositionMarginUsd));
         }
         if (mode == 9) return 1;
-        if (mode == 10) return int256(engine.freeBalance(t.trader) + (_oneIn(marginSeed, 2) ? 0 : 1));
+        if (mode == 10) {
+            uint256 free = engine.freeBalance(t.trader);
+            return int256(free == 0 || !_oneIn(marginSeed, 2) ? free + 1 : free);
+        }
         return -int256(t.old.marginUsd / 20 + 1);
     }
 
@@ -343,7 +382,8 @@ contract TraderHandler is HandlerBase {
     /// the slack above both requirements comes off the ample margin. Margin enters the result linearly and no
     /// other check depends on it, so the real call lands on the boundary to the wei.
     function _exactInitialMarginDelta(Trade memory t, uint256 notionalUsd) private returns (bool, int256) {
-        if (!t.priceOk) return (false, 0);
+        // A delayed market executes at a later price: no exact boundary to aim at.
+        if (!t.priceOk || _hasDelay(t.market)) return (false, 0);
         int256 ampleUsd = int256(notionalUsd) + int256(10_000 * USD);
         uint256 snapshot = vm.snapshotState();
         _depositFor(t.trader, uint256(ampleUsd));
@@ -358,22 +398,6 @@ contract TraderHandler is HandlerBase {
         } catch {}
         vm.revertToStateAndDelete(snapshot);
         return (known, exact);
-    }
-
-    /// @dev min(equity without unrealised profit − initial requirement, margin − minimum margin) of a position.
-    function _initialSlackUsd(bytes32 id, Position memory p, uint256 priceWad) private view returns (int256) {
-        (, MarketParams memory params) = engine.getMarketConfig(id);
-        MarginTier[] memory tiers = engine.getMarginTiers(id);
-        int256 pnl = PositionMath.unrealizedPnlUsd(p.size, p.entryPriceWad, priceWad);
-        int256 equityWithoutProfit = int256(p.marginUsd) + SignedMath.min(pnl, 0);
-        uint256 requiredUsd = PositionMath.initialRequirementUsd(
-            tiers,
-            PositionMath.notionalUsd(p.size, priceWad),
-            params.keeperRewardUsd
-        );
-        int256 imSlack = equityWithoutProfit - int256(requiredUsd);
-        int256 minSlack = int256(p.marginUsd) - int256(uint256(params.minPositionMarginUsd));
-        return imSlack < minSlack ? imSlack : minSlack;
     }
 
     /// @dev The most margin a removal may take: the slack of the settled position (margin net of the funding and
@@ -405,6 +429,7 @@ contract TraderHandler is HandlerBase {
     // ───────────────────────── executing and checking ─────────────────────────
 
     function _execute(Trade memory t) private {
+        if ((t.sizeDelta != 0 || t.marginDelta < 0) && !t.tryInstant && _hasDelay(t.market)) return _commit(t);
         bytes32 action = t.sizeDelta == 0 ? bytes32("modifyMargin") : bytes32("modifyPosition");
         bool isClose = t.sizeDelta == -t.old.size && t.old.size != 0 && t.marginDelta == 0;
         if (isClose) action = "closePosition";
@@ -443,9 +468,45 @@ contract TraderHandler is HandlerBase {
         _end(ctx, logs, ok);
     }
 
+    /// @dev In a market with delayed orders (DESIGN §4): the trade becomes an order, executed by a keeper after the
+    /// delay at the price then (KeeperHandler.executeOrder checks the result). The commit escrows the margin to add
+    /// and the execution fee.
+    function _commit(Trade memory t) private {
+        CallContext memory ctx = _begin("commitOrder", t.trader);
+        (, MarketParams memory params) = engine.getMarketConfig(t.id);
+        uint256 neededUsd = (t.marginDelta > 0 ? uint256(t.marginDelta) : 0) + params.executionFeeUsd;
+        uint256 free = engine.freeBalance(t.trader);
+        if (t.topUpUsd != 0 && neededUsd > free) ctx.finish.tokensIn = _depositFor(t.trader, neededUsd - free);
+        vm.prank(t.trader);
+        try engine.commitOrder(t.id, t.sizeDelta, t.marginDelta, t.acceptablePrice) {
+            _end(ctx, _logs(), true);
+            // Half the orders meet a prompt keeper: executed as soon as they are executable (the rest wait for
+            // KeeperHandler.executeOrder, with whatever the market does meanwhile, and may expire).
+            if (t.promptKeeper) {
+                uint256 slot = _slotOf(t.trader, t.market);
+                _executeOrder(keepers[slot % keepers.length], slot, true, 0);
+            }
+        } catch (bytes memory reason) {
+            (, uint256 settlementPriceWad) = engine.marketStatus(t.id);
+            Reasons.List memory expected = Reasons.create();
+            Reasons.addIf(expected, settlementPriceWad != 0, IPerpEngine.MarketIsSettled.selector);
+            Reasons.addIf(expected, t.sizeDelta == 0 && t.marginDelta == 0, IPerpEngine.EmptyAction.selector);
+            Reasons.addIf(expected, t.sizeDelta == 0 && t.old.size == 0, IPerpEngine.NoPosition.selector);
+            Reasons.addIf(expected, engine.getOrder(t.trader, t.id).executableAt != 0, IPerpEngine.OrderAlreadyPending.selector);
+            Reasons.addIf(expected, neededUsd > engine.freeBalance(t.trader), IPerpEngine.InsufficientFreeBalance.selector);
+            _reverted(ctx, reason, expected);
+            _end(ctx, _logs(), false);
+        }
+    }
+
     /// @dev Every revert reason a trade can legitimately meet now; state-dependent ones only when they apply.
     function _expectedReasons(Trade memory t) private view returns (Reasons.List memory r) {
         r = Reasons.create();
+        Reasons.addIf(
+            r,
+            (t.sizeDelta != 0 || t.marginDelta < 0) && _hasDelay(t.market),
+            IPerpEngine.ExecutionDelayActive.selector
+        );
         (bool reduceOnly, uint256 settlementPriceWad) = engine.marketStatus(t.id);
         bool opens = _opensExposure(t);
         bool removes = t.marginDelta < 0;
@@ -473,12 +534,8 @@ contract TraderHandler is HandlerBase {
         Reasons.addOracle(r, !_allPricesValid());
     }
 
-    /// @dev Whether the trade adds exposure (open, increase or flip), as the engine's `openedSize != 0`.
     function _opensExposure(Trade memory t) private pure returns (bool) {
-        if (t.sizeDelta == 0) return false;
-        if (t.old.size == 0) return true;
-        if ((t.old.size > 0) == (t.sizeDelta > 0)) return true;
-        return t.sizeDelta.abs() > t.old.size.abs();
+        return _opens(t.old.size, t.sizeDelta);
     }
 
     /// @dev Predictions at the edges: the exact initial margin must not be refused for margin, one wei under it

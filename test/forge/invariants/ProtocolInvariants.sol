@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {PerpEngine} from "../../../contracts/PerpEngine.sol";
-import {Position, AdlConfig} from "../../../contracts/interfaces/IPerpTypes.sol";
+import {Position, AdlConfig, Order} from "../../../contracts/interfaces/IPerpTypes.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {SignedMath} from "../../../contracts/libraries/SignedMath.sol";
 import {AdlLogic} from "../../../contracts/adl/AdlLogic.sol";
@@ -71,6 +71,7 @@ abstract contract ProtocolInvariants {
         SystemReader.SystemView memory v = SystemReader.read(l, q);
         _checkRecordedViolations(f);
         _checkMirror(f, v);
+        _checkPendingOrders(f);
         _checkConservation(f, v);
         _checkNoNegativeBalance(f, v);
         _checkSizesSumToZero(f, v);
@@ -86,6 +87,9 @@ abstract contract ProtocolInvariants {
         }
         revert(f.messages[0]);
     }
+
+    /// @dev The last valid price of a market (the adapter keeps none; the price handler does).
+    function _lastValidPriceWad(uint256 market) internal view virtual returns (uint256);
 
     function _fail(Failures memory f, bytes32 name, string memory message) internal pure {
         for (uint256 i; i < f.count; ++i) if (f.names[i] == name) return;
@@ -155,13 +159,45 @@ abstract contract ProtocolInvariants {
         }
     }
 
+    /// @dev Every pending order is one the order events announced (committed, not yet executed or cancelled), and
+    /// the escrow bucket holds exactly their margin and fees.
+    function _checkPendingOrders(Failures memory f) internal view {
+        uint256 pending = ghosts.pendingOrders();
+        SystemReader.Layout memory l = layout;
+        uint256 marketCount = l.marketIds.length;
+        uint256 escrowUsd;
+        for (uint256 t; t < l.traders.length; ++t) {
+            for (uint256 mk; mk < marketCount; ++mk) {
+                uint256 slot = t * marketCount + mk;
+                Order memory order = l.engine.getOrder(l.traders[t], l.marketIds[mk]);
+                bool exists = order.executableAt != 0;
+                if (exists != (pending & (1 << slot) != 0)) {
+                    _fail(
+                        f,
+                        InvariantNames.BYSTANDERS_UNTOUCHED,
+                        string.concat("order slot #", vm.toString(slot), " changed with no order event")
+                    );
+                }
+                if (order.marginDeltaUsd > 0) escrowUsd += uint256(int256(order.marginDeltaUsd));
+                escrowUsd += order.executionFeeUsd;
+            }
+        }
+        if (escrowUsd != l.engine.escrowedOrdersUsd()) {
+            _fail(f, InvariantNames.CONSERVATION, "escrowedOrdersUsd != sum of pending orders' margin and fees");
+        }
+    }
+
     // ───────────────────────── DESIGN §12.1 ─────────────────────────
 
-    /// @dev balanceOf(engine) × scale == Σ free + Σ margins + vault cash + insurance + raw donations (exact), and the
-    /// engine holds exactly the tokens that went in minus those that came out.
+    /// @dev balanceOf(engine) × scale == Σ free + Σ margins + vault cash + insurance + escrowed orders + raw donations
+    /// (exact), and the engine holds exactly the tokens that went in minus those that came out.
     function _checkConservation(Failures memory f, SystemReader.SystemView memory v) internal view {
         uint256 scale = sys.scale();
-        int256 books = v.vaultCashUsd + int256(v.insuranceUsd) + int256(ghosts.rawDonatedTokens() * scale);
+        int256 books =
+            v.vaultCashUsd +
+            int256(v.insuranceUsd) +
+            int256(v.escrowedOrdersUsd) +
+            int256(ghosts.rawDonatedTokens() * scale);
         for (uint256 i; i < v.free.length; ++i) books += int256(v.free[i]);
         for (uint256 m; m < v.markets.length; ++m) {
             for (uint256 t; t < v.markets[m].positions.length; ++t) {
@@ -263,7 +299,8 @@ abstract contract ProtocolInvariants {
 
     // ───────────────────────── DESIGN §12.4 ─────────────────────────
 
-    /// @dev At the oracle price: Σ positionEquity + Σ free + vaultEquityUsd(true) + insurance == backing − gap with
+    /// @dev At the oracle price: Σ positionEquity + Σ free + vaultEquityUsd(true) + insurance + escrowed orders ==
+    /// backing − gap with
     /// 0 ≤ gap ≤ 3 wei per open position + 1 wei per market with open interest.
     function _checkZeroSumEquity(Failures memory f, SystemReader.SystemView memory v) internal view {
         if (!v.allPricesValid) return;
@@ -274,9 +311,8 @@ abstract contract ProtocolInvariants {
     function _checkZeroSumEquityAtStressPrice(Failures memory f) internal {
         uint256 snapshot = vm.snapshotState();
         for (uint256 m; m < sys.marketCount(); ++m) {
-            uint256 lastWad = sys.adapter(m).lastAcceptedPriceWad();
             (bool ok, uint256 priceWad, ) = sys.tryPrice(m);
-            uint256 baseWad = ok ? priceWad : lastWad;
+            uint256 baseWad = ok ? priceWad : _lastValidPriceWad(m);
             int256 answer = int256((baseWad * STRESS_PRICE_BPS) / BPS / FEED_TO_WAD) + 1;
             sys.feed(m).updateAnswer(answer);
         }
@@ -288,7 +324,7 @@ abstract contract ProtocolInvariants {
 
     function _zeroSumAt(Failures memory f, SystemReader.SystemView memory v, string memory which) internal view {
         uint256 scale = sys.scale();
-        int256 claims = int256(v.insuranceUsd) + v.vaultEquityForDepositUsd;
+        int256 claims = int256(v.insuranceUsd) + int256(v.escrowedOrdersUsd) + v.vaultEquityForDepositUsd;
         for (uint256 i; i < v.free.length; ++i) claims += int256(v.free[i]);
         for (uint256 m; m < v.markets.length; ++m) {
             for (uint256 t; t < v.markets[m].positions.length; ++t) {

@@ -67,6 +67,7 @@ library SystemReader {
         uint256 engineTokens;
         int256 vaultCashUsd;
         uint256 insuranceUsd;
+        uint256 escrowedOrdersUsd;
         /// @dev In account order.
         uint256[] free;
         MarketView[] markets;
@@ -111,6 +112,7 @@ library SystemReader {
         v.engineTokens = l.token.balanceOf(address(engine));
         v.vaultCashUsd = engine.vaultCashUsd();
         v.insuranceUsd = engine.insuranceFund();
+        v.escrowedOrdersUsd = engine.escrowedOrdersUsd();
         v.free = new uint256[](l.accounts.length);
         for (uint256 i; i < l.accounts.length; ++i) v.free[i] = engine.freeBalance(l.accounts[i]);
         uint256 marketCount = l.marketIds.length;

@@ -6,6 +6,8 @@ import {LiquidityVault} from "../../../contracts/LiquidityVault.sol";
 import {MockERC20} from "../../../contracts/test/MockERC20.sol";
 import {vm} from "../utils/Vm.sol";
 import {PerpSystem} from "./PerpSystem.sol";
+import {SystemConfig} from "./SystemConfig.sol";
+import {MarketParams} from "../../../contracts/interfaces/IPerpTypes.sol";
 import {Ghosts} from "../ghosts/Ghosts.sol";
 
 /// @title BaseState
@@ -67,20 +69,31 @@ library BaseState {
             Opening(2, 1, true, 150_000, 17),
             Opening(3, 1, false, 120_000, 9)
         ];
+        // Instant markets trade now; a market with delayed orders gets orders, executed after its delay.
         for (uint256 i; i < book.length; ++i) _open(sys, engine, book[i]);
+        vm.warp(block.timestamp + SystemConfig.EXECUTION_DELAY_SECONDS);
+        for (uint256 m; m < sys.marketCount(); ++m) {
+            sys.feed(m).updateAnswer(sys.feed(m).latestAnswer());
+        }
+        for (uint256 i; i < book.length; ++i) {
+            bytes32 id = sys.marketId(book[i].market);
+            address trader = sys.traders()[book[i].trader];
+            if (engine.getOrder(trader, id).executableAt == 0) continue;
+            vm.prank(sys.keepers()[0]);
+            engine.executeOrder(trader, id);
+        }
     }
 
     function _open(PerpSystem sys, PerpEngine engine, Opening memory o) private {
         bytes32 id = sys.marketId(o.market);
         uint256 priceWad = engine.markPrice(id);
         uint256 notionalUsd = uint256(o.notionalUsd) * USD;
-        int256 size = int256((notionalUsd * USD) / priceWad);
+        int256 size = o.isLong ? int256((notionalUsd * USD) / priceWad) : -int256((notionalUsd * USD) / priceWad);
+        int256 marginUsd = int256(notionalUsd / o.leverage);
+        uint256 acceptable = o.isLong ? type(uint256).max : 0;
+        (, MarketParams memory params) = engine.getMarketConfig(id);
         vm.prank(sys.traders()[o.trader]);
-        engine.modifyPosition(
-            id,
-            o.isLong ? size : -size,
-            int256(notionalUsd / o.leverage),
-            o.isLong ? type(uint256).max : 0
-        );
+        if (params.executionDelaySeconds == 0) engine.modifyPosition(id, size, marginUsd, acceptable);
+        else engine.commitOrder(id, size, marginUsd, acceptable);
     }
 }

@@ -7,8 +7,10 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 
 /// @title SystemConfig
 /// @notice The deployment the campaign fuzzes: the local configuration of `deploy/config.ts` (LOCAL_CONFIG),
-/// written out in Solidity because forge cannot run the TypeScript deployment. Keep the two in step: a
-/// parameter changed there should change here.
+/// written out in Solidity because forge cannot run the TypeScript deployment — with one difference: BTC-USD
+/// trades through delayed orders with the devnet's settings (DEVNET_ORDERS: 5 s delay, 5 min expiry, $0.50
+/// fee), so that every run exercises both instant trading (ETH-USD) and two-step orders (BTC-USD). Keep the two in
+/// step: a parameter changed there should change here.
 library SystemConfig {
     uint256 internal constant USD = 1e18;
     uint256 internal constant UNIT = 1e18;
@@ -28,9 +30,18 @@ library SystemConfig {
     uint256 internal constant MAX_DEVIATION_BPS = 2_500;
     uint256 internal constant VOLATILITY_COOLDOWN_SECONDS = 5 minutes;
 
+    // ── delayed orders (DEVNET_ORDERS, on BTC-USD) and the fee floor ──
+    uint32 internal constant EXECUTION_DELAY_SECONDS = 5;
+    uint32 internal constant ORDER_EXPIRY_SECONDS = 5 minutes;
+    uint96 internal constant EXECUTION_FEE_USD = 0.5e18;
+    uint16 internal constant ORACLE_DEVIATION_THRESHOLD_BPS = 10;
+    /// @dev The market that trades through delayed orders.
+    uint256 internal constant ORDERS_MARKET = 1;
+
     // ── ADL and governance ──
     uint128 internal constant ADL_MIN_QUEUE_NOTIONAL_USD = 100e18;
     uint16 internal constant ADL_MAX_STEPS = 16;
+    uint16 internal constant ADL_MAX_SKIPS = 128;
     uint16 internal constant VAULT_LOSS_UPPER_BPS = 3_000;
     uint16 internal constant VAULT_LOSS_LOWER_BPS = 2_000;
     uint64 internal constant LIQUIDATION_GRACE_SECONDS = 1 hours;
@@ -45,12 +56,13 @@ library SystemConfig {
         return marketIndex == 0 ? ETH_INITIAL_ANSWER : BTC_INITIAL_ANSWER;
     }
 
-    /// @dev ETH: OI cap 10,000 per side, skew scale 100,000; BTC: 500 and 5,000.
-    function paramsOf(uint256 marketIndex) internal pure returns (MarketParams memory) {
-        return
-            marketIndex == 0
-                ? defaultParams(uint128(10_000 * UNIT), uint128(100_000 * UNIT))
-                : defaultParams(uint128(500 * UNIT), uint128(5_000 * UNIT));
+    /// @dev ETH: OI cap 10,000 per side, skew scale 100,000, instant trading; BTC: 500 and 5,000, delayed orders.
+    function paramsOf(uint256 marketIndex) internal pure returns (MarketParams memory params) {
+        if (marketIndex == 0) return defaultParams(uint128(10_000 * UNIT), uint128(100_000 * UNIT));
+        params = defaultParams(uint128(500 * UNIT), uint128(5_000 * UNIT));
+        params.executionDelaySeconds = EXECUTION_DELAY_SECONDS;
+        params.orderExpirySeconds = ORDER_EXPIRY_SECONDS;
+        params.executionFeeUsd = EXECUTION_FEE_USD;
     }
 
     function defaultParams(uint128 maxOpenInterest, uint128 skewScale) internal pure returns (MarketParams memory) {
@@ -67,8 +79,11 @@ library SystemConfig {
                 liquidationPenaltyBps: 100,
                 keeperPenaltyShareBps: 2_500,
                 liquidationBufferBps: 2_500,
-                maxLiquidationSlippageBps: 100,
-                vaultReserveBps: 1_250
+                vaultReserveBps: 1_250,
+                executionDelaySeconds: 0,
+                orderExpirySeconds: 0,
+                oracleDeviationThresholdBps: ORACLE_DEVIATION_THRESHOLD_BPS,
+                executionFeeUsd: 0
             });
     }
 
@@ -85,6 +100,7 @@ library SystemConfig {
             AdlConfig({
                 minQueueNotionalUsd: ADL_MIN_QUEUE_NOTIONAL_USD,
                 maxSteps: ADL_MAX_STEPS,
+                maxSkips: ADL_MAX_SKIPS,
                 vaultLossUpperBps: VAULT_LOSS_UPPER_BPS,
                 vaultLossLowerBps: VAULT_LOSS_LOWER_BPS
             });
