@@ -32,10 +32,13 @@ abstract contract PerpInvariantsBase is InvariantTest, ProtocolInvariants {
     address[] private pendingHandlers;
     mapping(address handler => bytes4[]) private pendingSelectors;
 
-    /// @dev Where `afterInvariant` appends one JSON line per run (set by test/forge/scripts/campaign.ts).
+    /// @dev Where `afterInvariant` appends one JSON line per run: `$FORGE_STATS_DIR/<suite>.jsonl` (set by
+    /// test/forge/scripts/campaign.ts; no statistics when unset).
     string internal statsFile;
 
     function _tokenDecimals() internal pure virtual returns (uint8);
+
+    function _suiteName() internal pure virtual returns (string memory);
 
     function setUp() public {
         sys = PerpSystem(vm.deployCode("PerpSystem.sol:PerpSystem", abi.encode(_tokenDecimals())));
@@ -51,12 +54,19 @@ abstract contract PerpInvariantsBase is InvariantTest, ProtocolInvariants {
         lpHandler = LpHandler(vm.deployCode("LpHandler.sol:LpHandler", args));
         governanceHandler = GovernanceHandler(vm.deployCode("GovernanceHandler.sol:GovernanceHandler", args));
         _targetWeighted();
-        statsFile = vm.envOr("FORGE_STATS_FILE", string(""));
+        string memory statsDir = vm.envOr("FORGE_STATS_DIR", string(""));
+        if (bytes(statsDir).length != 0) statsFile = string.concat(statsDir, "/", _suiteName(), ".jsonl");
         string memory canary = vm.envOr("FORGE_CANARY", string(""));
         if (bytes(canary).length != 0) {
             canaries = Canaries(vm.deployCode("Canaries.sol:Canaries", abi.encode(sys, ghosts, canary)));
             canaryTarget = canaries.target();
-            _target(address(canaries), Canaries.mutate.selector, canaries.weight());
+            if (canaries.weight() != 0) _target(address(canaries), Canaries.mutate.selector, canaries.weight());
+            bytes32 name = canaries.canary();
+            traderHandler.setCanary(name);
+            keeperHandler.setCanary(name);
+            marketHandler.setCanary(name);
+            lpHandler.setCanary(name);
+            governanceHandler.setCanary(name);
         }
         _flushTargets();
     }
@@ -148,11 +158,19 @@ contract PerpInvariants6DecimalsTest is PerpInvariantsBase {
     function _tokenDecimals() internal pure override returns (uint8) {
         return 6;
     }
+
+    function _suiteName() internal pure override returns (string memory) {
+        return "PerpInvariants6DecimalsTest";
+    }
 }
 
 /// @notice The campaign over 18-decimal collateral: token units are USD wei.
 contract PerpInvariants18DecimalsTest is PerpInvariantsBase {
     function _tokenDecimals() internal pure override returns (uint8) {
         return 18;
+    }
+
+    function _suiteName() internal pure override returns (string memory) {
+        return "PerpInvariants18DecimalsTest";
     }
 }

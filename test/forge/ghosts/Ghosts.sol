@@ -154,6 +154,29 @@ contract Ghosts {
         return state;
     }
 
+    /// @notice Everything an invariant check reads from the ghosts, in one call.
+    struct CheckData {
+        uint256 totalCalls;
+        uint256 violationCount;
+        uint256 tokensIn;
+        uint256 tokensOut;
+        uint256 rawDonatedTokens;
+        uint256 pendingOrders;
+        bool queueMinimumChanged;
+        Mirror mirror;
+    }
+
+    function checkData() external view returns (CheckData memory d) {
+        d.totalCalls = totalCalls;
+        d.violationCount = violationCount;
+        d.tokensIn = tokensIn;
+        d.tokensOut = tokensOut;
+        d.rawDonatedTokens = rawDonatedTokens;
+        d.pendingOrders = pendingOrders;
+        d.queueMinimumChanged = queueMinimumChanged;
+        d.mirror = state;
+    }
+
     /// @notice Sets the mirror from the engine once, after the base state is built.
     function initMirror(Mirror calldata initial) external {
         state = initial;

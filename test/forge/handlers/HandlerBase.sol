@@ -48,6 +48,9 @@ abstract contract HandlerBase {
     /// uniform draw: 4 in 10.
     uint256 private constant EDGE_MODES = 10;
 
+    /// @notice The behaviour mutant switched on in this run, if any (see canaries/Canaries.sol); set by the test.
+    bytes32 public canary;
+
     constructor(PerpSystem system, Ghosts ghosts_) {
         sys = system;
         engine = system.engine();
@@ -428,6 +431,29 @@ abstract contract HandlerBase {
     function _hasDelay(uint256 market) internal view returns (bool) {
         (, MarketParams memory params) = engine.getMarketConfig(marketIds[market]);
         return params.executionDelaySeconds != 0;
+    }
+
+    // ───────────────────────── canaries (mutants planted on purpose) ─────────────────────────
+
+    /// @notice Switches a behaviour mutant on (test setUp only; not a campaign entry point).
+    function setCanary(bytes32 name) external {
+        canary = name;
+    }
+
+    /// @dev The first storage slot the engine reads to answer `viewCall` (its field's location, without hard-coding
+    /// the storage layout).
+    function _engineSlot(bytes memory viewCall) internal returns (bytes32) {
+        vm.record();
+        (bool ok, ) = address(engine).staticcall(viewCall);
+        (bytes32[] memory reads, ) = vm.accesses(address(engine));
+        require(ok && reads.length != 0, "canary: cannot locate the field");
+        return reads[0];
+    }
+
+    /// @dev Overwrites a position's stored margin (the third slot of its Position).
+    function _setMarginForCanary(address account, bytes32 id, uint256 marginUsd) internal {
+        bytes32 slot = _engineSlot(abi.encodeCall(IPerpEngine.getPosition, (account, id)));
+        vm.store(address(engine), bytes32(uint256(slot) + 2), bytes32(marginUsd));
     }
 
     // ───────────────────────── small helpers ─────────────────────────

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {Position, Order} from "../../../contracts/interfaces/IPerpTypes.sol";
 import {ErrorNames} from "../ghosts/ErrorNames.sol";
+import {CanaryNames} from "../canaries/CanaryNames.sol";
 import {SignedMath} from "../../../contracts/libraries/SignedMath.sol";
 import {Vm, vm} from "../utils/Vm.sol";
 import {PerpSystem} from "../system/PerpSystem.sol";
@@ -69,9 +70,11 @@ contract KeeperHandler is HandlerBase {
         int256[] memory equitiesBefore = _equities(s.account, s.market);
         Reasons.List memory expected = _liquidationReasons(s, settled);
         CallContext memory ctx = _begin("liquidate", keeper);
+        if (canary != bytes32(0)) _plantLiquidationCanary(s, live, settled);
         vm.prank(keeper);
         try engine.liquidate(s.account, s.id) {
             Vm.Log[] memory logs = _logs();
+            if (canary == CanaryNames.BYSTANDER_CHARGED) _chargeOppositeSide(s);
             if (!s.liquidatable) {
                 ghosts.recordViolation(
                     InvariantNames.LIQUIDATION_IFF_UNHEALTHY,
@@ -183,6 +186,14 @@ contract KeeperHandler is HandlerBase {
         bool anyCall;
         for (uint256 round; round < MAX_SWEEP_ROUNDS; ++round) {
             (address[] memory targets, bytes32[] memory ids) = _liquidatableList();
+            if (canary == CanaryNames.SWEEP_SKIPS_ONE && targets.length != 0) {
+                // Mutant: the last liquidatable entry is left out (their length word is the arrays' first word).
+                uint256 shorter = targets.length - 1;
+                assembly {
+                    mstore(targets, shorter)
+                    mstore(ids, shorter)
+                }
+            }
             if (targets.length == 0) break;
             anyCall = true;
             vm.prank(keeper);
@@ -411,6 +422,31 @@ contract KeeperHandler is HandlerBase {
             }
             return;
         }
+    }
+
+    // ───────────────────────── canaries ─────────────────────────
+
+    /// @dev Mutants at a liquidation: the fund drained under a bankrupt position, or a healthy one's margin removed.
+    function _plantLiquidationCanary(Slot memory s, bool live, bool settled) private {
+        if (s.size == 0 || !s.priceOk || !live || settled) return;
+        if (canary == CanaryNames.DRAINED_FUND) {
+            (int256 equityUsd, ) = engine.positionEquity(s.account, s.id);
+            if (equityUsd >= 0) return;
+            bytes32 slot = _engineSlot(abi.encodeCall(IPerpEngine.insuranceFund, ()));
+            vm.store(address(engine), slot, bytes32(0));
+        } else if (canary == CanaryNames.HEALTHY_LIQUIDATED && !s.liquidatable) {
+            _setMarginForCanary(s.account, s.id, 0);
+        }
+    }
+
+    /// @dev Mutant: the side opposite a liquidated position owes $1M per unit more, with no LossSocialized event.
+    function _chargeOppositeSide(Slot memory s) private {
+        // MarketState: netSize, longOI, shortOI, Σsize·entry, Σsize·fundingSnapshot, fundingIndex, lastFundingTs,
+        // longLossIndex (+7), shortLossIndex (+8).
+        bytes32 first = _engineSlot(abi.encodeWithSignature("getMarketState(bytes32)", s.id));
+        bytes32 slot = bytes32(uint256(first) + (s.size > 0 ? 8 : 7));
+        uint256 index = uint256(vm.load(address(engine), slot));
+        vm.store(address(engine), slot, bytes32(index + 1_000_000e18));
     }
 
     // ───────────────────────── slots ─────────────────────────

@@ -35,7 +35,8 @@ contract MarketHandler is HandlerBase {
     uint256 private constant MAX_TIME_JUMP_SECONDS = 3 days;
     uint256 private constant LOG2_TYPICAL_JUMP_SECONDS = 12;
     uint256 private constant PRICE_KINDS = 16;
-    uint256 private constant MAX_UPDATE_GAP_SECONDS = 60;
+    uint256 private constant MIN_UPDATE_GAP_SECONDS = 15;
+    uint256 private constant UPDATE_GAP_SPREAD_SECONDS = 165;
     /// @dev The largest move of one update (the gaps' upper end). The vault's solvency is designed for gaps of this
     /// order (README, Known issues: a single jump of several times the price against a book at the exposure cap can
     /// exceed the vault's equity), so moves toward a far liquidation or bankruptcy price stop here.
@@ -57,8 +58,8 @@ contract MarketHandler is HandlerBase {
     /// @notice A price update of one of eight kinds (see the contract notice).
     function movePrice(uint256 marketSeed, uint256 kindSeed, uint256 magnitudeSeed) external {
         uint256 market = marketSeed % marketCount;
-        // Feed updates come with time: 1 s … 1 min between them.
-        vm.warp(block.timestamp + 1 + (magnitudeSeed / 7) % MAX_UPDATE_GAP_SECONDS);
+        // Feed updates come with time: 15 s … 3 min between them (a few rounds in the breaker's 5-minute window).
+        vm.warp(block.timestamp + MIN_UPDATE_GAP_SECONDS + uint256(keccak256(abi.encode(magnitudeSeed))) % UPDATE_GAP_SPREAD_SECONDS);
         int256 base = _lastValidAnswer(market);
         bool up = (kindSeed / PRICE_KINDS) % 2 == 0;
         // Kinds per 16 draws: small 5, medium 4, large 2, the breaker's edge 1, a gap 1, a liquidation price 2,

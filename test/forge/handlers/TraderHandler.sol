@@ -14,6 +14,7 @@ import {InvariantNames} from "../invariants/InvariantNames.sol";
 import {HandlerBase} from "./HandlerBase.sol";
 import {CallContext} from "./CallContext.sol";
 import {Reasons} from "./Reasons.sol";
+import {CanaryNames} from "../canaries/CanaryNames.sol";
 
 /// @title TraderHandler
 /// @notice Traders: deposit, withdraw, open / increase / reduce / flip / close through `modifyPosition`, margin moves,
@@ -146,6 +147,10 @@ contract TraderHandler is HandlerBase {
         if (amount == 0) return;
         bool paused = engine.withdrawalsPaused();
         CallContext memory ctx = _begin("withdrawFreeBalanceNoRevert", account);
+        if (canary == CanaryNames.UNANNOUNCED_PAUSE && !paused) {
+            vm.prank(sys.guardian());
+            engine.pause(IPerpEngine.PauseSwitch.Withdrawals);
+        }
         vm.prank(account);
         try engine.withdraw(amount) {
             ctx.finish.tokensOut = amount;
@@ -179,6 +184,10 @@ contract TraderHandler is HandlerBase {
         t.marginDelta = _marginDelta(t, marginSeed);
         t.acceptablePrice = _acceptablePrice(t);
         t.tryInstant = _oneIn(shapeSeed / 11, 8);
+        if (canary == CanaryNames.ABSURD_SIZE && _oneIn(sizeSeed, 4)) {
+            (t.sizeDelta, t.marginDelta, t.acceptablePrice, t.tryInstant) = (int256(1 << 254), 0, type(uint256).max, true);
+            if (t.old.size != 0 || !t.priceOk) return;
+        }
         t.promptKeeper = _oneIn(sizeSeed / 13, 2);
         // Usually fund the margin (inside the call's window, so the deposit is mirrored); sometimes let it fail.
         if (t.marginDelta > 0 && uint256(t.marginDelta) > engine.freeBalance(t.trader) && !_oneIn(marginSeed, 8)) {
@@ -563,6 +572,7 @@ contract TraderHandler is HandlerBase {
         if (t.exactKnown && t.marginMode == MARGIN_EXACT_IM_MINUS_ONE && (opens || t.marginDelta < 0)) {
             ghosts.recordViolation(InvariantNames.INITIAL_MARGIN, "one wei under the initial margin was accepted");
         }
+        if (canary == CanaryNames.MARGIN_BOOKED_SHORT && opens) _setMarginForCanary(t.trader, t.id, 1);
         Position memory p = _position(t.trader, t.market);
         // A protection walk may have closed part of this position after the trade; its result is the walk's.
         if (p.size == 0 || _wasDeleveraged(logs, t.trader)) return;

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {PerpEngine} from "../../../contracts/PerpEngine.sol";
-import {Position, AdlConfig, Order} from "../../../contracts/interfaces/IPerpTypes.sol";
+import {Position, AdlConfig, Order, MarketParams} from "../../../contracts/interfaces/IPerpTypes.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {SignedMath} from "../../../contracts/libraries/SignedMath.sol";
 import {AdlLogic} from "../../../contracts/adl/AdlLogic.sol";
@@ -59,7 +59,8 @@ abstract contract ProtocolInvariants {
     function _assertAll() internal {
         Failures memory f = Failures(new bytes32[](20), new string[](20), 0);
         // The rotation is drawn from the call count (forge may check only every check_interval-th call).
-        uint256 draw = uint256(keccak256(abi.encode(ghosts.totalCalls())));
+        Ghosts.CheckData memory g = ghosts.checkData();
+        uint256 draw = uint256(keccak256(abi.encode(g.totalCalls)));
         SystemReader.Layout memory l = layout;
         uint256 marketCount = l.marketIds.length;
         SystemReader.Query memory q = SystemReader.Query({
@@ -69,17 +70,17 @@ abstract contract ProtocolInvariants {
             adlLong: (draw >> 128) % 2 == 0
         });
         SystemReader.SystemView memory v = SystemReader.read(l, q);
-        _checkRecordedViolations(f);
-        _checkMirror(f, v);
-        _checkPendingOrders(f);
-        _checkConservation(f, v);
+        _checkRecordedViolations(f, g);
+        _checkMirror(f, v, g);
+        _checkPendingOrders(f, g);
+        _checkConservation(f, v, g);
         _checkNoNegativeBalance(f, v);
         _checkSizesSumToZero(f, v);
-        _checkZeroSumEquity(f, v);
+        _checkZeroSumEquity(f, v, g);
         if ((draw >> 192) % STRESS_ONE_IN == 0) _checkZeroSumEquityAtStressPrice(f);
         _checkPositionViews(f, v);
         _checkFundingZeroSum(f, v);
-        _checkAdlOrder(f, v, q);
+        _checkAdlOrder(f, v, q, g);
         _checkVaultSolvent(f, v);
         if (f.count == 0) return;
         for (uint256 i; i < f.count; ++i) {
@@ -102,8 +103,8 @@ abstract contract ProtocolInvariants {
 
     /// @dev Waterfall, bystanders, liquidation iff unhealthy, IM after value removal, liveness, funding poke
     /// independence, sweeps, unexpected reverts: the first violation a handler recorded.
-    function _checkRecordedViolations(Failures memory f) internal view {
-        if (ghosts.violationCount() == 0) return;
+    function _checkRecordedViolations(Failures memory f, Ghosts.CheckData memory g) internal view {
+        if (g.violationCount == 0) return;
         bytes32[10] memory recorded = [
             InvariantNames.WATERFALL_EXACT,
             InvariantNames.BYSTANDERS_UNTOUCHED,
@@ -132,8 +133,11 @@ abstract contract ProtocolInvariants {
     /// @dev Every free balance and position equals the ghosts' mirror, which handlers update only for the accounts and
     /// positions the engine's events name: nothing changed that no event reported (a bystander's balance cannot move
     /// silently, and an indexer following events sees every position).
-    function _checkMirror(Failures memory f, SystemReader.SystemView memory v) internal view {
-        Ghosts.Mirror memory m = ghosts.mirror();
+    function _checkMirror(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
+        internal
+        pure
+    {
+        Ghosts.Mirror memory m = g.mirror;
         for (uint256 i; i < v.free.length; ++i) {
             if (v.free[i] != m.free[i]) {
                 _fail(
@@ -161,13 +165,25 @@ abstract contract ProtocolInvariants {
 
     /// @dev Every pending order is one the order events announced (committed, not yet executed or cancelled), and
     /// the escrow bucket holds exactly their margin and fees.
-    function _checkPendingOrders(Failures memory f) internal view {
-        uint256 pending = ghosts.pendingOrders();
+    function _checkPendingOrders(Failures memory f, Ghosts.CheckData memory g) internal view {
+        uint256 pending = g.pendingOrders;
         SystemReader.Layout memory l = layout;
         uint256 marketCount = l.marketIds.length;
         uint256 escrowUsd;
+        // Orders exist only in markets with an execution delay (the campaign never turns one off).
+        bool[] memory delayed = new bool[](marketCount);
+        for (uint256 mk; mk < marketCount; ++mk) {
+            (, MarketParams memory params) = l.engine.getMarketConfig(l.marketIds[mk]);
+            delayed[mk] = params.executionDelaySeconds != 0;
+        }
         for (uint256 t; t < l.traders.length; ++t) {
             for (uint256 mk; mk < marketCount; ++mk) {
+                if (!delayed[mk]) {
+                    if (pending & (1 << (t * marketCount + mk)) != 0) {
+                        _fail(f, InvariantNames.BYSTANDERS_UNTOUCHED, "an order is pending in a market without delay");
+                    }
+                    continue;
+                }
                 uint256 slot = t * marketCount + mk;
                 Order memory order = l.engine.getOrder(l.traders[t], l.marketIds[mk]);
                 bool exists = order.executableAt != 0;
@@ -191,13 +207,16 @@ abstract contract ProtocolInvariants {
 
     /// @dev balanceOf(engine) × scale == Σ free + Σ margins + vault cash + insurance + escrowed orders + raw donations
     /// (exact), and the engine holds exactly the tokens that went in minus those that came out.
-    function _checkConservation(Failures memory f, SystemReader.SystemView memory v) internal view {
-        uint256 scale = sys.scale();
+    function _checkConservation(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
+        internal
+        view
+    {
+        uint256 scale = layout.scale;
         int256 books =
             v.vaultCashUsd +
             int256(v.insuranceUsd) +
             int256(v.escrowedOrdersUsd) +
-            int256(ghosts.rawDonatedTokens() * scale);
+            int256(g.rawDonatedTokens * scale);
         for (uint256 i; i < v.free.length; ++i) books += int256(v.free[i]);
         for (uint256 m; m < v.markets.length; ++m) {
             for (uint256 t; t < v.markets[m].positions.length; ++t) {
@@ -212,7 +231,7 @@ abstract contract ProtocolInvariants {
                 string.concat("balanceOf(engine)*scale ", vm.toString(backing), " != books ", vm.toString(books))
             );
         }
-        if (v.engineTokens + ghosts.tokensOut() != ghosts.tokensIn()) {
+        if (v.engineTokens + g.tokensOut != g.tokensIn) {
             _fail(
                 f,
                 InvariantNames.TOKEN_FLOWS,
@@ -220,9 +239,9 @@ abstract contract ProtocolInvariants {
                     "engine holds ",
                     vm.toString(v.engineTokens),
                     " tokens, ghosts say in ",
-                    vm.toString(ghosts.tokensIn()),
+                    vm.toString(g.tokensIn),
                     " - out ",
-                    vm.toString(ghosts.tokensOut())
+                    vm.toString(g.tokensOut)
                 )
             );
         }
@@ -234,7 +253,7 @@ abstract contract ProtocolInvariants {
     /// as a wrapped, astronomically large one: each must stay within what the engine's tokens can back. A closed
     /// position keeps no margin, entry or snapshot.
     function _checkNoNegativeBalance(Failures memory f, SystemReader.SystemView memory v) internal view {
-        uint256 backing = v.engineTokens * sys.scale();
+        uint256 backing = v.engineTokens * layout.scale;
         if (v.insuranceUsd > backing) _fail(f, InvariantNames.NO_NEGATIVE_BALANCE, "insurance fund above all backing");
         for (uint256 i; i < v.free.length; ++i) {
             if (v.free[i] > backing) {
@@ -302,15 +321,18 @@ abstract contract ProtocolInvariants {
     /// @dev At the oracle price: Σ positionEquity + Σ free + vaultEquityUsd(true) + insurance + escrowed orders ==
     /// backing − gap with
     /// 0 ≤ gap ≤ 3 wei per open position + 1 wei per market with open interest.
-    function _checkZeroSumEquity(Failures memory f, SystemReader.SystemView memory v) internal view {
+    function _checkZeroSumEquity(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
+        internal
+        view
+    {
         if (!v.allPricesValid) return;
-        _zeroSumAt(f, v, "oracle");
+        _zeroSumAt(f, v, g.rawDonatedTokens, "oracle");
     }
 
     /// @dev The same identity at a second, far-away price (37% of each market's last valid price), on a snapshot.
     function _checkZeroSumEquityAtStressPrice(Failures memory f) internal {
         uint256 snapshot = vm.snapshotState();
-        for (uint256 m; m < sys.marketCount(); ++m) {
+        for (uint256 m; m < layout.marketIds.length; ++m) {
             (bool ok, uint256 priceWad, ) = sys.tryPrice(m);
             uint256 baseWad = ok ? priceWad : _lastValidPriceWad(m);
             int256 answer = int256((baseWad * STRESS_PRICE_BPS) / BPS / FEED_TO_WAD) + 1;
@@ -318,12 +340,17 @@ abstract contract ProtocolInvariants {
         }
         SystemReader.Query memory q = SystemReader.Query(type(uint256).max, false, 0, false);
         SystemReader.SystemView memory v = SystemReader.read(layout, q);
-        if (v.allPricesValid) _zeroSumAt(f, v, "stress");
+        if (v.allPricesValid) _zeroSumAt(f, v, ghosts.rawDonatedTokens(), "stress");
         vm.revertToStateAndDelete(snapshot);
     }
 
-    function _zeroSumAt(Failures memory f, SystemReader.SystemView memory v, string memory which) internal view {
-        uint256 scale = sys.scale();
+    function _zeroSumAt(
+        Failures memory f,
+        SystemReader.SystemView memory v,
+        uint256 rawDonatedTokens,
+        string memory which
+    ) internal view {
+        uint256 scale = layout.scale;
         int256 claims = int256(v.insuranceUsd) + int256(v.escrowedOrdersUsd) + v.vaultEquityForDepositUsd;
         for (uint256 i; i < v.free.length; ++i) claims += int256(v.free[i]);
         for (uint256 m; m < v.markets.length; ++m) {
@@ -331,7 +358,7 @@ abstract contract ProtocolInvariants {
                 if (v.markets[m].positions[t].position.size != 0) claims += v.markets[m].positions[t].equityUsd;
             }
         }
-        int256 backing = int256((v.engineTokens - ghosts.rawDonatedTokens()) * scale);
+        int256 backing = int256((v.engineTokens - rawDonatedTokens) * scale);
         int256 gap = backing - claims;
         int256 bound = int256(
             ZERO_SUM_WEI_PER_POSITION * v.openPositions + ZERO_SUM_WEI_PER_MARKET * v.marketsWithOpenInterest
@@ -394,10 +421,12 @@ abstract contract ProtocolInvariants {
     /// changes the minimum: positions keep their membership until re-keyed), ranks are a
     /// permutation, and a position ranked ahead is at least as leveraged at the current price (equity per unit of size
     /// no higher), unless both share a tick (FIFO inside one) or their keys differ by rounding only.
-    function _checkAdlOrder(Failures memory f, SystemReader.SystemView memory v, SystemReader.Query memory q)
-        internal
-        view
-    {
+    function _checkAdlOrder(
+        Failures memory f,
+        SystemReader.SystemView memory v,
+        SystemReader.Query memory q,
+        Ghosts.CheckData memory g
+    ) internal view {
         AdlConfig memory config = sys.engine().adlConfig();
         {
             SystemReader.MarketView memory mv = v.markets[q.adlMarket];
@@ -410,7 +439,7 @@ abstract contract ProtocolInvariants {
                     bool eligible = (p.size.abs() * p.entryPriceWad) / WAD >= config.minQueueNotionalUsd;
                     bool queued = mv.positions[t].light != 0;
                     // Membership is decided when a position is re-keyed, under the minimum in force then.
-                    if (eligible != queued && !ghosts.queueMinimumChanged()) {
+                    if (eligible != queued && !g.queueMinimumChanged) {
                         _fail(f, InvariantNames.ADL_ORDER, "queue membership != entry notional >= minimum");
                     }
                     if (queued) ++members;

@@ -21,6 +21,8 @@ library SystemReader {
     struct Layout {
         PerpEngine engine;
         IERC20 token;
+        /// @dev 10^(18 − token decimals).
+        uint256 scale;
         address[] accounts;
         address[] traders;
         bytes32[] marketIds;
@@ -81,6 +83,7 @@ library SystemReader {
     function layoutOf(PerpSystem sys) internal view returns (Layout memory l) {
         l.engine = sys.engine();
         l.token = sys.token();
+        l.scale = sys.scale();
         l.accounts = sys.accounts();
         l.traders = sys.traders();
         uint256 marketCount = sys.marketCount();

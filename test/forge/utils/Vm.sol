@@ -31,6 +31,10 @@ interface Vm {
     function revertToStateAndDelete(uint256 snapshotId) external returns (bool success);
     function load(address target, bytes32 slot) external view returns (bytes32 data);
     function store(address target, bytes32 slot, bytes32 value) external;
+    /// @dev Storage slots read and written by calls to `target` since `record` (canaries locate the engine's fields
+    /// with it instead of hard-coding the storage layout).
+    function record() external;
+    function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
 
     // ── logs ──
     function recordLogs() external;
