@@ -1,0 +1,20 @@
+/** Sends a previewed engine call (`modifyPosition` or `closePosition`) with exactly the previewed arguments. */
+import { useChain } from "../chain/ChainContext";
+import { perpEngineAt } from "../chain/contracts";
+import type { EngineCall } from "../model/tradePreview";
+import { useTransaction } from "./useTransaction";
+
+export function useEngineCall() {
+  const { book } = useChain();
+  const tx = useTransaction();
+  return {
+    ...tx,
+    send: (label: string, call: EngineCall) =>
+      tx.run(label, (signer) => {
+        const engine = perpEngineAt(book.engine, signer);
+        return call.method === "closePosition"
+          ? engine.closePosition(call.marketId, call.acceptablePrice)
+          : engine.modifyPosition(call.marketId, call.sizeDelta, call.marginDelta, call.acceptablePrice);
+      }),
+  };
+}

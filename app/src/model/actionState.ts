@@ -1,0 +1,73 @@
+/**
+ * Assembles what the engine reads for one owner action (`EngineActionState`) from one block's snapshots.
+ */
+import type { Position } from "../../../sdk/math";
+import type { MarketSnapshot, ProtocolSnapshot } from "../chain/snapshots";
+import type { DecodedFailure } from "../errors/decodeError";
+import type { EngineActionState } from "../sdkMirror/engineChecks";
+
+export interface ActionStateInput {
+  account: string;
+  market: MarketSnapshot;
+  /** Every listed market (this one included). */
+  markets: readonly MarketSnapshot[];
+  position: Position;
+  protocol: ProtocolSnapshot;
+  freeBalanceUsd: bigint;
+  nowSeconds: bigint;
+}
+
+/** Either the state, or the oracle failure that makes every action in this market revert now. */
+export type ActionStateResult = { ok: true; state: EngineActionState } | { ok: false; failure: DecodedFailure };
+
+const EMPTY_POSITION: Position = {
+  size: 0n,
+  entryPriceWad: 0n,
+  marginUsd: 0n,
+  fundingIndexSnapshotWad: 0n,
+  lossIndexSnapshotWad: 0n,
+};
+
+export function emptyPosition(): Position {
+  return { ...EMPTY_POSITION };
+}
+
+export function buildActionState(input: ActionStateInput): ActionStateResult {
+  const { market } = input;
+  if (!market.price.ok) return { ok: false, failure: market.price.failure };
+  let unpricedMarketError: EngineActionState["unpricedMarketError"] = null;
+  const vaultMarkets = input.markets.map((m) => {
+    const hasOpenInterest = m.state.longOpenInterest !== 0n || m.state.shortOpenInterest !== 0n;
+    if (!m.price.ok && hasOpenInterest && unpricedMarketError === null && m.price.failure.errorName !== null) {
+      unpricedMarketError = { errorName: m.price.failure.errorName, args: m.price.failure.args };
+    }
+    // A market without open interest is never priced by the vault valuation.
+    return {
+      marketId: m.entry.marketId,
+      state: m.state,
+      params: m.params,
+      priceWad: m.price.ok ? m.price.priceWad : 0n,
+    };
+  });
+  return {
+    ok: true,
+    state: {
+      account: input.account,
+      marketId: market.entry.marketId,
+      params: market.params,
+      tiers: market.tiers,
+      state: market.state,
+      position: input.position,
+      priceWad: market.price.priceWad,
+      isVolatile: market.price.isVolatile,
+      nowSeconds: input.nowSeconds,
+      freeBalanceUsd: input.freeBalanceUsd,
+      tradingPaused: input.protocol.tradingPaused,
+      reduceOnly: input.market.reduceOnly,
+      settlementPriceWad: market.settlementPriceWad,
+      vaultCashUsd: input.protocol.vaultCashUsd,
+      vaultMarkets,
+      unpricedMarketError,
+    },
+  };
+}
