@@ -29,6 +29,7 @@ import {
     BPS,
     INTERNAL_DECIMALS,
     MAX_ADL_STEPS,
+    MAX_ADL_SKIPS,
     MAX_LIQUIDATION_GRACE_SECONDS,
     MIN_MAINTENANCE_RAMP_SECONDS,
     MAX_MAINTENANCE_RAMP_SECONDS,
@@ -278,7 +279,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             ctx.lossPaidUsd,
             ctx.marginDelta,
             updated.size,
-            updated.marginUsd
+            updated.marginUsd,
+            updated.entryPriceWad
         );
     }
 
@@ -473,6 +475,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function setAdlConfig(AdlConfig calldata config) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("maxSteps", config.maxSteps, 0, MAX_ADL_STEPS);
+        _checkBounds("maxSkips", config.maxSkips, 0, MAX_ADL_SKIPS);
         _checkBounds("vaultLossUpperBps", config.vaultLossUpperBps, 1, BPS);
         _checkBounds("vaultLossLowerBps", config.vaultLossLowerBps, 0, uint256(config.vaultLossUpperBps) - 1);
         st.adlConfig = config;

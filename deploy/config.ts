@@ -90,7 +90,6 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
     liquidationPenaltyBps: 100n, // DESIGN §7 default: 1% of closed notional
     keeperPenaltyShareBps: 2_500n, // a quarter of the penalty to the keeper, the rest to insurance
     liquidationBufferBps: 2_500n, // DESIGN §7 default: partial liquidations aim for MM × 1.25
-    maxLiquidationSlippageBps: 100n, // DESIGN §7 default: at most 1% from the oracle price
     // LP withdrawals keep 12.5% of gross OI notional on top of the exposure caps' need: a gap g whose winners all
     // close before any loser (at margin m) is liquidated costs the vault (g − m)/2 of gross OI with an empty
     // insurance fund, so 12.5% covers g = 27.5% with losers at the 2.5% maintenance margin (the breaker is 25%).
@@ -100,10 +99,12 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
 
 const DAY_SECONDS = 86_400n;
 
-/** ADL defaults (DESIGN §9): $100 queue minimum, 16 steps per walk, vault protection at 30% → 20%. */
+/** ADL defaults (DESIGN §9): $100 queue minimum, 16 counterparties deleveraged and 128 unprofitable entries
+ * passed over per walk at most, vault protection at 30% → 20%. */
 export const DEFAULT_ADL: AdlConfigStruct = {
   minQueueNotionalUsd: usd("100"),
   maxSteps: 16n,
+  maxSkips: 128n,
   vaultLossUpperBps: 3_000n,
   vaultLossLowerBps: 2_000n,
 };

@@ -6,6 +6,7 @@ import {Position, MarketState} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
 import {MarketLogic} from "../libraries/MarketLogic.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
+import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {SignedMath} from "../libraries/SignedMath.sol";
 import {WAD, WAD_INT, BPS} from "../libraries/Constants.sol";
 import {AdlQueue} from "./AdlQueue.sol";
@@ -22,6 +23,23 @@ import {AdlQueue} from "./AdlQueue.sol";
 library AdlLogic {
     using AdlQueue for AdlQueue.Queue;
     using SignedMath for int256;
+
+    /// @dev The inputs of one ADL walk, in memory to bound stack depth.
+    struct AdlWalk {
+        bytes32 marketId;
+        uint256 bankruptcyPriceWad;
+        uint256 priceWad;
+        uint256 remainingAbs;
+    }
+
+    /// @dev The inputs of one vault-protection walk, in memory to bound stack depth.
+    struct ProtectionWalk {
+        bytes32 marketId;
+        uint256 priceWad;
+        uint256 lowerUsd;
+        uint256 maxCloses;
+        uint256 maxSkips;
+    }
 
     // ───────────────────────── ranking ─────────────────────────
 
@@ -72,42 +90,84 @@ library AdlLogic {
 
     // ───────────────────────── ADL in liquidation ─────────────────────────
 
-    /// @notice Closes up to `targetSizeAbs` of the side opposite a bankrupt position against the queue at
-    /// the bankruptcy price, most leveraged first, skipping counterparties not in profit there; at most
-    /// `adlConfig.maxSteps` queue entries are visited. Returns the size placed.
+    /// @notice Closes up to `targetSizeAbs` of the side opposite a bankrupt position against the queue, most
+    /// leveraged first. Each counterparty closes at the worse (for it) of the bankruptcy price B and the fill
+    /// its own close would get now, so ADL is never a better exit than a voluntary close: a position opened
+    /// with a skew rebate just before the liquidation cannot keep the rebate by being closed at B, and whatever
+    /// it pays beyond B goes to the vault that paid the rebate. Counterparties not in profit at that price are
+    /// skipped. At most `adlConfig.maxSteps` counterparties are deleveraged and at most `adlConfig.maxSkips`
+    /// entries passed over. Returns the size placed.
     /// @param bankruptSize Size of the bankrupt position (its sign picks the opposite queue).
+    /// @param priceWad The oracle price of this transaction (values the counterparties' own close fills).
     function deleverage(
         EngineState storage st,
         bytes32 marketId,
         int256 bankruptSize,
         uint256 bankruptcyPriceWad,
+        uint256 priceWad,
         uint256 targetSizeAbs
     ) external returns (uint256 placedAbs) {
-        bool counterpartiesLong = bankruptSize < 0;
-        AdlQueue.Queue storage queue = _queue(st, marketId, counterpartiesLong);
+        AdlWalk memory walk = AdlWalk(marketId, bankruptcyPriceWad, priceWad, targetSizeAbs);
+        _walkAdl(st, walk, bankruptSize < 0);
+        placedAbs = targetSizeAbs - walk.remainingAbs;
+    }
+
+    /// @dev The ADL walk: deleverages until `walk.remainingAbs` is placed, `maxSteps` counterparties were
+    /// deleveraged or `maxSkips` entries were passed over.
+    function _walkAdl(EngineState storage st, AdlWalk memory walk, bool counterpartiesLong) private {
+        AdlQueue.Queue storage queue = _queue(st, walk.marketId, counterpartiesLong);
         uint256 maxSteps = st.adlConfig.maxSteps;
+        uint256 maxSkips = st.adlConfig.maxSkips;
+        uint256 steps;
+        uint256 skips;
         address cursor = queue.head(counterpartiesLong);
-        for (uint256 step; step < maxSteps && cursor != address(0) && placedAbs < targetSizeAbs; ++step) {
+        while (cursor != address(0) && walk.remainingAbs != 0 && steps < maxSteps) {
             address following = queue.next(cursor, counterpartiesLong);
-            placedAbs += _deleverageOne(st, marketId, cursor, bankruptcyPriceWad, targetSizeAbs - placedAbs);
+            uint256 placed = _deleverageOne(st, walk, cursor);
+            if (placed == 0) {
+                if (skips == maxSkips) break;
+                ++skips;
+            } else {
+                walk.remainingAbs -= placed;
+                ++steps;
+            }
             cursor = following;
         }
     }
 
-    /// @dev One ADL step: closes min(remaining, size) of a counterparty in profit at the bankruptcy price;
-    /// returns the size placed (0 when skipped).
-    function _deleverageOne(
-        EngineState storage st,
-        bytes32 marketId,
-        address account,
+    /// @dev One ADL step: closes min(remaining, size) of a counterparty in profit at its ADL price; returns the
+    /// size placed (0 when skipped).
+    function _deleverageOne(EngineState storage st, AdlWalk memory walk, address account) private returns (uint256) {
+        Position memory position = st.positions[walk.marketId][account];
+        uint256 takeAbs = position.size.abs() < walk.remainingAbs ? position.size.abs() : walk.remainingAbs;
+        MarketState storage state = st.marketStates[walk.marketId];
+        uint256 closePriceWad = adlClosePriceWad(
+            walk.bankruptcyPriceWad,
+            walk.priceWad,
+            state.netSize,
+            position.size,
+            takeAbs,
+            st.marketConfigs[walk.marketId].params.skewScale
+        );
+        if (PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, closePriceWad) <= 0) return 0;
+        return _reduceAt(st, state, walk.marketId, account, position, takeAbs, closePriceWad) ? takeAbs : 0;
+    }
+
+    /// @notice The price an ADL counterparty of size `size` closes `takeAbs` at: the bankruptcy price B, or the
+    /// skew fill of its own close at `skew` when that is worse for it (higher for a short buying back, lower
+    /// for a long selling).
+    function adlClosePriceWad(
         uint256 bankruptcyPriceWad,
-        uint256 remainingAbs
-    ) private returns (uint256) {
-        Position memory position = st.positions[marketId][account];
-        if (PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, bankruptcyPriceWad) <= 0) return 0;
-        uint256 takeAbs = position.size.abs() < remainingAbs ? position.size.abs() : remainingAbs;
-        MarketState storage state = st.marketStates[marketId];
-        return _reduceAt(st, state, marketId, account, position, takeAbs, bankruptcyPriceWad) ? takeAbs : 0;
+        uint256 priceWad,
+        int256 skew,
+        int256 size,
+        uint256 takeAbs,
+        uint256 skewScale
+    ) internal pure returns (uint256) {
+        int256 closingDelta = size > 0 ? -int256(takeAbs) : int256(takeAbs);
+        uint256 fillWad = LiquidationMath.executionPriceWad(priceWad, skew, closingDelta, skewScale);
+        if (size > 0) return fillWad < bankruptcyPriceWad ? fillWad : bankruptcyPriceWad;
+        return fillWad > bankruptcyPriceWad ? fillWad : bankruptcyPriceWad;
     }
 
     // ───────────────────────── vault protection ─────────────────────────
@@ -127,12 +187,17 @@ library AdlLogic {
         uint256 lowerUsd;
         (lossBeforeUsd, upperUsd, lowerUsd) = _vaultLossAndThresholds(st, marketId);
         if (lossBeforeUsd <= upperUsd) revert IPerpEngine.VaultDeleverageNotNeeded(marketId, lossBeforeUsd, upperUsd);
-        lossAfterUsd = _walkVaultProtection(st, marketId, priceWad, lossBeforeUsd, lowerUsd, maxSteps);
+        lossAfterUsd = _walkVaultProtection(
+            st,
+            ProtectionWalk(marketId, priceWad, lowerUsd, maxSteps, st.adlConfig.maxSkips),
+            lossBeforeUsd
+        );
         emit IPerpEngine.VaultDeleveraged(marketId, lossBeforeUsd, lossAfterUsd, lowerUsd);
     }
 
     /// @notice The vault protection every trade and funding poke runs after its own work, so that the vault does
-    /// not depend on a keeper while its market is active: the `deleverageVault` walk, at most `maxSteps`, only
+    /// not depend on a keeper while its market is active: the `deleverageVault` walk, at most `maxSteps` closes
+    /// and as many skipped entries (a trader pays for this walk, so it stays short), only
     /// when the vault's loss in `marketId` is over the upper threshold. It never reverts the caller's action: it
     /// does nothing while liquidations are paused (like `deleverageVault`), in a settled market, when the vault
     /// is not losing in this market (checked before any other market's price is read), or while any market with
@@ -155,7 +220,11 @@ library AdlLogic {
         (uint256 lossBeforeUsd, uint256 upperUsd, uint256 lowerUsd) = _vaultLossAndThresholds(st, marketId);
         if (lossBeforeUsd <= upperUsd) return;
         (uint256 priceWad, ) = MarketLogic.readPrice(marketId, config);
-        uint256 lossAfterUsd = _walkVaultProtection(st, marketId, priceWad, lossBeforeUsd, lowerUsd, maxSteps);
+        uint256 lossAfterUsd = _walkVaultProtection(
+            st,
+            ProtectionWalk(marketId, priceWad, lowerUsd, maxSteps, maxSteps),
+            lossBeforeUsd
+        );
         emit IPerpEngine.VaultDeleveraged(marketId, lossBeforeUsd, lossAfterUsd, lowerUsd);
     }
 
@@ -170,30 +239,35 @@ library AdlLogic {
         lossUsd = _vaultLossUsd(st, marketId);
     }
 
-    /// @dev Walks the side winning against the vault (opposite the vault's position), most leveraged first.
+    /// @dev Walks the side winning against the vault (opposite the vault's position), most leveraged first:
+    /// at most `maxCloses` positions closed and `maxSkips` passed over (not in profit).
     function _walkVaultProtection(
         EngineState storage st,
-        bytes32 marketId,
-        uint256 priceWad,
-        uint256 lossUsd,
-        uint256 lowerUsd,
-        uint256 maxSteps
+        ProtectionWalk memory walk,
+        uint256 lossUsd
     ) private returns (uint256) {
-        bool closeLongs = st.marketStates[marketId].netSize > 0;
-        AdlQueue.Queue storage queue = _queue(st, marketId, closeLongs);
+        bool closeLongs = st.marketStates[walk.marketId].netSize > 0;
+        AdlQueue.Queue storage queue = _queue(st, walk.marketId, closeLongs);
         address cursor = queue.head(closeLongs);
-        for (uint256 step; step < maxSteps && cursor != address(0) && lossUsd > lowerUsd; ++step) {
+        uint256 closes;
+        uint256 skips;
+        while (closes < walk.maxCloses && cursor != address(0) && lossUsd > walk.lowerUsd) {
             address following = queue.next(cursor, closeLongs);
-            if (_protectVaultOne(st, marketId, cursor, priceWad, lossUsd - lowerUsd)) {
-                lossUsd = _vaultLossUsd(st, marketId);
+            if (_protectVaultOne(st, walk.marketId, cursor, walk.priceWad, lossUsd - walk.lowerUsd)) {
+                lossUsd = _vaultLossUsd(st, walk.marketId);
+                ++closes;
+            } else {
+                if (skips == walk.maxSkips) break;
+                ++skips;
             }
             cursor = following;
         }
         return lossUsd;
     }
 
-    /// @dev Closes, at the oracle price, no more of a winning position than lowers the vault's loss by
-    /// `excessLossUsd` (closing c units lowers it by c × profit per unit). False when not in profit.
+    /// @dev Closes no more of a winning position than lowers the vault's loss by `excessLossUsd` (closing c
+    /// units lowers it by c × profit per unit at the oracle price), at the skew fill of that close like any
+    /// forced close (path-independent impact). False when not in profit.
     function _protectVaultOne(
         EngineState storage st,
         bytes32 marketId,
@@ -205,7 +279,14 @@ library AdlLogic {
         MarketState storage state = st.marketStates[marketId];
         uint256 takeAbs = _vaultProtectionCloseAbs(state, position, priceWad, excessLossUsd);
         if (takeAbs == 0) return false;
-        return _reduceAt(st, state, marketId, account, position, takeAbs, priceWad);
+        uint256 closePriceWad = LiquidationMath.executionPriceWad(
+            priceWad,
+            state.netSize,
+            position.size > 0 ? -int256(takeAbs) : int256(takeAbs),
+            st.marketConfigs[marketId].params.skewScale
+        );
+        if (PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, closePriceWad) <= 0) return false;
+        return _reduceAt(st, state, marketId, account, position, takeAbs, closePriceWad);
     }
 
     /// @dev Size to close (0 when the position is not in profit). Touching the position also settles what
@@ -264,7 +345,17 @@ library AdlLogic {
         st.positions[marketId][account] = updated;
         st.vaultCashUsd += fundingOwedUsd + int256(lossOwedUsd) - realizedPnlUsd;
         _rekey(st, marketId, account, old.size, updated);
-        emit IPerpEngine.Deleveraged(account, marketId, closedSize, priceWad);
+        emit IPerpEngine.Deleveraged(
+            account,
+            marketId,
+            closedSize,
+            priceWad,
+            realizedPnlUsd,
+            fundingOwedUsd,
+            lossOwedUsd,
+            updated.size,
+            updated.marginUsd
+        );
         return true;
     }
 

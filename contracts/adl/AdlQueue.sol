@@ -14,15 +14,20 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// P / (P − B) grows with B, by leverage: the most leveraged long has the highest K. Shorts mirror this
 /// (K = entry + margin/|size| − fundingIndex + lossIndex; the most leveraged short has the lowest K).
 ///
-/// Structure: keys are bucketed into ticks that are log-linear in K: the tick is the position of K's
-/// highest set bit followed by the next 14 bits, so one tick spans at most 2^-14 ≈ 0.61 bp of K.
+/// Structure: keys are bucketed into ticks that are log-linear in |K| with the sign in front: the tick of
+/// a key is its sign, then the position of |K|'s highest set bit, then the next 14 bits, so one tick spans at
+/// most 2^-14 ≈ 0.61 bp of |K| and ticks are ordered exactly as keys (negative keys mirror positive ones
+/// below them). Keys go negative once a market's cumulative funding (or loss) index passes a position's
+/// entry − margin/size (about 100% of the price in cumulative funding, 10 days at the largest allowed rate):
+/// they keep their exact order instead of collapsing into one tick.
 /// Inside a tick, positions are in insertion order (FIFO, a doubly linked list). Non-empty ticks are
-/// found with a three-level bitmap (2^22 ticks → 16,384 words → 64 groups → 1 word), so the most or
+/// found with a three-level bitmap (2^23 ticks → 32,768 words → 128 groups → 1 word), so the most or
 /// least leveraged position, and the next one while walking, are found in a constant number of storage
-/// reads whatever the number of positions. Keys ≤ 0 share tick 0 (a long with B ≤ 0 can never be
-/// bankrupt; a short with B ≤ 0 already is).
+/// reads whatever the number of positions.
 ///
-/// Exactness: the order is exact between ticks and FIFO within a tick, i.e. exact to 0.61 bp of the key.
+/// Exactness: the order is exact between ticks and FIFO within a tick, i.e. exact to 0.61 bp of |K|. Since
+/// B = K + (the market's indices), that is 0.61 bp × |K| / B of the bankruptcy price: 0.61 bp while the
+/// indices are small, about 1.2 bp once cumulative funding reaches the price.
 /// Complexity: insert, remove, head and next are O(1); `rankOf` and `lengthOf` (for the ADL lights view)
 /// are O(ticks in the same word + words in the same group + groups), at most about 600 storage reads,
 /// view only.
@@ -30,8 +35,9 @@ library AdlQueue {
     /// @dev Sub-buckets per power of two of the key: 2^14, so a tick spans ≤ 2^-14 of the key.
     uint256 internal constant MANTISSA_BITS = 14;
     uint256 internal constant MANTISSA_MASK = (1 << MANTISSA_BITS) - 1;
-    /// @dev 256 exponents × 2^14 mantissas.
-    uint256 internal constant TICK_COUNT = 256 << MANTISSA_BITS;
+    /// @dev Ticks per sign: 256 exponents × 2^14 mantissas. Keys ≥ 0 use [HALF, 2·HALF), keys < 0 [0, HALF).
+    uint256 internal constant HALF_TICK_COUNT = 256 << MANTISSA_BITS;
+    uint256 internal constant TICK_COUNT = 2 * HALF_TICK_COUNT;
     uint256 internal constant MAX_TICK = TICK_COUNT - 1;
 
     /// @dev Position of one account in the queue; `tickPlusOne == 0` means absent.
@@ -49,7 +55,7 @@ library AdlQueue {
     }
 
     struct Queue {
-        /// @dev Bit g set ⇔ group g (256 words) has a non-empty tick.
+        /// @dev Bit g set ⇔ group g (256 words) has a non-empty tick (128 groups).
         uint256 groupBitmap;
         /// @dev group → bit w set ⇔ word (group·256 + w) has a non-empty tick.
         mapping(uint256 group => uint256) wordBitmaps;
@@ -64,10 +70,17 @@ library AdlQueue {
 
     // ───────────────────────── keys ─────────────────────────
 
-    /// @notice The tick of a key: monotone non-decreasing in the key, ≤ 2^-14 relative width.
+    /// @notice The tick of a key: monotone non-decreasing in the key, ≤ 2^-14 relative width of |key|.
     function tickOf(int256 key) internal pure returns (uint256) {
-        if (key <= 0) return 0;
-        uint256 k = uint256(key);
+        if (key >= 0) return HALF_TICK_COUNT + _magnitudeTick(uint256(key));
+        // −type(int256).min does not fit an int256; its magnitude is 2^255 either way.
+        uint256 magnitude = key == type(int256).min ? 1 << 255 : uint256(-key);
+        return HALF_TICK_COUNT - 1 - _magnitudeTick(magnitude);
+    }
+
+    /// @dev Log-linear bucket of a magnitude: highest set bit, then the next 14 bits (0 for 0).
+    function _magnitudeTick(uint256 k) private pure returns (uint256) {
+        if (k == 0) return 0;
         uint256 exponent = Math.log2(k);
         uint256 mantissa =
             exponent >= MANTISSA_BITS

@@ -15,8 +15,7 @@ import {
     MAX_TAKER_FEE_BPS,
     MAX_MARGIN_RATE_BPS,
     MAX_FUNDING_RATE_PER_DAY_WAD,
-    MAX_LIQUIDATION_PENALTY_BPS,
-    MAX_LIQUIDATION_SLIPPAGE_BPS
+    MAX_LIQUIDATION_PENALTY_BPS
 } from "../libraries/Constants.sol";
 
 /// @title MarketAdminLogic
@@ -129,32 +128,57 @@ library MarketAdminLogic {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         uint256 priceWad = config.settlementPriceWad;
         if (priceWad == 0) revert IPerpEngine.MarketNotSettled(marketId);
-        MarketState storage state = st.marketStates[marketId];
         Position memory old = st.positions[marketId][account];
         if (old.size == 0) revert IPerpEngine.NoPosition(account, marketId);
+        (int256 equityUsd, uint256 insurancePaidUsd) = _closeAtSettlement(st, marketId, account, old, priceWad);
+        _emitSettledPositionClosed(account, marketId, old.size, priceWad, equityUsd, insurancePaidUsd);
+    }
 
+    /// @dev Books the close: equity to the owner, or a deficit paid by the fund and then the vault's cash.
+    function _closeAtSettlement(
+        EngineState storage st,
+        bytes32 marketId,
+        address account,
+        Position memory old,
+        uint256 priceWad
+    ) private returns (int256 equityUsd, uint256 insurancePaidUsd) {
+        MarketState storage state = st.marketStates[marketId];
         (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, old, state.fundingIndexWad);
         int256 realizedPnlUsd = PositionMath.unrealizedPnlUsd(old.size, old.entryPriceWad, priceWad);
-        int256 equityUsd = int256(old.marginUsd) - fundingOwedUsd - int256(lossOwedUsd) + realizedPnlUsd;
+        equityUsd = int256(old.marginUsd) - fundingOwedUsd - int256(lossOwedUsd) + realizedPnlUsd;
         // The vault receives what the position owed and lost, less any deficit, plus the fund's share of it.
         int256 vaultCashDeltaUsd = fundingOwedUsd + int256(lossOwedUsd) - realizedPnlUsd;
         if (equityUsd >= 0) {
             st.freeBalances[account] += uint256(equityUsd);
         } else {
-            vaultCashDeltaUsd += equityUsd + int256(_payFromInsurance(st, marketId, account, uint256(-equityUsd)));
+            insurancePaidUsd = _payFromInsurance(st, marketId, account, uint256(-equityUsd));
+            vaultCashDeltaUsd += equityUsd + int256(insurancePaidUsd);
         }
         Position memory closed;
         MarketLogic.updateMarketTotals(state, old, closed, -old.size);
         st.positions[marketId][account] = closed;
         st.vaultCashUsd += vaultCashDeltaUsd;
         AdlLogic.rekey(st, marketId, account, old.size, closed);
+    }
+
+    function _emitSettledPositionClosed(
+        address account,
+        bytes32 marketId,
+        int256 size,
+        uint256 priceWad,
+        int256 equityUsd,
+        uint256 insurancePaidUsd
+    ) private {
+        uint256 deficitUsd = equityUsd < 0 ? uint256(-equityUsd) : 0;
         emit IPerpEngine.SettledPositionClosed(
             account,
             marketId,
-            old.size,
+            size,
             priceWad,
             equityUsd > 0 ? uint256(equityUsd) : 0,
-            equityUsd < 0 ? uint256(-equityUsd) : 0
+            deficitUsd,
+            insurancePaidUsd,
+            deficitUsd - insurancePaidUsd
         );
     }
 
@@ -188,7 +212,6 @@ library MarketAdminLogic {
         _checkBounds("liquidationPenaltyBps", params.liquidationPenaltyBps, 0, MAX_LIQUIDATION_PENALTY_BPS);
         _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
         _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
-        _checkBounds("maxLiquidationSlippageBps", params.maxLiquidationSlippageBps, 0, MAX_LIQUIDATION_SLIPPAGE_BPS);
         _checkBounds("vaultReserveBps", params.vaultReserveBps, 0, BPS);
     }
 

@@ -142,11 +142,14 @@ interface IPerpEngine {
     /// @notice Funding accrued on a market.
     /// @param fundingRatePerDayWad The rate applied over the elapsed interval (1e18 = 100%/day; + = longs pay).
     /// @param fundingIndexWad The cumulative index after accrual (USD per base unit, 1e18).
+    /// @param priceWad The price the interval was valued at (USD per base unit, 1e18).
+    /// @param timestamp The accrual time (seconds): the market's new `lastFundingTimestamp`.
     event FundingAccrued(
         bytes32 indexed marketId,
         int256 fundingRatePerDayWad,
         int256 fundingIndexWad,
-        uint256 priceWad
+        uint256 priceWad,
+        uint64 timestamp
     );
     /// @notice A position was opened, changed or closed by its owner.
     /// @param sizeDelta Traded size (base units, 1e18; + = bought); 0 for a pure margin move.
@@ -158,6 +161,9 @@ interface IPerpEngine {
     /// @param marginDeltaUsd Margin moved from (+) or to (−) the free balance by the caller.
     /// @param newSize Size after the action.
     /// @param newMarginUsd Margin after the action (0 once closed: released to the free balance).
+    /// @param newEntryPriceWad Entry price after the action (0 once closed).
+    /// After this event the position's funding snapshot is the market's funding index and its loss snapshot
+    /// the loss index of its side, both as last emitted (`FundingAccrued`, `LossSocialized`).
     event PositionModified(
         address indexed account,
         bytes32 indexed marketId,
@@ -169,20 +175,25 @@ interface IPerpEngine {
         uint256 lossPaidUsd,
         int256 marginDeltaUsd,
         int256 newSize,
-        uint256 newMarginUsd
+        uint256 newMarginUsd,
+        uint256 newEntryPriceWad
     );
     /// @notice A position was liquidated (fully or partially) by `keeper`.
     /// @param closedSize Size closed (sign of the position).
     /// @param executionPriceWad Price the closed size was executed at (oracle ± bounded slippage).
     /// @param remainingSize Size left open (0 after a full liquidation).
+    /// @param remainingMarginUsd Margin left in the position (0 after a full liquidation; what was left then
+    /// went to the trader's free balance). The entry price is unchanged; the snapshots are reset as for
+    /// `PositionModified`.
     /// @param penaltyUsd Penalty taken from the position's equity.
     /// @param keeperRewardUsd Everything credited to the keeper: flat reward (from margin, topped up by the
     /// insurance fund if a gap left less) + keeper share of the penalty.
     /// @param deficitUsd Loss beyond the position's margin (0 unless bankrupt).
     /// @param insurancePaidUsd Part of the deficit paid by the insurance fund.
     /// @param adlPaidUsd Part of the deficit absorbed by auto-deleveraged counterparties.
-    /// @param socializedUsd Part of the deficit socialized over the opposite side;
-    /// insurancePaidUsd + adlPaidUsd + socializedUsd == deficitUsd.
+    /// @param vaultPaidUsd Part of the deficit absorbed by the liquidity vault (up to its equity).
+    /// @param socializedUsd Part of the deficit socialized over the opposite side's traders;
+    /// insurancePaidUsd + adlPaidUsd + vaultPaidUsd + socializedUsd == deficitUsd.
     event Liquidated(
         address indexed account,
         bytes32 indexed marketId,
@@ -190,16 +201,33 @@ interface IPerpEngine {
         int256 closedSize,
         uint256 executionPriceWad,
         int256 remainingSize,
+        uint256 remainingMarginUsd,
         uint256 penaltyUsd,
         uint256 keeperRewardUsd,
         uint256 deficitUsd,
         uint256 insurancePaidUsd,
         uint256 adlPaidUsd,
+        uint256 vaultPaidUsd,
         uint256 socializedUsd
     );
     /// @notice Auto-deleveraging closed `size` (sign of the position) of `account`'s position at `priceWad`:
     /// the bankrupt position's bankruptcy price during a liquidation, the oracle price in `deleverageVault`.
-    event Deleveraged(address indexed account, bytes32 indexed marketId, int256 size, uint256 priceWad);
+    /// @param realizedPnlUsd PnL realised on the closed size at `priceWad`.
+    /// @param fundingPaidUsd Funding settled into margin first (+ = paid).
+    /// @param lossPaidUsd Socialized loss settled from margin first.
+    /// @param newSize Size left (0 once closed); the entry price is unchanged.
+    /// @param newMarginUsd Margin left (0 once closed: released to the free balance).
+    event Deleveraged(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 size,
+        uint256 priceWad,
+        int256 realizedPnlUsd,
+        int256 fundingPaidUsd,
+        uint256 lossPaidUsd,
+        int256 newSize,
+        uint256 newMarginUsd
+    );
     /// @notice `deleverageVault` brought the vault's loss in a market from `lossBeforeUsd` to
     /// `lossAfterUsd`, aiming for `targetUsd` (the lower threshold).
     event VaultDeleveraged(bytes32 indexed marketId, uint256 lossBeforeUsd, uint256 lossAfterUsd, uint256 targetUsd);
@@ -225,14 +253,17 @@ interface IPerpEngine {
     event MarketSettled(bytes32 indexed marketId, uint256 settlementPriceWad);
     /// @notice A position of a settled market was closed at the settlement price.
     /// @param payoutUsd Credited to the owner's free balance: the position's equity at that price (or 0).
-    /// @param deficitUsd Loss beyond the margin, covered by the insurance fund and then the vault.
+    /// @param deficitUsd Loss beyond the margin, covered by the insurance fund and then the vault (nothing is
+    /// socialized while a market winds down): insurancePaidUsd + vaultPaidUsd == deficitUsd.
     event SettledPositionClosed(
         address indexed account,
         bytes32 indexed marketId,
         int256 size,
         uint256 settlementPriceWad,
         uint256 payoutUsd,
-        uint256 deficitUsd
+        uint256 deficitUsd,
+        uint256 insurancePaidUsd,
+        uint256 vaultPaidUsd
     );
     /// @notice Governance changed the grace period or the maintenance ramp duration.
     event GovernanceConfigSet(GovernanceConfig config);

@@ -38,8 +38,6 @@ struct MarketParams {
     uint16 keeperPenaltyShareBps;
     /// @dev A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps.
     uint16 liquidationBufferBps;
-    /// @dev Bound on how far a liquidation's execution price may be from the oracle price, in bps.
-    uint16 maxLiquidationSlippageBps;
     /// @dev Equity the vault keeps, on top of what the exposure caps need, against this market's gross open
     /// interest (longs + shorts at the oracle price), in bps of that notional. Binds LP withdrawals only: it is
     /// the capital for deficits the vault absorbs alone when a gap's winners close before its losers are
@@ -95,8 +93,12 @@ struct AdlConfig {
     /// @dev USD, 1e18. Positions whose notional at entry is below this stay out of the ADL queue (spam
     /// guard; entry notional keeps membership price-invariant). They are never deleveraged.
     uint128 minQueueNotionalUsd;
-    /// @dev Queue entries visited per ADL walk (deleveraged or skipped); 0 disables ADL.
+    /// @dev Counterparties one ADL walk may deleverage (only entries actually deleveraged count); 0 disables ADL.
     uint16 maxSteps;
+    /// @dev Queue entries not in profit at the bankruptcy price that one walk may pass over (they cost gas
+    /// but place nothing; bounded separately so that cheap unprofitable entries at the head of a queue
+    /// cannot use up `maxSteps`).
+    uint16 maxSkips;
     /// @dev `deleverageVault` is allowed while the vault's unrealised loss in a market exceeds this share
     /// of vault equity (bps) ...
     uint16 vaultLossUpperBps;

@@ -23,10 +23,11 @@ uint256 constant MAX_MARGIN_RATE_BPS = 10_000;
 uint256 constant MAX_FUNDING_RATE_PER_DAY_WAD = 1e18;
 /// @dev Hard cap on the liquidation penalty (10% of closed notional).
 uint256 constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
-/// @dev Hard cap on the liquidation slippage bound (10% from the oracle price).
-uint256 constant MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000;
-/// @dev Hard cap on queue entries one ADL walk may visit: bounds the gas of a liquidation.
+/// @dev Hard cap on counterparties one ADL walk may deleverage: bounds the gas of a liquidation.
 uint256 constant MAX_ADL_STEPS = 64;
+/// @dev Hard cap on unprofitable queue entries one ADL walk may pass over (about 7k gas each): bounds the gas
+/// of a liquidation while making the queue's head expensive to fill with entries that switch ADL off.
+uint256 constant MAX_ADL_SKIPS = 1_024;
 /// @dev Vault-protection steps a trade or funding poke runs when the vault's loss in its market is over the
 /// upper threshold (also bounded by the ADL config's maxSteps): enough to keep protection going while a market
 /// is active without making a trader pay for a long walk; keepers' `deleverageVault` does the rest.

@@ -13,23 +13,21 @@ import {WAD, BPS} from "./Constants.sol";
 library LiquidationMath {
     using SignedMath for int256;
 
-    /// @notice Execution price of a liquidation's closing trade: the vault's skew-based fill, bounded to
-    /// within `maxSlippageBps` of the oracle price on either side (DESIGN §7: bounded liquidation slippage).
-    /// @param closingDelta The trade that closes: negative when a long is liquidated.
-    /// @dev The bounds round toward the liquidated trader (by at most 1 wei): the bound protects them.
+    /// @notice Execution price of a forced close against the vault (a liquidation's vault part, a vault-protection
+    /// close): the same skew fill a voluntary close of that size gets, so that every close pays the same
+    /// impact integral and the cost of a skew change does not depend on the path (a keeper cannot sandwich a
+    /// forced close to take the impact difference from the vault).
+    /// @param closingDelta The trade that closes: negative when a long is closed.
+    /// @dev Floored at 1 wei so that a forced close never reverts: with open interest below the skew scale
+    /// (checked at listing) the fill is always positive and the floor is never reached.
     function executionPriceWad(
         uint256 priceWad,
         int256 skew,
         int256 closingDelta,
-        uint256 skewScale,
-        uint256 maxSlippageBps
+        uint256 skewScale
     ) internal pure returns (uint256) {
         int256 fill = PositionMath.fillPriceWad(priceWad, skew, closingDelta, skewScale);
-        uint256 lowest = SignedMath.divCeilU(priceWad * (BPS - maxSlippageBps), BPS);
-        uint256 highest = (priceWad * (BPS + maxSlippageBps)) / BPS;
-        if (fill < int256(lowest)) return lowest;
-        if (fill > int256(highest)) return highest;
-        return uint256(fill);
+        return fill > 0 ? uint256(fill) : 1;
     }
 
     /// @notice How far `closePriceWad` is from `priceWad` against the liquidated trader, in bps
@@ -64,7 +62,7 @@ library LiquidationMath {
     /// @param tieredMaintenanceUsd Tiered maintenance margin of the whole position (keeper reward excluded).
     /// @param notionalUsd Notional of the whole position at the oracle price.
     /// @param costBps Penalty + the adverse slippage of closing the whole position (an upper bound for
-    /// any partial close, since the skew impact grows with the size closed), in bps.
+    /// any partial close, since the adverse skew impact grows with the size closed), in bps.
     function partialCloseSizeAbs(
         uint256 sizeAbs,
         int256 equityUsd,

@@ -88,7 +88,13 @@ library MarketLogic {
         );
         state.fundingIndexWad += PositionMath.fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed);
         state.lastFundingTimestamp = uint64(block.timestamp);
-        emit IPerpEngine.FundingAccrued(marketId, ratePerDayWad, state.fundingIndexWad, priceWad);
+        emit IPerpEngine.FundingAccrued(
+            marketId,
+            ratePerDayWad,
+            state.fundingIndexWad,
+            priceWad,
+            uint64(block.timestamp)
+        );
     }
 
     /// @dev The funding index as `accrueFunding` would leave it now.

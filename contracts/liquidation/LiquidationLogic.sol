@@ -18,8 +18,9 @@ import {AdlLogic} from "../adl/AdlLogic.sol";
 /// the keeper are paid by internal credits (pull), so nothing the trader controls can block it.
 /// Waterfall of a bankrupt close with deficit D: insurance budget I = min(D, fund) → `_autoDeleverage`
 /// closes the fraction (D − I)/D against ranked counterparties at the bankruptcy price → the fund pays the
-/// residual up to its balance → the rest is socialized over the opposite side's open interest (vault
-/// included). insurance + adl + socialized == D, emitted in `Liquidated`.
+/// residual up to its balance → the vault, which takes the unplaced size, absorbs the rest up to its equity →
+/// only what exceeds the vault's equity is socialized over the opposite side's open traders.
+/// insurance + adl + vault + socialized == D, emitted in `Liquidated`.
 library LiquidationLogic {
     using SignedMath for int256;
 
@@ -43,8 +44,8 @@ library LiquidationLogic {
         uint256 residualDeficitUsd;
         uint256 insurancePaidUsd;
         uint256 adlPaidUsd;
+        uint256 vaultPaidUsd;
         uint256 socializedUsd;
-        uint256 adlPlacedAbs;
     }
 
     // ───────────────────────── entry points ─────────────────────────
@@ -186,7 +187,7 @@ library LiquidationLogic {
     }
 
     /// @dev The partial size to close; its cost estimate uses the penalty plus the adverse slippage of a
-    /// full close (bounded by the market's maximum), an upper bound for any smaller close.
+    /// full close, an upper bound for any smaller close.
     function _partialCloseSizeAbs(
         MarketParams storage params,
         int256 skew,
@@ -195,13 +196,7 @@ library LiquidationLogic {
         int256 equityUsd,
         uint256 maintenanceUsd
     ) private view returns (uint256) {
-        uint256 fullCloseFillWad = LiquidationMath.executionPriceWad(
-            priceWad,
-            skew,
-            -size,
-            params.skewScale,
-            params.maxLiquidationSlippageBps
-        );
+        uint256 fullCloseFillWad = LiquidationMath.executionPriceWad(priceWad, skew, -size, params.skewScale);
         uint256 slippageBps = LiquidationMath.adverseSlippageBps(priceWad, fullCloseFillWad, size > 0);
         return
             LiquidationMath.partialCloseSizeAbs(
@@ -252,13 +247,7 @@ library LiquidationLogic {
         int256 settledMarginUsd
     ) private view {
         liq.closedSize = closedSize;
-        liq.executionPriceWad = LiquidationMath.executionPriceWad(
-            liq.priceWad,
-            skew,
-            -closedSize,
-            params.skewScale,
-            params.maxLiquidationSlippageBps
-        );
+        liq.executionPriceWad = LiquidationMath.executionPriceWad(liq.priceWad, skew, -closedSize, params.skewScale);
         liq.realizedPnlUsd = PositionMath.unrealizedPnlUsd(closedSize, position.entryPriceWad, liq.executionPriceWad);
         int256 afterCloseUsd = settledMarginUsd + liq.realizedPnlUsd;
         liq.keeperFromMarginUsd = 0;
@@ -283,7 +272,8 @@ library LiquidationLogic {
 
     /// @dev Keeper top-up first (keepers must be paid to keep liquidating), then the deficit D:
     /// insurance budget I = min(D, fund) → ADL of the fraction (D − I)/D at the bankruptcy price →
-    /// insurance pays what is left up to its balance → the rest is socialized. The penalty's fund share is
+    /// insurance pays what is left up to its balance → the rest goes to the vault and, beyond its equity, to
+    /// the opposite traders (`_store`, once the books show the vault's equity). The penalty's fund share is
     /// credited last.
     function _coverDeficitAndPay(
         EngineState storage st,
@@ -310,7 +300,6 @@ library LiquidationLogic {
                 fundUsd -= liq.insurancePaidUsd;
                 emit IPerpEngine.InsuranceDeficitPaid(liq.marketId, liq.account, liq.insurancePaidUsd, fundUsd);
             }
-            liq.socializedUsd = liq.residualDeficitUsd - liq.insurancePaidUsd;
         }
         uint256 fundPenaltyUsd = liq.penaltyUsd - liq.keeperPenaltyUsd;
         if (fundPenaltyUsd != 0) {
@@ -337,9 +326,15 @@ library LiquidationLogic {
         uint256 bankruptcyPriceWad = _bankruptcyPriceWad(position, settledMarginUsd);
         if (bankruptcyPriceWad == 0) return;
         uint256 targetAbs = (sizeAbs * (liq.deficitUsd - insuranceBudgetUsd)) / liq.deficitUsd;
-        uint256 placedAbs = AdlLogic.deleverage(st, liq.marketId, position.size, bankruptcyPriceWad, targetAbs);
+        uint256 placedAbs = AdlLogic.deleverage(
+            st,
+            liq.marketId,
+            position.size,
+            bankruptcyPriceWad,
+            liq.priceWad,
+            targetAbs
+        );
         if (placedAbs == 0) return;
-        liq.adlPlacedAbs = placedAbs;
         int256 placedSize = position.size > 0 ? int256(placedAbs) : -int256(placedAbs);
         liq.realizedPnlUsd =
             PositionMath.unrealizedPnlUsd(placedSize, position.entryPriceWad, bankruptcyPriceWad) +
@@ -368,34 +363,65 @@ library LiquidationLogic {
         return priceWad > 0 ? uint256(priceWad) : 0;
     }
 
-    /// @dev Raises the charged side's loss index by amount / open interest (rounded up, so the side owes at
-    /// least the amount). The vault counts toward that side's open interest when it is on it and simply
-    /// bears its own share; with nobody on that side the vault bears all of it.
-    function _socialize(
-        MarketState storage state,
+    /// @dev DESIGN §8 steps 3–4: the vault took the unplaced size as counterparty and absorbs `restUsd` (what
+    /// the fund and ADL left) up to its equity; only what would take its equity below zero is socialized over
+    /// the opposite side's open traders. Called once the books show the liquidation (cash, totals), so the
+    /// equity measured is the vault's after absorbing everything.
+    /// - Nobody else holds the opposite side: the vault bears all of it (there is no one to charge).
+    /// - Some market with open interest has no valid price: the vault cannot be valued, so it absorbs nothing
+    ///   and the rest is socialized (conservative: a loss the vault might not be able to bear is not put on
+    ///   LPs on an unverifiable valuation; liquidation still never reverts).
+    function _splitRest(
+        EngineState storage st,
         bytes32 marketId,
         int256 bankruptSize,
-        int256 netSize,
-        uint256 amountUsd
-    ) private {
-        bool chargeLongs = bankruptSize < 0;
-        uint256 vaultOnSide =
-            chargeLongs ? (netSize < 0 ? uint256(-netSize) : 0) : (netSize > 0 ? uint256(netSize) : 0);
-        uint256 openInterest = (chargeLongs ? state.longOpenInterest : state.shortOpenInterest) + vaultOnSide;
-        uint256 indexWad = chargeLongs ? state.longLossIndexWad : state.shortLossIndexWad;
-        if (openInterest != 0) {
-            indexWad += SignedMath.divCeilU(amountUsd * WAD, openInterest);
-            if (chargeLongs) state.longLossIndexWad = indexWad;
-            else state.shortLossIndexWad = indexWad;
+        uint256 restUsd
+    ) private returns (uint256 vaultPaidUsd, uint256 socializedUsd) {
+        MarketState storage state = st.marketStates[marketId];
+        uint256 oppositeTradersSize = bankruptSize > 0 ? state.shortOpenInterest : state.longOpenInterest;
+        if (oppositeTradersSize == 0) return (restUsd, 0);
+        (bool valued, int256 equityUsd) = _tryVaultEquityUsd(st);
+        if (!valued) return (0, restUsd);
+        if (equityUsd >= 0) return (restUsd, 0);
+        uint256 shortfallUsd = uint256(-equityUsd);
+        socializedUsd = shortfallUsd < restUsd ? shortfallUsd : restUsd;
+        vaultPaidUsd = restUsd - socializedUsd;
+    }
+
+    /// @dev The vault's equity marked to market (gains included: what it could bear now), or false when some
+    /// market with open interest has no valid price. Reads and caches every such price (never reverts).
+    function _tryVaultEquityUsd(EngineState storage st) private returns (bool, int256) {
+        uint256 marketCount = st.listedMarketIds.length;
+        for (uint256 i; i < marketCount; ++i) {
+            bytes32 id = st.listedMarketIds[i];
+            MarketState storage state = st.marketStates[id];
+            if (state.longOpenInterest + state.shortOpenInterest == 0) continue;
+            (bool valid, ) = MarketLogic.tryReadPrice(id, st.marketConfigs[id]);
+            if (!valid) return (false, 0);
         }
+        return (true, MarketLogic.vaultEquityUsd(st, true));
+    }
+
+    /// @dev Raises the opposite traders' loss index by amount / their open interest, rounded up so that they
+    /// owe at least the amount (the vault, which has no equity left to give, is not charged).
+    function _socialize(MarketState storage state, bytes32 marketId, int256 bankruptSize, uint256 amountUsd) private {
+        bool chargeLongs = bankruptSize < 0;
+        uint256 openInterest = chargeLongs ? state.longOpenInterest : state.shortOpenInterest;
+        uint256 indexWad =
+            (chargeLongs ? state.longLossIndexWad : state.shortLossIndexWad) +
+                SignedMath.divCeilU(amountUsd * WAD, openInterest);
+        if (chargeLongs) state.longLossIndexWad = indexWad;
+        else state.shortLossIndexWad = indexWad;
         emit IPerpEngine.LossSocialized(marketId, chargeLongs, amountUsd, openInterest, indexWad);
     }
 
     // ───────────────────────── bookkeeping ─────────────────────────
 
     /// @dev Writes the position, the market totals, the vault's cash, the keeper's and the trader's
-    /// credits. Vault cash receives what the trader owed and lost, less the deficit, plus the insurance
-    /// payment: funding + loss − realised PnL − deficit + insurancePaid.
+    /// credits, then splits what the fund and ADL left between the vault and socialization. Vault cash
+    /// receives what the trader owed and lost, less the deficit, plus the insurance payment:
+    /// funding + loss − realised PnL − residual deficit + insurancePaid; a socialized part then becomes the
+    /// vault's receivable from the opposite traders.
     function _store(
         EngineState storage st,
         MarketState storage state,
@@ -412,14 +438,6 @@ library LiquidationLogic {
         } else if (liq.remainingMarginUsd != 0) {
             st.freeBalances[liq.account] += liq.remainingMarginUsd;
         }
-        // Socialized over the opposite side as it stood when the position went bankrupt: its traders (less
-        // what ADL just closed) and the vault with the size it held against the position before taking it
-        // over. ADL moved size between traders only, so undo its effect on netSize to find that.
-        if (liq.socializedUsd != 0) {
-            int256 placed = int256(liq.adlPlacedAbs);
-            int256 netSizeAtBankruptcy = state.netSize - (old.size > 0 ? placed : -placed);
-            _socialize(state, liq.marketId, old.size, netSizeAtBankruptcy, liq.socializedUsd);
-        }
         // The ADL'd part moved to the counterparties (already booked), so only the rest leaves Σ sizes.
         MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
         st.positions[liq.marketId][liq.account] = updated;
@@ -431,6 +449,11 @@ library LiquidationLogic {
             int256(liq.residualDeficitUsd) +
             int256(liq.insurancePaidUsd);
         st.freeBalances[liq.keeper] += liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd;
+        uint256 restUsd = liq.residualDeficitUsd - liq.insurancePaidUsd;
+        if (restUsd != 0) {
+            (liq.vaultPaidUsd, liq.socializedUsd) = _splitRest(st, liq.marketId, old.size, restUsd);
+            if (liq.socializedUsd != 0) _socialize(state, liq.marketId, old.size, liq.socializedUsd);
+        }
     }
 
     function _emitLiquidated(Liquidation memory liq, int256 oldSize) private {
@@ -441,11 +464,13 @@ library LiquidationLogic {
             liq.closedSize,
             liq.executionPriceWad,
             oldSize - liq.closedSize,
+            oldSize == liq.closedSize ? 0 : liq.remainingMarginUsd,
             liq.penaltyUsd,
             liq.keeperFromMarginUsd + liq.keeperPenaltyUsd + liq.keeperTopUpUsd,
             liq.deficitUsd,
             liq.insurancePaidUsd,
             liq.adlPaidUsd,
+            liq.vaultPaidUsd,
             liq.socializedUsd
         );
     }

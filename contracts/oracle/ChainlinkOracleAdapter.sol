@@ -47,11 +47,16 @@ import {
 /// 6. `updatedAt > block.timestamp`: a malformed round; would also underflow the staleness check.
 /// 7. Stale (`block.timestamp - updatedAt > heartbeatSeconds`): the feed missed its heartbeat.
 ///
-/// Deviation breaker: every accepted price becomes the reference (`lastAcceptedPriceWad`) for the next
-/// one. A price more than `maxDeviationBps` away from the reference flags the market volatile for
-/// `volatilityCooldownSeconds`. The breaker compares consecutive *recorded* prices, so a move spread over
-/// several rounds trips it only if no one recorded the rounds in between; it is a guard against single
-/// jumps (feed malfunction, depeg, gap), not against trends.
+/// Deviation breaker, judged from the feed's own round history (so it needs no state here, and a reverted
+/// call cannot undo it): the market is volatile at time t iff some round updated within the cooldown
+/// window (updatedAt > t − volatilityCooldownSeconds) moved more than `maxDeviationBps` away from an earlier
+/// round of the window or from the anchor (the last round updated at or before the window's start). The
+/// cooldown therefore runs from the feed update that jumped, whoever called in between, and a move split
+/// over several rounds inside the window still trips it (each round is compared with the window's running
+/// high and low). At most `MAX_HISTORY_ROUNDS` rounds are read back; more updates than that inside one
+/// window count as volatile (a conservative answer for a feed moving that fast). When the history ends
+/// before the anchor (the first rounds of a new aggregator phase), the oldest round read is the reference.
+/// It is a guard against jumps (feed malfunction, depeg, gap), not against trends slower than the window.
 contract ChainlinkOracleAdapter is IPriceOracle {
     /* TYPES */
 
@@ -100,18 +105,6 @@ contract ChainlinkOracleAdapter is IPriceOracle {
 
     /* EVENTS */
 
-    /// @notice Emitted when `readPrice` records a price from a feed round not recorded before (and once at
-    /// deployment if the feed is valid then).
-    /// @param priceWad The accepted price: USD per 1 unit of base asset, scaled by 1e18.
-    /// @param roundId The feed round the price comes from.
-    event PriceAccepted(uint256 priceWad, uint80 roundId);
-
-    /// @notice Emitted when a price moves more than `maxDeviationBps` from the last accepted price.
-    /// @param previousPriceWad The last accepted price, scaled by 1e18.
-    /// @param newPriceWad The new price, scaled by 1e18.
-    /// @param volatileUntil Timestamp (seconds) until which the market is flagged volatile (exclusive).
-    event VolatilityTripped(uint256 previousPriceWad, uint256 newPriceWad, uint256 volatileUntil);
-
     /* CONSTANTS */
 
     /// @notice Basis points in 100%.
@@ -122,6 +115,10 @@ contract ChainlinkOracleAdapter is IPriceOracle {
 
     /// @dev Largest price (wad) whose deviation arithmetic (`priceWad * MAX_BPS`) cannot overflow.
     uint256 private constant MAX_PRICE_WAD = type(uint256).max / MAX_BPS;
+
+    /// @notice Feed rounds read back, at most, to judge the deviation breaker (about 10k gas each, and none
+    /// while the latest answer is older than the cooldown).
+    uint256 public constant MAX_HISTORY_ROUNDS = 32;
 
     /* IMMUTABLES (see `OracleConfig`) */
 
@@ -139,18 +136,6 @@ contract ChainlinkOracleAdapter is IPriceOracle {
 
     /// @dev `10 ** (18 - feedDecimals)`: multiplier from feed units to wad.
     uint256 private immutable feedToWadScale;
-
-    /* STORAGE */
-
-    /// @notice The last price `readPrice` accepted, scaled by 1e18; the breaker's reference. 0 = no reference
-    /// yet (the feed was invalid at deployment and no price has been read since).
-    uint256 public lastAcceptedPriceWad;
-
-    /// @notice Timestamp (seconds) until which the market is flagged volatile (exclusive). 0 = never tripped.
-    uint256 public volatileUntil;
-
-    /// @notice Feed round id of the last accepted price (0 = none).
-    uint80 public lastAcceptedRoundId;
 
     /* CONSTRUCTOR */
 
@@ -185,48 +170,79 @@ contract ChainlinkOracleAdapter is IPriceOracle {
         volatilityCooldownSeconds = config.volatilityCooldownSeconds;
         feedDecimals = decimals;
         feedToWadScale = scale;
-
-        // Seed the breaker's reference if the feed is valid now; otherwise the first valid read seeds it.
-        (Failure failure, FeedReading memory reading) = _check();
-        if (failure == Failure.None) _record(_toWad(reading.answer), reading.roundId);
     }
 
     /* READ */
 
     /// @inheritdoc IPriceOracle
-    /// @dev Emits `VolatilityTripped` when the breaker trips and `PriceAccepted` when the round is new.
-    function readPrice() external returns (uint256 priceWad, bool isVolatile) {
-        uint80 roundId;
-        bool jumped;
-        (priceWad, isVolatile, roundId, jumped) = _evaluate();
-
-        if (jumped) {
-            uint256 until = block.timestamp + volatilityCooldownSeconds;
-            volatileUntil = until;
-            emit VolatilityTripped(lastAcceptedPriceWad, priceWad, until);
-        }
-        _record(priceWad, roundId);
+    /// @dev The adapter keeps no state: this is `latestPrice`, callable from state-changing paths.
+    function readPrice() external view returns (uint256 priceWad, bool isVolatile) {
+        return _evaluate();
     }
 
     /// @inheritdoc IPriceOracle
-    /// @dev Same checks and result as `readPrice`, including a jump that `readPrice` would flag now.
     function latestPrice() external view returns (uint256 priceWad, bool isVolatile) {
-        (priceWad, isVolatile, , ) = _evaluate();
+        return _evaluate();
     }
 
     /* INTERNAL */
 
-    /// @dev Validates the current answer (reverting on failure) and computes what `readPrice` returns.
-    /// `jumped` = the price moved beyond `maxDeviationBps` from the stored reference. Since the cooldown is
-    /// non-zero, a jump keeps the market volatile after `readPrice` records it, so both views agree.
-    function _evaluate() private view returns (uint256 priceWad, bool isVolatile, uint80 roundId, bool jumped) {
+    /// @dev Validates the current answer (reverting on failure) and judges the breaker from the round history.
+    function _evaluate() private view returns (uint256 priceWad, bool isVolatile) {
         (Failure failure, FeedReading memory reading) = _check();
         if (failure != Failure.None) _revertWith(failure, reading);
-
         priceWad = _toWad(reading.answer);
-        roundId = reading.roundId;
-        jumped = _exceedsDeviation(lastAcceptedPriceWad, priceWad);
-        isVolatile = jumped || block.timestamp < volatileUntil;
+        isVolatile = _jumpedWithinCooldown(reading.roundId, priceWad, reading.updatedAt);
+    }
+
+    /// @dev See the contract's header. Reads rounds back from the latest until one updated at or before the
+    /// window's start (the anchor), then scans them oldest first against the running high and low.
+    function _jumpedWithinCooldown(
+        uint80 latestRoundId,
+        uint256 latestPriceWad,
+        uint256 latestUpdatedAt
+    ) private view returns (bool) {
+        uint256 windowStart =
+            block.timestamp > volatilityCooldownSeconds ? block.timestamp - volatilityCooldownSeconds : 0;
+        if (latestUpdatedAt <= windowStart) return false;
+        uint256[] memory newestFirst = new uint256[](MAX_HISTORY_ROUNDS + 1);
+        newestFirst[0] = latestPriceWad;
+        uint256 count = 1;
+        bool anchored;
+        uint80 roundId = latestRoundId;
+        // Proxy round ids are (phase << 64) | aggregator round; the history of this phase ends at round 1.
+        while (count <= MAX_HISTORY_ROUNDS && uint64(roundId) > 1) {
+            --roundId;
+            (bool found, uint256 answerWad, uint256 updatedAt) = _tryRound(roundId);
+            if (!found) break;
+            newestFirst[count++] = answerWad;
+            if (updatedAt <= windowStart) {
+                anchored = true;
+                break;
+            }
+        }
+        if (!anchored && count > MAX_HISTORY_ROUNDS) return true;
+        uint256 highWad = newestFirst[count - 1];
+        uint256 lowWad = highWad;
+        for (uint256 i = count - 1; i > 0; --i) {
+            uint256 answerWad = newestFirst[i - 1];
+            if (_exceedsDeviation(highWad, answerWad) || _exceedsDeviation(lowWad, answerWad)) return true;
+            if (answerWad > highWad) highWad = answerWad;
+            if (answerWad < lowWad) lowWad = answerWad;
+        }
+        return false;
+    }
+
+    /// @dev One past round, or false when the feed has no usable data for it (missing, incomplete, not positive).
+    function _tryRound(uint80 roundId) private view returns (bool found, uint256 answerWad, uint256 updatedAt) {
+        try feed.getRoundData(roundId) returns (uint80, int256 answer, uint256, uint256 roundUpdatedAt, uint80) {
+            if (roundUpdatedAt == 0 || answer <= minAnswer || answer <= 0 || answer >= maxAnswer) {
+                return (false, 0, 0);
+            }
+            return (true, _toWad(answer), roundUpdatedAt);
+        } catch {
+            return (false, 0, 0);
+        }
     }
 
     /// @dev Reads the sequencer feed (if any) and then the price feed, and returns the first failed check.
@@ -267,25 +283,15 @@ contract ChainlinkOracleAdapter is IPriceOracle {
         revert PriceStale(reading.updatedAt, heartbeatSeconds);
     }
 
-    /// @dev Stores `priceWad` as the breaker's reference; emits `PriceAccepted` only for a new round.
-    function _record(uint256 priceWad, uint80 roundId) private {
-        if (priceWad != lastAcceptedPriceWad) lastAcceptedPriceWad = priceWad;
-        if (roundId != lastAcceptedRoundId) {
-            lastAcceptedRoundId = roundId;
-            emit PriceAccepted(priceWad, roundId);
-        }
-    }
-
     /// @dev Converts a validated (positive, below `maxAnswer`) answer to wad. Exact: scales up only.
     function _toWad(int256 answer) private view returns (uint256) {
         return uint256(answer) * feedToWadScale;
     }
 
-    /// @dev True if `referenceWad` is set and `|priceWad - referenceWad| / referenceWad > maxDeviationBps / MAX_BPS`,
-    /// compared exactly by cross-multiplication (a move of exactly the threshold does not trip). Cannot
-    /// overflow: both prices are at most `MAX_PRICE_WAD` (checked in the constructor).
+    /// @dev True if `|priceWad - referenceWad| / referenceWad > maxDeviationBps / MAX_BPS`, compared exactly by
+    /// cross-multiplication (a move of exactly the threshold does not trip). Cannot overflow: both prices are
+    /// below `MAX_PRICE_WAD` (answers at or above `maxAnswer` are rejected; checked in the constructor).
     function _exceedsDeviation(uint256 referenceWad, uint256 priceWad) private view returns (bool) {
-        if (referenceWad == 0) return false;
         uint256 moveWad = priceWad > referenceWad ? priceWad - referenceWad : referenceWad - priceWad;
         return moveWad * MAX_BPS > maxDeviationBps * referenceWad;
     }

@@ -46,7 +46,7 @@ contract FuzzLens {
     /// withdrawals, liquidationsResumeAt, block.timestamp, vault share supply, vaultEquityUsd(true) ok, value,
     /// vaultEquityUsd(false) ok, value, maxVaultWithdrawalUsd ok, value.
     /// Account: free balance (USD), collateral token balance, vault share balance.
-    /// Market: price ok, price, volatile, adapter lastAcceptedPriceWad, adapter volatileUntil, current funding
+    /// Market: price ok, price, volatile, current funding
     /// index (stored index when the price is invalid), the 11 MarketState fields, long and short queue heads.
     /// Position (per trader): size, entry, margin, funding snapshot, loss snapshot, equity, maintenance
     /// requirement, liquidatable (0 when the price is invalid), ADL light, rank, queue length (all 0 when empty).
@@ -158,8 +158,6 @@ contract FuzzLens {
         } catch {
             c.at += 3;
         }
-        _push(c, adapter.lastAcceptedPriceWad());
-        _push(c, adapter.volatileUntil());
         MarketState memory state = engine.getMarketState(marketId);
         _pushInt(c, priceOk ? engine.currentFundingIndexWad(marketId) : state.fundingIndexWad);
         _pushInt(c, state.netSize);

@@ -12,10 +12,9 @@ contract LiquidationMathHarness {
         uint256 priceWad,
         int256 skew,
         int256 closingDelta,
-        uint256 skewScale,
-        uint256 maxSlippageBps
+        uint256 skewScale
     ) external pure returns (uint256) {
-        return LiquidationMath.executionPriceWad(priceWad, skew, closingDelta, skewScale, maxSlippageBps);
+        return LiquidationMath.executionPriceWad(priceWad, skew, closingDelta, skewScale);
     }
 
     /// @dev `fillWad` is LiquidationMath's `executionPriceWad` argument, renamed so it does not shadow this
