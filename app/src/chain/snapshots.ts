@@ -62,8 +62,8 @@ export interface MarketSnapshot {
   settlementPriceWad: bigint;
   /** When the feed's latest answer was written (seconds), or null when the feed cannot be read. */
   feedUpdatedAtSeconds: bigint | null;
-  /** The breaker keeps the market volatile until this time (seconds; 0 when never tripped). */
-  volatileUntilSeconds: bigint;
+  /** How long the deviation breaker keeps the market volatile after the feed update that jumped (seconds). */
+  volatilityCooldownSeconds: bigint;
 }
 
 export function baseAssetOf(symbol: string): string {
@@ -80,7 +80,7 @@ export async function readMarket(
 ): Promise<MarketSnapshot> {
   const adapter = oracleAdapterAt(entry.oracleAdapter, runner);
   const feed = priceFeedAt(entry.priceFeed, runner);
-  const [config, tiers, state, status, price, round, volatileUntil] = await Promise.all([
+  const [config, tiers, state, status, price, round, volatilityCooldownSeconds] = await Promise.all([
     engine.getMarketConfig(entry.marketId, pin),
     engine.getMarginTiers(entry.marketId, pin),
     engine.getMarketState(entry.marketId, pin),
@@ -90,21 +90,21 @@ export async function readMarket(
       (error: unknown): PriceReading => ({ ok: false, failure: decoder.describe(error, errorContext) }),
     ),
     feed.latestRoundData(pin).catch(() => null),
-    adapter.volatileUntil(pin),
+    adapter.volatilityCooldownSeconds(pin),
   ]);
   const settlementPriceWad = status.settlementPriceWad;
   return {
     entry,
     baseAsset: baseAssetOf(entry.symbol),
     params: named<MarketParams>(config.params),
-    tiers: tiers.map((tier) => named<MarginTier>(tier)),
+    tiers: tiers.map((tier: object) => named<MarginTier>(tier)),
     state: named<MarketState>(state),
     // A settled market's price is its settlement price; the oracle is no longer read.
     price: settlementPriceWad !== 0n ? { ok: true, priceWad: settlementPriceWad, isVolatile: false } : price,
     reduceOnly: status.reduceOnly,
     settlementPriceWad,
     feedUpdatedAtSeconds: round === null ? null : round.updatedAt,
-    volatileUntilSeconds: volatileUntil,
+    volatilityCooldownSeconds,
   };
 }
 

@@ -56,8 +56,8 @@ export interface MarketView {
   /** Cap on each side's open interest (base units, 1e18). */
   openInterestCapWad: bigint;
   funding: FundingRates;
-  /** When the deviation breaker cools down (seconds), meaningful while "volatile". */
-  volatileUntilSeconds: bigint;
+  /** How long the breaker stays tripped after the feed update that jumped (seconds). */
+  volatilityCooldownSeconds: bigint;
   settlementPriceWad: bigint;
 }
 
@@ -83,7 +83,7 @@ export function marketView(market: MarketSnapshot, protocol: ProtocolSnapshot, n
     shortOpenInterestWad: state.shortOpenInterest,
     openInterestCapWad: params.maxOpenInterestPerSide,
     funding: fundingRates(fundingRatePerDayWad(state.netSize, params.skewScale, params.maxFundingRatePerDayWad)),
-    volatileUntilSeconds: market.volatileUntilSeconds,
+    volatilityCooldownSeconds: market.volatilityCooldownSeconds,
     settlementPriceWad: market.settlementPriceWad,
   };
 }

@@ -1,34 +1,29 @@
 /**
- * Price points for the chart. The history is the prices the protocol accepted (the oracle adapter's
- * `PriceAccepted(priceWad, roundId)` events, timed by their blocks), completed by the price read at every
- * new block while the page is open (a feed update shows before any transaction records it).
+ * Price points for the chart. The history is the prices the engine valued funding at
+ * (`FundingAccrued(marketId, rate, index, priceWad, timestamp)`, one per accrual), completed by the price read
+ * at every new block while the page is open (a feed update shows before any transaction uses it).
  */
-import { Interface, type InterfaceAbi, type Log } from "ethers";
-import { ORACLE_ADAPTER_ABI } from "../chain/abis";
+import { Interface, zeroPadValue, type InterfaceAbi, type Log } from "ethers";
+import { PERP_ENGINE_ABI } from "../chain/abis";
 
 export interface PricePoint {
   timeSeconds: bigint;
   priceWad: bigint;
 }
 
-/** A `PriceAccepted` log before its block's timestamp is known. */
-export interface AcceptedPrice {
-  blockNumber: number;
-  priceWad: bigint;
+const engineInterface = new Interface(PERP_ENGINE_ABI as InterfaceAbi);
+
+/** Log topics selecting one market's `FundingAccrued` events. */
+export function fundingAccruedTopics(marketId: string): string[] {
+  const event = engineInterface.getEvent("FundingAccrued");
+  if (event === null) throw new Error("the engine's ABI has no FundingAccrued event");
+  return [event.topicHash, zeroPadValue(marketId, 32)];
 }
 
-const adapterInterface = new Interface(ORACLE_ADAPTER_ABI as InterfaceAbi);
-
-export function priceAcceptedTopic(): string {
-  const event = adapterInterface.getEvent("PriceAccepted");
-  if (event === null) throw new Error("the oracle adapter's ABI has no PriceAccepted event");
-  return event.topicHash;
-}
-
-export function parsePriceAccepted(log: Log): AcceptedPrice | null {
-  const parsed = adapterInterface.parseLog({ topics: [...log.topics], data: log.data });
-  if (parsed === null || parsed.name !== "PriceAccepted") return null;
-  return { blockNumber: log.blockNumber, priceWad: parsed.args[0] as bigint };
+export function parseFundingAccrued(log: Log): PricePoint | null {
+  const parsed = engineInterface.parseLog({ topics: [...log.topics], data: log.data });
+  if (parsed === null || parsed.name !== "FundingAccrued") return null;
+  return { timeSeconds: BigInt(parsed.args.timestamp as bigint), priceWad: parsed.args.priceWad as bigint };
 }
 
 /**

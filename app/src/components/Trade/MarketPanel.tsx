@@ -1,5 +1,5 @@
 /** A market at a glance: oracle price and age, status, skew, open interest against the caps, funding. */
-import { formatDuration, formatPrice, formatRateWad, formatSize, formatTimestamp } from "../../format/format";
+import { formatDuration, formatPrice, formatRateWad, formatSize } from "../../format/format";
 import { MARKET_STATUS_LABELS, type MarketView } from "../../model/marketView";
 import { Stats } from "../common/Stats";
 
@@ -22,7 +22,10 @@ export function MarketPanel(props: { market: MarketView }) {
         </p>
       )}
       {m.statuses.includes("volatile") && (
-        <p className="muted">The breaker cools down at {formatTimestamp(m.volatileUntilSeconds)}.</p>
+        <p className="muted">
+          The price jumped past the deviation breaker: opening, increasing and removing margin wait until{" "}
+          {formatDuration(m.volatilityCooldownSeconds)} after the jump.
+        </p>
       )}
       <Stats
         label={`${m.symbol} market`}
