@@ -4,6 +4,7 @@
  *   ts-node app/server/cli.ts build [--out-dir app/dist]
  *   ts-node app/server/cli.ts serve --port 5173 --rpc-url http://127.0.0.1:8545 \
  *       --address-book deployments/localhost.json [--dev] [--host 127.0.0.1] [--dist-dir app/dist]
+ *       [--poll-interval-ms 1000] [--chain-name "Localhost"]
  */
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -17,6 +18,23 @@ function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0 || parsed > 65_535) throw new InvalidArgumentError("not a TCP port");
   return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("not a positive integer");
+  return parsed;
+}
+
+interface ServeCliOptions {
+  port: number;
+  host: string;
+  rpcUrl: string;
+  addressBook: string;
+  distDir: string;
+  dev: boolean;
+  pollIntervalMs?: number;
+  chainName?: string;
 }
 
 const program = new Command("app").description("Build or serve the NBP Perps dApp");
@@ -39,29 +57,24 @@ program
   .option("--address-book <path>", "deployments/<network>.json to serve", DEFAULT_ADDRESS_BOOK)
   .option("--dist-dir <dir>", "built app to serve", "app/dist")
   .option("--dev", "run Vite's dev server instead of serving the build", false)
-  .action(
-    async (opts: {
-      port: number;
-      host: string;
-      rpcUrl: string;
-      addressBook: string;
-      distDir: string;
-      dev: boolean;
-    }) => {
-      const served = await serveApp({
-        port: opts.port,
-        host: opts.host,
-        rpcUrl: opts.rpcUrl,
-        addressBookPath: resolve(opts.addressBook),
-        distDir: resolve(opts.distDir),
-        dev: opts.dev,
-      });
-      console.log(`dApp at ${served.url} (RPC ${opts.rpcUrl}, address book ${resolve(opts.addressBook)})`);
-      const stop = () => void served.close().then(() => process.exit(0));
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    },
-  );
+  .option("--poll-interval-ms <ms>", "how often the page polls for a new block", positiveInteger)
+  .option("--chain-name <name>", "chain name offered to wallets that add the chain")
+  .action(async (opts: ServeCliOptions) => {
+    const served = await serveApp({
+      port: opts.port,
+      host: opts.host,
+      rpcUrl: opts.rpcUrl,
+      addressBookPath: resolve(opts.addressBook),
+      distDir: resolve(opts.distDir),
+      dev: opts.dev,
+      pollIntervalMs: opts.pollIntervalMs,
+      chainName: opts.chainName,
+    });
+    console.log(`dApp at ${served.url} (RPC ${opts.rpcUrl}, address book ${resolve(opts.addressBook)})`);
+    const stop = () => void served.close().then(() => process.exit(0));
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -56,7 +56,7 @@ export function PreviewPanel(props: { preview: PreviewState; baseAsset: string; 
   if (p.initialMargin) {
     stats.push({
       label: "Initial margin",
-      value: `${p.initialMargin.meets ? "holds" : "fails"}: ${formatUsd(p.initialMargin.equityWithoutProfitUsd)} of ${formatUsd(p.initialMargin.requiredUsd)} required`,
+      value: `${p.initialMargin.meets ? "holds" : "fails"}: equity ${formatUsd(p.initialMargin.equityWithoutProfitUsd)}, required ${formatUsd(p.initialMargin.requiredUsd)}`,
       testId: "preview-initial-margin",
     });
   }
