@@ -1,13 +1,17 @@
 /**
- * `npm run app:build` / `npm run app:serve` / `npm run app:dev`:
+ * `npm run app:build` / `npm run app:serve` / `npm run app:dev` / `npm run app:size`:
  *
  *   ts-node app/server/cli.ts build [--out-dir app/dist]
+ *   ts-node app/server/cli.ts size
  *   ts-node app/server/cli.ts serve --port 5173 --rpc-url http://127.0.0.1:8545 \
  *       --address-book deployments/localhost.json [--dev] [--host 127.0.0.1] [--dist-dir app/dist]
  *       [--poll-interval-ms 1000] [--chain-name "Localhost"]
  */
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { bundleTable, measureBundle } from "./bundleSize";
 import { buildApp, serveApp } from "./serveApp";
 
 const DEFAULT_PORT = 5173;
@@ -46,6 +50,19 @@ program
   .action(async (opts: { outDir: string }) => {
     await buildApp(resolve(opts.outDir));
     console.log(`built into ${resolve(opts.outDir)}`);
+  });
+
+program
+  .command("size")
+  .description("production build into a temporary directory; prints the JS and CSS sizes (raw and gzip)")
+  .action(async () => {
+    const outDir = mkdtempSync(join(tmpdir(), "nbp-app-size-"));
+    try {
+      await buildApp(outDir);
+      console.log(bundleTable(measureBundle(outDir)));
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 
 program

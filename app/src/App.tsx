@@ -1,13 +1,19 @@
-/** The page: header with the wallet, page-wide banners, and the four screens as tabs. */
-import { useState } from "react";
+/** The page: header with the wallet, page-wide banners, and the four screens as tabs (Trade first). */
+import { lazy, Suspense, useState } from "react";
 import { formatInteger } from "./format/format";
 import { useChain } from "./chain/ChainContext";
 import { Banners } from "./components/Wallet/Banners";
 import { WalletBar } from "./components/Wallet/WalletBar";
 import { TradeScreen } from "./components/Trade/TradeScreen";
-import { PositionsScreen } from "./components/Positions/PositionsScreen";
-import { VaultScreen } from "./components/Vault/VaultScreen";
-import { ProtocolScreen } from "./components/Protocol/ProtocolScreen";
+
+// The other screens (and uPlot, which only the Protocol screen uses) load when first opened.
+const PositionsScreen = lazy(() =>
+  import("./components/Positions/PositionsScreen").then((m) => ({ default: m.PositionsScreen })),
+);
+const VaultScreen = lazy(() => import("./components/Vault/VaultScreen").then((m) => ({ default: m.VaultScreen })));
+const ProtocolScreen = lazy(() =>
+  import("./components/Protocol/ProtocolScreen").then((m) => ({ default: m.ProtocolScreen })),
+);
 
 const SCREENS = [
   { id: "trade", label: "Trade", render: () => <TradeScreen /> },
@@ -49,7 +55,7 @@ export function App() {
         ))}
       </nav>
       <main id={`panel-${current.id}`} role="tabpanel" aria-labelledby={`tab-${current.id}`}>
-        {current.render()}
+        <Suspense fallback={<p className="muted">Loading…</p>}>{current.render()}</Suspense>
       </main>
     </div>
   );

@@ -1,5 +1,5 @@
 /** The Trade screen: pick a market, see it (panel and chart), manage collateral, and trade. */
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useChain } from "../../chain/ChainContext";
 import { useMarketViews } from "../../hooks/useMarketViews";
 import { useMarkets } from "../../hooks/useMarkets";
@@ -7,7 +7,9 @@ import { usePositionViews } from "../../hooks/usePositionViews";
 import { usePriceHistory } from "../../hooks/usePriceHistory";
 import { AccountPanel } from "../Account/AccountPanel";
 import { MarketPanel } from "./MarketPanel";
-import { PriceChart } from "./PriceChart";
+
+// lightweight-charts loads after the rest of the screen: the numbers should not wait for the chart.
+const PriceChart = lazy(() => import("./PriceChart").then((m) => ({ default: m.PriceChart })));
 import { TradeForm } from "./TradeForm";
 
 export function TradeScreen() {
@@ -34,14 +36,16 @@ export function TradeScreen() {
           </select>
         </div>
         {market ? <MarketPanel market={market} /> : <p className="muted">Loading the market…</p>}
-        <PriceChart
-          symbol={entry.symbol}
-          points={points}
-          marks={{
-            entryPriceWad: position?.entryPriceWad ?? null,
-            liquidationPriceWad: position?.liquidationPriceWad ?? null,
-          }}
-        />
+        <Suspense fallback={<div className="chart" />}>
+          <PriceChart
+            symbol={entry.symbol}
+            points={points}
+            marks={{
+              entryPriceWad: position?.entryPriceWad ?? null,
+              liquidationPriceWad: position?.liquidationPriceWad ?? null,
+            }}
+          />
+        </Suspense>
       </div>
       <div className="column">
         {market && <TradeForm market={market} />}
