@@ -140,6 +140,12 @@ describe("dApp end to end (Chromium)", function () {
         shown[2] === formatUsd(equityUsd)
       );
     });
+    // The Trade screen with the position's entry and liquidation prices on the chart (the README's picture).
+    await openTab("Trade");
+    await waitUntil("the chart to mark the position", async () =>
+      /liquidation/.test((await page.getByTestId("price-chart").getAttribute("aria-label")) ?? ""),
+    );
+    await screenshot("trade-position");
   });
 
   it("refuses_a_trade_the_sdk_predicts_will_revert_and_says_why", async () => {

@@ -3,6 +3,9 @@ import { formatDuration, formatPrice, formatRateWad, formatSize } from "../../fo
 import { MARKET_STATUS_LABELS, type MarketView } from "../../model/marketView";
 import { Stats } from "../common/Stats";
 
+/** An hourly rate is a 24th of the daily one: two more decimals keep it from reading as zero. */
+const HOURLY_RATE_DECIMALS = 6;
+
 export function MarketPanel(props: { market: MarketView }) {
   const m = props.market;
   const asset = m.baseAsset;
@@ -46,7 +49,11 @@ export function MarketPanel(props: { market: MarketView }) {
             value: `${formatSize(m.shortOpenInterestWad, asset)} / ${formatSize(m.openInterestCapWad, asset)}`,
             testId: "short-oi",
           },
-          { label: "Funding per hour", value: formatRateWad(m.funding.perHourWad), testId: "funding-hour" },
+          {
+            label: "Funding per hour",
+            value: formatRateWad(m.funding.perHourWad, HOURLY_RATE_DECIMALS),
+            testId: "funding-hour",
+          },
           { label: "Funding per day", value: formatRateWad(m.funding.perDayWad), testId: "funding-day" },
           { label: "Funding annualised", value: formatRateWad(m.funding.perYearWad, 2), testId: "funding-year" },
         ]}

@@ -2,11 +2,12 @@
  * The market's price over time (lightweight-charts), with the user's entry and liquidation prices marked
  * as horizontal lines.
  */
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import {
   createChart,
   LineSeries,
   LineStyle,
+  type AutoscaleInfo,
   type IChartApi,
   type IPriceLine,
   type ISeriesApi,
@@ -30,6 +31,8 @@ export function PriceChart(props: { symbol: string; points: readonly PricePoint[
   const chart = useRef<IChartApi | null>(null);
   const series = useRef<ISeriesApi<"Line"> | null>(null);
   const lines = useRef<IPriceLine[]>([]);
+  /** The marked prices as chart numbers: the price scale stretches to keep them in view. */
+  const markValues = useRef<number[]>([]);
 
   useEffect(() => {
     if (!container.current) return;
@@ -39,7 +42,21 @@ export function PriceChart(props: { symbol: string; points: readonly PricePoint[
       layout: { attributionLogo: true },
       timeScale: { timeVisible: true, secondsVisible: true },
     });
-    series.current = chart.current.addSeries(LineSeries, { color: PRICE_LINE_COLOR, lineWidth: 2 });
+    series.current = chart.current.addSeries(LineSeries, {
+      color: PRICE_LINE_COLOR,
+      lineWidth: 2,
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const info = original();
+        if (info === null || info.priceRange === null || markValues.current.length === 0) return info;
+        return {
+          ...info,
+          priceRange: {
+            minValue: Math.min(info.priceRange.minValue, ...markValues.current),
+            maxValue: Math.max(info.priceRange.maxValue, ...markValues.current),
+          },
+        };
+      },
+    });
     return () => {
       chart.current?.remove();
       chart.current = null;
@@ -48,18 +65,21 @@ export function PriceChart(props: { symbol: string; points: readonly PricePoint[
     };
   }, []);
 
-  useEffect(() => {
-    series.current?.setData(
-      props.points.map((p) => ({ time: Number(p.timeSeconds) as UTCTimestamp, value: toChartNumber(p.priceWad) })),
-    );
-  }, [props.points]);
-
+  const data = useMemo(
+    () => props.points.map((p) => ({ time: Number(p.timeSeconds) as UTCTimestamp, value: toChartNumber(p.priceWad) })),
+    [props.points],
+  );
   const { entryPriceWad, liquidationPriceWad } = props.marks;
   useEffect(() => {
     const s = series.current;
     if (!s) return;
     for (const line of lines.current) s.removePriceLine(line);
     lines.current = [];
+    markValues.current = [entryPriceWad, liquidationPriceWad]
+      .filter((price): price is bigint => price !== null && price !== 0n)
+      .map((price) => toChartNumber(price));
+    // Set after the marks so the price scale's autoscale includes them.
+    s.setData(data);
     if (entryPriceWad !== null) {
       lines.current.push(
         s.createPriceLine({
@@ -82,7 +102,7 @@ export function PriceChart(props: { symbol: string; points: readonly PricePoint[
         }),
       );
     }
-  }, [entryPriceWad, liquidationPriceWad]);
+  }, [entryPriceWad, liquidationPriceWad, data]);
 
   const description = [
     `${props.symbol} price chart`,
