@@ -194,6 +194,39 @@ describe("app view model", () => {
     });
   });
 
+  describe("settled markets", () => {
+    it("freeze_funding_and_pay_the_equity_at_the_settlement_price", () => {
+      const position: Position = {
+        ...emptyPosition(),
+        size: usd(2n),
+        entryPriceWad: usd(2_000n),
+        marginUsd: usd(1_000n),
+        fundingIndexSnapshotWad: 0n,
+      };
+      const settled = market({
+        state: {
+          ...marketWithLong(usd(2n), usd(2_000n)),
+          fundingIndexWad: usd(1n),
+          lastFundingTimestamp: NOW - 86_400n,
+        },
+        settlementPriceWad: usd(1_900n),
+        price: { ok: true, priceWad: usd(1_900n), isVolatile: false },
+      });
+      const adl = { light: 0, rank: 0n, queueLength: 0n };
+      const later = positionView({ marketId: ETH_ID, position, adl }, settled, NOW + 86_400n)!;
+      const now = positionView({ marketId: ETH_ID, position, adl }, settled, NOW)!;
+      // Owed funding is 2 × $1 at the stored index, however much time passes.
+      expect(later.fundingOwedUsd).to.equal(usd(2n));
+      expect(now.fundingOwedUsd).to.equal(usd(2n));
+      // 1,000 − 2 − 2 × 100 = $798.
+      expect(now.settlementPayoutUsd).to.equal(usd(798n));
+      expect(now.isLiquidatable).to.equal(false);
+      expect(marketView(settled, PROTOCOL, NOW).funding.perDayWad).to.equal(0n);
+      const deep = market({ ...settled, settlementPriceWad: usd(1_000n) });
+      expect(positionView({ marketId: ETH_ID, position, adl }, deep, NOW)!.settlementPayoutUsd).to.equal(0n);
+    });
+  });
+
   describe("tradePreview", () => {
     it("turns_slippage_into_a_bound_rounded_toward_the_trader's_limit", () => {
       expect(acceptablePriceWad(10_001n, true, 50n)).to.equal(10_051n); // 10,051.005 down

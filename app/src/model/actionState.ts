@@ -5,6 +5,7 @@ import type { Position } from "../../../sdk/math";
 import type { MarketSnapshot, ProtocolSnapshot } from "../chain/snapshots";
 import type { DecodedFailure } from "../errors/decodeError";
 import type { EngineActionState } from "../sdkMirror/engineChecks";
+import { stateForValuation } from "./settlement";
 
 export interface ActionStateInput {
   account: string;
@@ -44,7 +45,7 @@ export function buildActionState(input: ActionStateInput): ActionStateResult {
     // A market without open interest is never priced by the vault valuation.
     return {
       marketId: m.entry.marketId,
-      state: m.state,
+      state: stateForValuation(m, input.nowSeconds),
       params: m.params,
       priceWad: m.price.ok ? m.price.priceWad : 0n,
     };

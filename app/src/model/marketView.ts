@@ -82,7 +82,12 @@ export function marketView(market: MarketSnapshot, protocol: ProtocolSnapshot, n
     longOpenInterestWad: state.longOpenInterest,
     shortOpenInterestWad: state.shortOpenInterest,
     openInterestCapWad: params.maxOpenInterestPerSide,
-    funding: fundingRates(fundingRatePerDayWad(state.netSize, params.skewScale, params.maxFundingRatePerDayWad)),
+    // Funding stops once a market is settled.
+    funding: fundingRates(
+      market.settlementPriceWad !== 0n
+        ? 0n
+        : fundingRatePerDayWad(state.netSize, params.skewScale, params.maxFundingRatePerDayWad),
+    ),
     volatilityCooldownSeconds: market.volatilityCooldownSeconds,
     settlementPriceWad: market.settlementPriceWad,
   };

@@ -15,6 +15,7 @@ import {
 import { effectiveLeverage } from "../../../sdk/adl/adlMath";
 import type { AdlLightReading, MarketSnapshot, PositionSnapshot } from "../chain/snapshots";
 import { marginRatioWad } from "./ratios";
+import { settlementPayoutUsd, stateForValuation } from "./settlement";
 
 export interface PositionView {
   marketId: string;
@@ -44,6 +45,10 @@ export interface PositionView {
   lossOwedUsd: bigint;
   isLiquidatable: boolean;
   adl: AdlLightReading;
+  /** The market's settlement price, 0 while it trades normally. */
+  settlementPriceWad: bigint;
+  /** What `closeSettledPosition` would credit (null unless the market is settled). */
+  settlementPayoutUsd: bigint | null;
 }
 
 /** The position's view, or null when it is flat or its market's price is invalid. */
@@ -55,7 +60,8 @@ export function positionView(
   const position: Position = snapshot.position;
   if (position.size === 0n || !market.price.ok) return null;
   const priceWad = market.price.priceWad;
-  const { state, params, tiers } = market;
+  const { params, tiers } = market;
+  const state = stateForValuation(market, nowSeconds);
   const fundingIndexWad = currentFundingIndexWad(state, params, priceWad, nowSeconds);
   const owed = owedUsd(state, position, fundingIndexWad);
   const health = positionHealth(state, position, priceWad, fundingIndexWad, tiers, params.keeperRewardUsd);
@@ -83,7 +89,9 @@ export function positionView(
     liquidationPriceWad: liquidationPrice(state, params, tiers, position, priceWad, nowSeconds),
     fundingOwedUsd: owed.fundingOwedUsd,
     lossOwedUsd: owed.lossOwedUsd,
-    isLiquidatable: health.isLiquidatable,
+    isLiquidatable: health.isLiquidatable && market.settlementPriceWad === 0n,
     adl: snapshot.adl,
+    settlementPriceWad: market.settlementPriceWad,
+    settlementPayoutUsd: market.settlementPriceWad === 0n ? null : settlementPayoutUsd(market, position),
   };
 }

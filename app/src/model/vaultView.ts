@@ -5,6 +5,7 @@
  */
 import type { LpSnapshot, MarketSnapshot, ProtocolSnapshot, VaultSnapshot } from "../chain/snapshots";
 import { vaultPayoutLimit, type VaultMarket, type VaultPayoutLimit } from "../sdkMirror/vaultLimits";
+import { stateForValuation } from "./settlement";
 
 /** Why an LP cannot withdraw everything now. */
 export type WithdrawLimit =
@@ -35,7 +36,7 @@ export interface VaultView {
   } | null;
 }
 
-function vaultMarkets(markets: readonly MarketSnapshot[]): VaultMarket[] | null {
+function vaultMarkets(markets: readonly MarketSnapshot[], nowSeconds: bigint): VaultMarket[] | null {
   const priced: VaultMarket[] = [];
   for (const m of markets) {
     const hasOpenInterest = m.state.longOpenInterest !== 0n || m.state.shortOpenInterest !== 0n;
@@ -43,7 +44,12 @@ function vaultMarkets(markets: readonly MarketSnapshot[]): VaultMarket[] | null 
       if (hasOpenInterest) return null;
       continue;
     }
-    priced.push({ marketId: m.entry.marketId, state: m.state, params: m.params, priceWad: m.price.priceWad });
+    priced.push({
+      marketId: m.entry.marketId,
+      state: stateForValuation(m, nowSeconds),
+      params: m.params,
+      priceWad: m.price.priceWad,
+    });
   }
   return priced;
 }
@@ -69,7 +75,7 @@ export function vaultView(input: {
   /** The connected LP's shares and limits, when a wallet is connected. */
   lp: (LpSnapshot & { shares: bigint }) | null;
 }): VaultView {
-  const markets = vaultMarkets(input.markets);
+  const markets = vaultMarkets(input.markets, input.nowSeconds);
   const payout = markets === null ? null : vaultPayoutLimit(input.protocol.vaultCashUsd, markets, input.nowSeconds);
   const exposureMarketId = payout?.breakdown.exposureMarketId ?? null;
   const exposureMarketSymbol = input.markets.find((m) => m.entry.marketId === exposureMarketId)?.entry.symbol ?? null;

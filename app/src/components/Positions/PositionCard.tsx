@@ -11,6 +11,7 @@ import type { PositionView } from "../../model/positionView";
 import { AdlLights } from "../common/AdlLights";
 import { Stats } from "../common/Stats";
 import { PositionActions } from "./PositionActions";
+import { SettledPositionClose } from "./SettledPositionClose";
 
 export function PositionCard(props: { position: PositionView }) {
   const p = props.position;
@@ -46,7 +47,7 @@ export function PositionCard(props: { position: PositionView }) {
           { label: "ADL", value: <AdlLights adl={p.adl} />, testId: "position-adl" },
         ]}
       />
-      <PositionActions position={p} />
+      {p.settlementPriceWad === 0n ? <PositionActions position={p} /> : <SettledPositionClose position={p} />}
     </article>
   );
 }
