@@ -36,16 +36,33 @@ const ChainContext = createContext<ChainContextValue | null>(null);
 /** Shown for LP shares until the vault's own symbol has been read. */
 const SHARE_SYMBOL_FALLBACK = "shares";
 
-export function ChainProvider(props: { config: RuntimeConfig; book: AddressBook; children: ReactNode }) {
+interface ChainProviderProps {
+  config: RuntimeConfig;
+  book: AddressBook;
+  children: ReactNode;
+}
+
+/**
+ * Owns the read provider: created and destroyed by an effect, so a remount (React's StrictMode runs effects
+ * twice in development) never leaves the page on a destroyed provider.
+ */
+export function ChainProvider(props: ChainProviderProps) {
   const { config, book } = props;
-  const provider = useMemo(
-    () =>
-      new JsonRpcProvider(config.rpcUrl, Network.from(book.chainId), {
-        staticNetwork: true,
-        pollingInterval: config.pollIntervalMs,
-      }),
-    [config.rpcUrl, config.pollIntervalMs, book.chainId],
-  );
+  const [provider, setProvider] = useState<JsonRpcProvider | null>(null);
+  useEffect(() => {
+    const created = new JsonRpcProvider(config.rpcUrl, Network.from(book.chainId), {
+      staticNetwork: true,
+      pollingInterval: config.pollIntervalMs,
+    });
+    setProvider(created);
+    return () => created.destroy();
+  }, [config.rpcUrl, config.pollIntervalMs, book.chainId]);
+  if (provider === null) return null;
+  return <ChainValueProvider {...props} provider={provider} />;
+}
+
+function ChainValueProvider(props: ChainProviderProps & { provider: JsonRpcProvider }) {
+  const { config, book, provider } = props;
   const contracts = useMemo(() => readContracts(book, provider), [book, provider]);
   const decoder = useMemo(() => new ErrorDecoder(ERROR_SOURCE_ABIS), []);
   const [latestBlock, setLatestBlock] = useState<LatestBlock | null>(null);
@@ -75,8 +92,6 @@ export function ChainProvider(props: { config: RuntimeConfig; book: AddressBook;
       void provider.off("block", onBlock);
     };
   }, [provider, config.rpcUrl]);
-
-  useEffect(() => () => provider.destroy(), [provider]);
 
   // The share token's metadata never changes: read once.
   const shareToken = useQuery({
