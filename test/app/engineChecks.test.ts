@@ -177,6 +177,7 @@ describe("app engine-check mirror vs the engine", function () {
       market,
       markets,
       position,
+      pendingOrder: positions[step.market].order,
       protocol,
       freeBalanceUsd: await s.engine.freeBalance(trader.address, pin),
       nowSeconds,

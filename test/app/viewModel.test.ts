@@ -15,10 +15,11 @@ import {
 import type { LiquidatedEvent, EngineEvent } from "../../app/src/chain/engineEvents";
 import type { MarketSnapshot, ProtocolSnapshot, VaultSnapshot } from "../../app/src/chain/snapshots";
 import type { DecodedFailure } from "../../app/src/errors/decodeError";
-import { buildActionState, emptyPosition } from "../../app/src/model/actionState";
+import { buildActionState, emptyPosition, noOrder } from "../../app/src/model/actionState";
 import { approvalNeed } from "../../app/src/model/approval";
 import { insuranceFundHistory } from "../../app/src/model/insuranceHistory";
 import { fundingRates, marketView } from "../../app/src/model/marketView";
+import { orderHistory, pendingOrderView } from "../../app/src/model/orderView";
 import { positionView } from "../../app/src/model/positionView";
 import { chartSeries } from "../../app/src/model/priceHistory";
 import {
@@ -55,8 +56,11 @@ const PARAMS: MarketParams = {
   liquidationPenaltyBps: 100n,
   keeperPenaltyShareBps: 2_500n,
   liquidationBufferBps: 2_500n,
-  maxLiquidationSlippageBps: 100n,
   vaultReserveBps: 1_250n,
+  executionDelaySeconds: 0n,
+  orderExpirySeconds: 0n,
+  oracleDeviationThresholdBps: 10n,
+  executionFeeUsd: 0n,
 };
 
 function emptyState(): MarketState {
@@ -127,6 +131,7 @@ function actionState(position: Position, snapshot = market(), freeBalanceUsd = u
     market: snapshot,
     markets: [snapshot],
     position,
+    pendingOrder: noOrder(),
     protocol: PROTOCOL,
     freeBalanceUsd,
     nowSeconds: NOW,
@@ -173,7 +178,9 @@ describe("app view model", () => {
     it("is_null_for_a_flat_position_and_mirrors_the_sdk_for_an_open_one", () => {
       const snapshot = market({ state: marketWithLong(usd(2n), usd(2_000n)) });
       const adl = { light: 3, rank: 2n, queueLength: 5n };
-      expect(positionView({ marketId: ETH_ID, position: emptyPosition(), adl }, snapshot, NOW)).to.equal(null);
+      expect(
+        positionView({ marketId: ETH_ID, position: emptyPosition(), adl, order: noOrder() }, snapshot, NOW),
+      ).to.equal(null);
       const position: Position = {
         ...emptyPosition(),
         size: usd(2n),
@@ -181,7 +188,7 @@ describe("app view model", () => {
         marginUsd: usd(1_000n),
       };
       const down = market({ state: snapshot.state, price: { ok: true, priceWad: usd(1_900n), isVolatile: false } });
-      const view = positionView({ marketId: ETH_ID, position, adl }, down, NOW)!;
+      const view = positionView({ marketId: ETH_ID, position, adl, order: noOrder() }, down, NOW)!;
       expect(view.side).to.equal("long");
       expect(view.unrealizedPnlUsd).to.equal(-usd(200n));
       expect(view.equityUsd).to.equal(usd(800n));
@@ -213,8 +220,8 @@ describe("app view model", () => {
         price: { ok: true, priceWad: usd(1_900n), isVolatile: false },
       });
       const adl = { light: 0, rank: 0n, queueLength: 0n };
-      const later = positionView({ marketId: ETH_ID, position, adl }, settled, NOW + 86_400n)!;
-      const now = positionView({ marketId: ETH_ID, position, adl }, settled, NOW)!;
+      const later = positionView({ marketId: ETH_ID, position, adl, order: noOrder() }, settled, NOW + 86_400n)!;
+      const now = positionView({ marketId: ETH_ID, position, adl, order: noOrder() }, settled, NOW)!;
       // Owed funding is 2 × $1 at the stored index, however much time passes.
       expect(later.fundingOwedUsd).to.equal(usd(2n));
       expect(now.fundingOwedUsd).to.equal(usd(2n));
@@ -223,7 +230,9 @@ describe("app view model", () => {
       expect(now.isLiquidatable).to.equal(false);
       expect(marketView(settled, PROTOCOL, NOW).funding.perDayWad).to.equal(0n);
       const deep = market({ ...settled, settlementPriceWad: usd(1_000n) });
-      expect(positionView({ marketId: ETH_ID, position, adl }, deep, NOW)!.settlementPayoutUsd).to.equal(0n);
+      expect(
+        positionView({ marketId: ETH_ID, position, adl, order: noOrder() }, deep, NOW)!.settlementPayoutUsd,
+      ).to.equal(0n);
     });
   });
 
@@ -303,6 +312,7 @@ describe("app view model", () => {
         market: eth,
         markets: [eth, btc],
         position: emptyPosition(),
+        pendingOrder: noOrder(),
         protocol: PROTOCOL,
         freeBalanceUsd: usd(10_000n),
         nowSeconds: NOW,
@@ -321,11 +331,155 @@ describe("app view model", () => {
         market: btc,
         markets: [eth, btc],
         position: emptyPosition(),
+        pendingOrder: noOrder(),
         protocol: PROTOCOL,
         freeBalanceUsd: 0n,
         nowSeconds: NOW,
       });
       expect(invalidHere.ok).to.equal(false);
+    });
+  });
+
+  describe("delayed orders", () => {
+    const DELAYED: MarketParams = {
+      ...PARAMS,
+      executionDelaySeconds: 5n,
+      orderExpirySeconds: 300n,
+      executionFeeUsd: usd(1n) / 2n,
+    };
+    const delayedMarket = (state = emptyState()) => market({ params: DELAYED, state });
+
+    it("turns_size_changes_and_margin_removals_into_commits_and_keeps_adding_margin_instant", () => {
+      const open = previewTradeAction(actionState(emptyPosition(), delayedMarket()), {
+        kind: "trade",
+        side: "long",
+        sizeWad: WAD,
+        marginUsd: usd(500n),
+        slippageBps: 50n,
+      });
+      expect(open.revert).to.equal(null);
+      expect(open.call.method).to.equal("commitOrder");
+      expect(open.order).to.deep.equal({
+        delaySeconds: 5n,
+        executableAt: NOW + 5n,
+        expiresAt: NOW + 305n,
+        executionFeeUsd: usd(1n) / 2n,
+        debitedUsd: usd(500n) + usd(1n) / 2n,
+      });
+      const position: Position = { ...emptyPosition(), size: WAD, entryPriceWad: usd(2_000n), marginUsd: usd(500n) };
+      const held = delayedMarket(marketWithLong(WAD, usd(2_000n)));
+      expect(
+        previewTradeAction(actionState(position, held), { kind: "add-margin", amountUsd: usd(10n) }).call.method,
+      ).to.equal("modifyPosition");
+      expect(
+        previewTradeAction(actionState(position, held), { kind: "remove-margin", amountUsd: usd(10n) }).call.method,
+      ).to.equal("commitOrder");
+      const close = previewTradeAction(actionState(position, held), { kind: "close", slippageBps: 50n });
+      expect(close.call).to.deep.include({ method: "commitOrder", sizeDelta: -WAD, marginDelta: 0n });
+    });
+
+    it("refuses_a_commit_whose_execution_would_be_cancelled_at_today's_price_and_a_second_pending_order", () => {
+      const tooBig = previewTradeAction(actionState(emptyPosition(), delayedMarket()), {
+        kind: "trade",
+        side: "long",
+        sizeWad: usd(10n),
+        marginUsd: usd(100n),
+        slippageBps: 50n,
+      });
+      expect(tooBig.revert).to.deep.include({ errorName: "InitialMarginNotMet", stage: "execution" });
+      const state = actionState(emptyPosition(), delayedMarket());
+      const pending = {
+        ...state,
+        pendingOrder: { ...noOrder(), sizeDelta: WAD, executableAt: NOW, expiresAt: NOW + 300n },
+      };
+      const second = previewTradeAction(pending, {
+        kind: "trade",
+        side: "long",
+        sizeWad: WAD,
+        marginUsd: usd(500n),
+        slippageBps: 50n,
+      });
+      expect(second.revert).to.deep.include({ errorName: "OrderAlreadyPending", stage: "call" });
+      expect(second.revert?.args).to.deep.equal({ account: ACCOUNT, marketId: ETH_ID });
+    });
+
+    it("shows_a_pending_order's_countdown_and_status", () => {
+      const order = {
+        ...noOrder(),
+        sizeDelta: -WAD,
+        marginDeltaUsd: 0n,
+        acceptablePriceWad: usd(1_990n),
+        executableAt: NOW + 5n,
+        expiresAt: NOW + 305n,
+        executionFeeUsd: usd(1n),
+      };
+      expect(pendingOrderView(ETH_ID, noOrder(), NOW, false)).to.equal(null);
+      const waiting = pendingOrderView(ETH_ID, order, NOW, false)!;
+      expect(waiting).to.deep.include({
+        direction: "sell",
+        status: "waiting",
+        secondsUntilExecutable: 5n,
+        acceptablePriceWad: usd(1_990n),
+      });
+      expect(pendingOrderView(ETH_ID, order, NOW + 5n, false)!.status).to.equal("executable");
+      expect(pendingOrderView(ETH_ID, order, NOW + 306n, false)!.status).to.equal("cancellable");
+      expect(pendingOrderView(ETH_ID, order, NOW, true)!.status).to.equal("cancellable");
+      expect(pendingOrderView(ETH_ID, { ...order, acceptablePriceWad: 0n }, NOW, false)!.acceptablePriceWad).to.equal(
+        null,
+      );
+    });
+
+    it("matches_each_commit_with_its_execution_or_cancellation", () => {
+      const at = (blockNumber: number) => ({ blockNumber, logIndex: 0, transactionHash: "0x0" + blockNumber });
+      const committed = (blockNumber: number, account = ACCOUNT) =>
+        ({
+          ...at(blockNumber),
+          name: "OrderCommitted",
+          account,
+          marketId: ETH_ID,
+          sizeDelta: WAD,
+          marginDeltaUsd: 0n,
+          acceptablePriceWad: 0n,
+          sizeAtCommit: 0n,
+          escrowedMarginUsd: 0n,
+          executionFeeUsd: 0n,
+          executableAt: 0n,
+          expiresAt: 0n,
+        }) as EngineEvent;
+      const events: EngineEvent[] = [
+        committed(1),
+        {
+          ...at(2),
+          name: "OrderExecuted",
+          account: ACCOUNT,
+          marketId: ETH_ID,
+          executor: ACCOUNT,
+          sizeDelta: WAD,
+          fillPriceWad: usd(2_000n),
+          takerFeeUsd: 0n,
+          newSize: WAD,
+          executionFeeUsd: 0n,
+        } as EngineEvent,
+        committed(3, "0x00000000000000000000000000000000000000b2"),
+        committed(4),
+        {
+          ...at(5),
+          name: "OrderCancelled",
+          account: ACCOUNT,
+          marketId: ETH_ID,
+          by: ACCOUNT,
+          reason: "0x",
+          refundedMarginUsd: 0n,
+          executionFeeUsd: 0n,
+        } as EngineEvent,
+        committed(6),
+      ];
+      const history = orderHistory(events, ACCOUNT);
+      expect(history.map((h) => [h.committed.blockNumber, h.outcome.kind])).to.deep.equal([
+        [1, "executed"],
+        [4, "cancelled"],
+        [6, "pending"],
+      ]);
     });
   });
 

@@ -16,6 +16,8 @@ import { readContracts, type ReadContracts } from "./snapshots";
 export interface LatestBlock {
   number: number;
   timestampSeconds: bigint;
+  /** When the page learnt of it (ms since the epoch, the browser's clock): chain time advances from there. */
+  seenAtMs: number;
 }
 
 export interface ChainContextValue {
@@ -77,7 +79,7 @@ function ChainValueProvider(props: ChainProviderProps & { provider: JsonRpcProvi
       try {
         const block = await provider.getBlock(blockNumber);
         if (cancelled || block === null || blockNumber < newest) return;
-        setLatestBlock({ number: blockNumber, timestampSeconds: BigInt(block.timestamp) });
+        setLatestBlock({ number: blockNumber, timestampSeconds: BigInt(block.timestamp), seenAtMs: Date.now() });
         setConnectionError(null);
       } catch (error) {
         if (!cancelled) setConnectionError(`cannot read the chain at ${config.rpcUrl}: ${(error as Error).message}`);

@@ -9,6 +9,7 @@ import { abi as oracleAdapterAbi } from "../../../artifacts/contracts/oracle/Cha
 import { abi as liquidationLogicAbi } from "../../../artifacts/contracts/liquidation/LiquidationLogic.sol/LiquidationLogic.json";
 import { abi as adlLogicAbi } from "../../../artifacts/contracts/adl/AdlLogic.sol/AdlLogic.json";
 import { abi as marketAdminLogicAbi } from "../../../artifacts/contracts/governance/MarketAdminLogic.sol/MarketAdminLogic.json";
+import { abi as orderLogicAbi } from "../../../artifacts/contracts/orders/OrderLogic.sol/OrderLogic.json";
 import { abi as erc20MetadataAbi } from "../../../artifacts/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol/IERC20Metadata.json";
 import { abi as aggregatorV3Abi } from "../../../artifacts/@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol/AggregatorV3Interface.json";
 import type { InterfaceAbi } from "ethers";
@@ -29,6 +30,7 @@ export const ERROR_SOURCE_ABIS: readonly InterfaceAbi[] = [
   liquidationLogicAbi as InterfaceAbi,
   adlLogicAbi as InterfaceAbi,
   marketAdminLogicAbi as InterfaceAbi,
+  orderLogicAbi as InterfaceAbi,
   LIQUIDITY_VAULT_ABI,
   ORACLE_ADAPTER_ABI,
 ];

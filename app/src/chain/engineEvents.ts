@@ -74,6 +74,43 @@ export interface InsuranceEvent extends EventPosition {
   insuranceFundUsd: bigint;
 }
 
+export interface OrderCommittedEvent extends EventPosition {
+  name: "OrderCommitted";
+  account: string;
+  marketId: string;
+  sizeDelta: bigint;
+  marginDeltaUsd: bigint;
+  acceptablePriceWad: bigint;
+  sizeAtCommit: bigint;
+  escrowedMarginUsd: bigint;
+  executionFeeUsd: bigint;
+  executableAt: bigint;
+  expiresAt: bigint;
+}
+
+export interface OrderExecutedEvent extends EventPosition {
+  name: "OrderExecuted";
+  account: string;
+  marketId: string;
+  executor: string;
+  sizeDelta: bigint;
+  fillPriceWad: bigint;
+  takerFeeUsd: bigint;
+  newSize: bigint;
+  executionFeeUsd: bigint;
+}
+
+export interface OrderCancelledEvent extends EventPosition {
+  name: "OrderCancelled";
+  account: string;
+  marketId: string;
+  by: string;
+  /** The custom error that cancelled it, ABI-encoded (decode with the dApp's error decoder). */
+  reason: string;
+  refundedMarginUsd: bigint;
+  executionFeeUsd: bigint;
+}
+
 /** Any other engine event, kept by name for whoever needs it. */
 export interface OtherEngineEvent extends EventPosition {
   name: string;
@@ -81,7 +118,15 @@ export interface OtherEngineEvent extends EventPosition {
 }
 
 export type EngineEvent =
-  LiquidatedEvent | DeleveragedEvent | LossSocializedEvent | VaultDeleveragedEvent | InsuranceEvent | OtherEngineEvent;
+  | OrderCommittedEvent
+  | OrderExecutedEvent
+  | OrderCancelledEvent
+  | LiquidatedEvent
+  | DeleveragedEvent
+  | LossSocializedEvent
+  | VaultDeleveragedEvent
+  | InsuranceEvent
+  | OtherEngineEvent;
 
 const engineInterface = new Interface(PERP_ENGINE_ABI);
 
@@ -118,6 +163,9 @@ export function parseEngineLog(log: Log): EngineEvent | null {
   }
   if (name === "VaultDeleveraged") {
     return { ...where, name, ...(args as Omit<VaultDeleveragedEvent, keyof EventPosition | "name">) };
+  }
+  if (name === "OrderCommitted" || name === "OrderExecuted" || name === "OrderCancelled") {
+    return { ...where, name, ...args } as unknown as OrderCommittedEvent | OrderExecutedEvent | OrderCancelledEvent;
   }
   if (isInsuranceEvent(name)) return { ...where, name, insuranceFundUsd: args.insuranceFundUsd as bigint };
   return { ...where, name, args };

@@ -4,6 +4,7 @@
  */
 import type { AddressBook, MarketEntry } from "../../../sdk/addressBookSchema";
 import type { MarginTier, MarketParams, MarketState, Position } from "../../../sdk/math";
+import type { Order } from "../../../sdk/orders/orderRules";
 import type { DecodedFailure, ErrorDecoder } from "../errors/decodeError";
 import type { ErrorFormatContext } from "../errors/errorMessages";
 import {
@@ -177,6 +178,8 @@ export interface PositionSnapshot {
   marketId: string;
   position: Position;
   adl: AdlLightReading;
+  /** The account's pending order in this market (all zero when none). */
+  order: Order;
 }
 
 export async function readPositions(
@@ -187,14 +190,16 @@ export async function readPositions(
 ): Promise<PositionSnapshot[]> {
   return Promise.all(
     book.markets.map(async (market) => {
-      const [position, adl] = await Promise.all([
+      const [position, adl, order] = await Promise.all([
         engine.getPosition(account, market.marketId, pin),
         engine.adlLight(account, market.marketId, pin),
+        engine.getOrder(account, market.marketId, pin),
       ]);
       return {
         marketId: market.marketId,
         position: named<Position>(position),
         adl: { light: Number(adl.light), rank: adl.rank, queueLength: adl.queueLength },
+        order: named<Order>(order),
       };
     }),
   );

@@ -132,6 +132,26 @@ export const ERROR_SENTENCES: Readonly<Record<string, Sentence>> = {
   VaultExposureCapExceeded: (a, c) =>
     `The liquidity vault would be exposed ${formatUsd(a.int("exposureUsd"))} in ${market(a, c)}, above its cap of ${formatUsd(a.int("capUsd"))}. Trade a smaller size or the other side.`,
 
+  // ── delayed orders ──
+  ExecutionDelayActive: (a, c) =>
+    `${market(a, c)} trades through delayed orders (executed ${formatDuration(a.int("executionDelaySeconds"))} after you commit them, at the price then): commit an order instead.`,
+  NoPendingOrder: (a, c) => `There is no pending ${market(a, c)} order for ${formatAddress(a.text("account"))}.`,
+  OnlyEngine: (a) => `Only the engine itself may run an order's trade (called by ${formatAddress(a.text("caller"))}).`,
+  OrderAlreadyPending: (a, c) =>
+    `You already have a pending ${market(a, c)} order: wait for it to execute (or expire) before committing another.`,
+  OrderExecutionOutOfGas: (a, c) =>
+    `Executing the ${market(a, c)} order ran out of gas; the order stays pending — send the execution with more gas.`,
+  OrderExpired: (a, c) =>
+    `The ${market(a, c)} order expired at ${until(a, c, "expiresAt")} without being executed; its margin went back to the free balance.`,
+  OrderNotExpired: (a, c) =>
+    `The ${market(a, c)} order is still live until ${until(a, c, "expiresAt")}: it can be cancelled only after it expires.`,
+  OrderNotReady: (a, c) => `The ${market(a, c)} order can be executed from ${until(a, c, "executableAt")}.`,
+  OrdersNotEnabled: (a, c) => `${market(a, c)} trades instantly: no order is needed.`,
+  PositionChangedSinceCommit: (a, c) =>
+    `The ${market(a, c)} position changed between the order and its execution (from ${sizeOf(a, c, "sizeAtCommit")} to ${sizeOf(a, c, "sizeNow")}: liquidated, deleveraged or settled), so the order was not executed.`,
+  TakerFeeBelowOracleDeviation: (a) =>
+    `A taker fee of ${formatBps(a.int("takerFeeBps"))} does not cover the feed's ${formatBps(a.int("oracleDeviationThresholdBps"))} deviation threshold (twice the fee must be at least the threshold).`,
+
   // ── accounts and tokens ──
   CollateralDecimalsUnsupported: (a) =>
     `The collateral token has ${formatInteger(a.int("decimals"))} decimals; at most 18 are supported.`,
@@ -143,6 +163,8 @@ export const ERROR_SENTENCES: Readonly<Record<string, Sentence>> = {
   ERC20InvalidReceiver: (a) => `${formatAddress(a.text("receiver"))} cannot receive tokens.`,
   ERC20InvalidSender: (a) => `${formatAddress(a.text("sender"))} cannot send tokens.`,
   ERC20InvalidSpender: (a) => `${formatAddress(a.text("spender"))} cannot be approved as a spender.`,
+  SafeCastOverflowedIntDowncast: (a) =>
+    `The value ${formatInteger(a.int("value"))} does not fit in ${formatInteger(a.int("bits"))} bits: use a smaller amount.`,
   SafeERC20FailedOperation: (a) => `The token ${formatAddress(a.text("token"))} refused the transfer.`,
   TransferAmountMismatch: (a, c) =>
     `The token delivered ${tokens(a, c, "received")} instead of ${tokens(a, c, "expected")}; fee-on-transfer tokens are not accepted here.`,

@@ -1,4 +1,7 @@
-/** Sends a previewed engine call (`modifyPosition` or `closePosition`) with exactly the previewed arguments. */
+/**
+ * Sends a previewed engine call (`modifyPosition`, `closePosition` or `commitOrder`) with exactly the
+ * previewed arguments.
+ */
 import { useChain } from "../chain/ChainContext";
 import { perpEngineAt } from "../chain/contracts";
 import type { EngineCall } from "../model/tradePreview";
@@ -12,9 +15,14 @@ export function useEngineCall() {
     send: (label: string, call: EngineCall) =>
       tx.run(label, (signer) => {
         const engine = perpEngineAt(book.engine, signer);
-        return call.method === "closePosition"
-          ? engine.closePosition(call.marketId, call.acceptablePrice)
-          : engine.modifyPosition(call.marketId, call.sizeDelta, call.marginDelta, call.acceptablePrice);
+        switch (call.method) {
+          case "closePosition":
+            return engine.closePosition(call.marketId, call.acceptablePrice);
+          case "commitOrder":
+            return engine.commitOrder(call.marketId, call.sizeDelta, call.marginDelta, call.acceptablePrice);
+          case "modifyPosition":
+            return engine.modifyPosition(call.marketId, call.sizeDelta, call.marginDelta, call.acceptablePrice);
+        }
       }),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { useMemo } from "react";
 import { useChain } from "../chain/ChainContext";
-import { buildActionState, emptyPosition } from "../model/actionState";
+import { buildActionState, emptyPosition, noOrder } from "../model/actionState";
 import { previewTradeAction, type TradeAction, type TradePreview } from "../model/tradePreview";
 import { useWallet } from "../wallet/WalletContext";
 import { useAccountState } from "./useAccountState";
@@ -29,11 +29,13 @@ export function useTradePreview(marketId: string, action: TradeAction | null): P
     }
     const market = markets.find((m) => m.entry.marketId === marketId);
     if (!market) return { kind: "none", reason: "Unknown market." };
+    const snapshot = positions.find((p) => p.marketId === marketId);
     const built = buildActionState({
       account,
       market,
       markets,
-      position: positions.find((p) => p.marketId === marketId)?.position ?? emptyPosition(),
+      position: snapshot?.position ?? emptyPosition(),
+      pendingOrder: snapshot?.order ?? noOrder(),
       protocol,
       freeBalanceUsd: accountState.freeBalanceUsd,
       nowSeconds: latestBlock.timestampSeconds,

@@ -2,6 +2,7 @@
  * Assembles what the engine reads for one owner action (`EngineActionState`) from one block's snapshots.
  */
 import type { Position } from "../../../sdk/math";
+import type { Order } from "../../../sdk/orders/orderRules";
 import type { MarketSnapshot, ProtocolSnapshot } from "../chain/snapshots";
 import type { DecodedFailure } from "../errors/decodeError";
 import type { EngineActionState } from "../sdkMirror/engineChecks";
@@ -13,6 +14,8 @@ export interface ActionStateInput {
   /** Every listed market (this one included). */
   markets: readonly MarketSnapshot[];
   position: Position;
+  /** The account's pending order in this market (all zero when none). */
+  pendingOrder: Order;
   protocol: ProtocolSnapshot;
   freeBalanceUsd: bigint;
   nowSeconds: bigint;
@@ -31,6 +34,19 @@ const EMPTY_POSITION: Position = {
 
 export function emptyPosition(): Position {
   return { ...EMPTY_POSITION };
+}
+
+/** `getOrder`'s answer when there is no pending order. */
+export function noOrder(): Order {
+  return {
+    sizeDelta: 0n,
+    sizeAtCommit: 0n,
+    marginDeltaUsd: 0n,
+    acceptablePriceWad: 0n,
+    executableAt: 0n,
+    expiresAt: 0n,
+    executionFeeUsd: 0n,
+  };
 }
 
 export function buildActionState(input: ActionStateInput): ActionStateResult {
@@ -59,6 +75,7 @@ export function buildActionState(input: ActionStateInput): ActionStateResult {
       tiers: market.tiers,
       state: market.state,
       position: input.position,
+      pendingOrder: input.pendingOrder,
       priceWad: market.price.priceWad,
       isVolatile: market.price.isVolatile,
       nowSeconds: input.nowSeconds,

@@ -59,6 +59,10 @@ export interface MarketView {
   /** How long the breaker stays tripped after the feed update that jumped (seconds). */
   volatilityCooldownSeconds: bigint;
   settlementPriceWad: bigint;
+  /** 0: trades are instant; otherwise size changes and margin removals are delayed orders. */
+  executionDelaySeconds: bigint;
+  /** Paid with each order to the keeper that executes (or cancels) it. */
+  executionFeeUsd: bigint;
 }
 
 export function marketView(market: MarketSnapshot, protocol: ProtocolSnapshot, nowSeconds: bigint): MarketView {
@@ -90,5 +94,7 @@ export function marketView(market: MarketSnapshot, protocol: ProtocolSnapshot, n
     ),
     volatilityCooldownSeconds: market.volatilityCooldownSeconds,
     settlementPriceWad: market.settlementPriceWad,
+    executionDelaySeconds: params.executionDelaySeconds,
+    executionFeeUsd: params.executionFeeUsd,
   };
 }

@@ -4,8 +4,10 @@
  * reason is shown through the same sentence table as a real revert.
  *
  * The numbers come from `simulateModifyPosition` (sdk/math/engineMath.ts); the accept/refuse decision from
- * the engine-check mirror (`../sdkMirror/engineChecks`). Slippage turns the predicted fill into the
- * `acceptablePrice` bound the engine enforces.
+ * the SDK's checks through `../sdkMirror/engineChecks`. Slippage turns the predicted fill into the
+ * `acceptablePrice` bound the engine enforces. In a market with an execution delay, size changes and
+ * margin removals become `commitOrder` calls: the preview then also says what the commit takes and whether
+ * the order would execute at the current price (a keeper executes it later, at the price then).
  */
 import {
   BPS,
@@ -22,6 +24,7 @@ import {
   PredictedRevertError,
   initialMarginCheck,
   previewClosePosition,
+  previewCommitOrder,
   previewModifyPosition,
   type EngineActionState,
   type ErrorArgs,
@@ -42,7 +45,22 @@ export type TradeAction =
 /** The contract call a preview stands for, with its exact arguments. */
 export type EngineCall =
   | { method: "modifyPosition"; marketId: string; sizeDelta: bigint; marginDelta: bigint; acceptablePrice: bigint }
-  | { method: "closePosition"; marketId: string; acceptablePrice: bigint };
+  | { method: "closePosition"; marketId: string; acceptablePrice: bigint }
+  /** Markets with an execution delay: size changes and margin removals are committed, a keeper executes. */
+  | { method: "commitOrder"; marketId: string; sizeDelta: bigint; marginDelta: bigint; acceptablePrice: bigint };
+
+/** The terms of a delayed order (null for an instant call). */
+export interface OrderTerms {
+  /** Seconds between commit and the earliest execution. */
+  delaySeconds: bigint;
+  /** If committed in the next block at the latest block's time: when it becomes executable and expires. */
+  executableAt: bigint;
+  expiresAt: bigint;
+  /** Paid to whoever executes (or cancels) the order, even when execution cancels it. */
+  executionFeeUsd: bigint;
+  /** Taken from the free balance at commit: escrowed margin + execution fee. */
+  debitedUsd: bigint;
+}
 
 /** The position right after the action (all from the SDK's post-action state). */
 export interface ResultingPosition {
@@ -62,6 +80,9 @@ export interface ResultingPosition {
 export interface PredictedRevert {
   errorName: string;
   args: ErrorArgs;
+  /** "call": the transaction itself reverts; "execution": an order commits but its execution at the
+   * current price would cancel it (its fee lost). */
+  stage: "call" | "execution";
 }
 
 export interface TradePreview {
@@ -82,6 +103,8 @@ export interface TradePreview {
   after: ResultingPosition | null;
   /** The initial-margin test on the resulting position (null once closed). */
   initialMargin: InitialMarginCheck | null;
+  /** The order's terms in a market with an execution delay (null when the call is instant). */
+  order: OrderTerms | null;
   /** null when the engine should accept the call. */
   revert: PredictedRevert | null;
 }
@@ -186,16 +209,39 @@ export function previewTradeAction(s: EngineActionState, action: TradeAction): T
     simulated === null || sizeDelta === 0n
       ? unboundedAcceptablePrice(isBuy)
       : acceptablePriceWad(simulated.trade.fillPriceWad, isBuy, slippageOf(action));
-  const call: EngineCall =
-    action.kind === "close"
-      ? { method: "closePosition", marketId: s.marketId, acceptablePrice }
-      : { method: "modifyPosition", marketId: s.marketId, sizeDelta, marginDelta, acceptablePrice };
+  // Adding margin only lowers risk: it stays instant in a market with delayed orders.
+  const delayed = s.params.executionDelaySeconds !== 0n && (sizeDelta !== 0n || marginDelta < 0n);
+  let order: OrderTerms | null = null;
+  let call: EngineCall;
+  if (delayed) {
+    call = { method: "commitOrder", marketId: s.marketId, sizeDelta, marginDelta, acceptablePrice };
+  } else if (action.kind === "close") {
+    call = { method: "closePosition", marketId: s.marketId, acceptablePrice };
+  } else {
+    call = { method: "modifyPosition", marketId: s.marketId, sizeDelta, marginDelta, acceptablePrice };
+  }
   try {
-    if (call.method === "closePosition") previewClosePosition(s, acceptablePrice);
-    else previewModifyPosition(s, sizeDelta, marginDelta, acceptablePrice);
+    if (call.method === "commitOrder") {
+      const commit = previewCommitOrder(s, sizeDelta, marginDelta, acceptablePrice);
+      order = {
+        delaySeconds: s.params.executionDelaySeconds,
+        executableAt: commit.order.executableAt,
+        expiresAt: commit.order.expiresAt,
+        executionFeeUsd: commit.order.executionFeeUsd,
+        debitedUsd: commit.debitedUsd,
+      };
+      if (commit.execution.outcome === "cancelled") {
+        const reason = commit.execution.reason;
+        revert = { errorName: reason.errorName, args: reason.args, stage: "execution" };
+      }
+    } else if (call.method === "closePosition") {
+      previewClosePosition(s, acceptablePrice);
+    } else {
+      previewModifyPosition(s, sizeDelta, marginDelta, acceptablePrice);
+    }
   } catch (error) {
     if (!(error instanceof PredictedRevertError)) throw error;
-    revert = { errorName: error.errorName, args: error.args };
+    revert = { errorName: error.errorName, args: error.args, stage: "call" };
   }
   const traded = simulated !== null && sizeDelta !== 0n;
   return {
@@ -213,6 +259,7 @@ export function previewTradeAction(s: EngineActionState, action: TradeAction): T
       simulated === null || simulated.position.size === 0n
         ? null
         : initialMarginCheck(s.params, s.tiers, simulated.position, s.priceWad),
+    order,
     revert,
   };
 }

@@ -1,34 +1,43 @@
 /**
- * SDK candidate (to move into `sdk/math/`): the checks of one owner action that
- * `simulateModifyPosition` (sdk/math/engineMath.ts) leaves out, mirrored from
- * [`contracts/PerpEngine.sol`](../../../contracts/PerpEngine.sol) in the order the engine runs them:
+ * Predicts one owner call exactly like the engine: success with the SDK's accounting, or the custom error
+ * with the ABI's arguments. The accounting and the health and cap checks are the SDK's
+ * (`simulateModifyPosition`, `checkModifyPosition` in sdk/math/tradeChecks.ts, `commitOrderPreview` in
+ * sdk/orders/orderRules.ts); this file adds, in the engine's order, what they leave to the caller (SDK
+ * candidates, to move into `sdk/`):
  *
- * `modifyPosition` / `closePosition` pre-checks → `_applyAction`: settled market → free balance
- * (`_debitFree`) → trade and margin out (the SDK's `simulateModifyPosition`) → `_checkAction` (pause,
- * reduce-only, breaker, `_checkOpenInterestCap`, `_meetsInitialMargin`, the margin-ratio rule of a reduce)
- * → `_checkVaultExposure`.
+ * - `PerpEngine.modifyPosition` / `closePosition` pre-checks (`EmptyAction`, `NoPosition`) and
+ *   `_checkInstantTrading` (`ExecutionDelayActive`);
+ * - `_applyAction`'s settled-market check and free-balance debit (`InsufficientFreeBalance`);
+ * - the oracle error of another market with open interest whose price is invalid, which the vault
+ *   valuation of the exposure check reverts with;
+ * - `OrderLogic.commitOrder`'s settled-market, pending-order and escrow checks, and what the order's
+ *   execution would do at the current price;
+ * - `PerpEngine.executeOrder`: when it reverts, and whether it executes or cancels the order (and why);
+ *   `OrderLogic.cancelOrder`: when an order may be cancelled.
  *
- * A predicted revert is thrown as `PredictedRevertError` carrying the Solidity error's name and its
- * arguments under their ABI names, so the dApp renders it with the same sentence as a real revert.
- * `test/app/engineChecks.test.ts` runs random actions through the contract and this mirror and requires
- * the same outcome (success, or the same error with the same arguments).
+ * `test/app/engineChecks.test.ts` runs random actions and orders through the contract and this file and
+ * requires the same outcome (success, or the same error with the same arguments).
  */
+import { checkModifyPosition, vaultExposureGrew } from "../../../sdk/math/tradeChecks";
 import {
-  BPS,
   EngineRevertError,
   initialRequirementUsd,
   notionalUsd,
-  simulateModifyPosition,
   unrealizedPnlUsd,
-  vaultEquityUsd,
-  abs,
+  simulateModifyPosition,
   type MarginTier,
   type MarketParams,
   type MarketState,
+  type ModifyPositionInput,
   type ModifyPositionResult,
   type Position,
   type VaultMarketInput,
 } from "../../../sdk/math";
+import { commitOrderPreview, isPending, OrderRuleError, type Order } from "../../../sdk/orders/orderRules";
+import { abiErrorArgs } from "../errors/errorArgs";
+import type { ErrorArgs } from "../errors/errorMessages";
+
+export type { ErrorArgs };
 
 /** Everything the engine reads to decide one owner action in one market. */
 export interface EngineActionState {
@@ -40,6 +49,8 @@ export interface EngineActionState {
   state: MarketState;
   /** The stored position (funding and socialized loss not yet settled). */
   position: Position;
+  /** The account's pending order in this market (all zero when none). */
+  pendingOrder: Order;
   /** The price the action reads: the oracle's (or the settlement price once settled). */
   priceWad: bigint;
   /** The deviation breaker's flag for this market. */
@@ -64,10 +75,7 @@ export interface EngineActionState {
   unpricedMarketError: { errorName: string; args: ErrorArgs } | null;
 }
 
-/** Argument values of a custom error, by their ABI names. */
-export type ErrorArgs = Readonly<Record<string, bigint | string | boolean>>;
-
-/** The engine would revert with custom error `errorName(args…)`. */
+/** The engine would revert with custom error `errorName(args…)` (arguments by their ABI names). */
 export class PredictedRevertError extends Error {
   constructor(
     readonly errorName: string,
@@ -78,21 +86,27 @@ export class PredictedRevertError extends Error {
   }
 }
 
-/** The SDK names some arguments without the account and market, which the ABI has first. */
-const ERRORS_WITH_ACCOUNT_AND_MARKET = new Set(["InsufficientPositionMargin", "PositionBankrupt"]);
+function revert(s: EngineActionState, errorName: string, details: ErrorArgs = {}): PredictedRevertError {
+  return new PredictedRevertError(
+    errorName,
+    abiErrorArgs(errorName, details, { account: s.account, marketId: s.marketId }),
+  );
+}
 
-function fromSdkRevert(error: EngineRevertError, account: string, marketId: string): PredictedRevertError {
-  const args: Record<string, bigint | string> = { ...(error.details as Record<string, bigint>) };
-  if (ERRORS_WITH_ACCOUNT_AND_MARKET.has(error.errorName)) {
-    return new PredictedRevertError(error.errorName, { account, marketId, ...args });
-  }
-  return new PredictedRevertError(error.errorName, args);
+function fromSdk(s: EngineActionState, error: EngineRevertError): PredictedRevertError {
+  return revert(s, error.errorName, error.details as ErrorArgs);
+}
+
+/** Mirrors `PerpEngine._checkInstantTrading`: a market with an execution delay trades only through orders. */
+function checkInstantTrading(s: EngineActionState): void {
+  const delaySeconds = s.params.executionDelaySeconds;
+  if (delaySeconds !== 0n) throw revert(s, "ExecutionDelayActive", { executionDelaySeconds: delaySeconds });
 }
 
 /**
- * Predicts `modifyPosition(marketId, sizeDelta, marginDelta, acceptablePrice)` sent by `s.account`: the
- * SDK's accounting of the call, or a thrown `PredictedRevertError`. Mirrors `PerpEngine.modifyPosition`.
- * The automatic vault protection that runs afterwards never reverts and is not modelled.
+ * Predicts `modifyPosition(marketId, sizeDelta, marginDelta, acceptablePrice)` sent by `s.account`.
+ * Mirrors `PerpEngine.modifyPosition`. The automatic vault protection that runs afterwards never reverts and
+ * is not modelled.
  */
 export function previewModifyPosition(
   s: EngineActionState,
@@ -101,107 +115,178 @@ export function previewModifyPosition(
   acceptablePrice: bigint,
 ): ModifyPositionResult {
   if (sizeDelta === 0n) {
-    if (marginDelta === 0n) throw new PredictedRevertError("EmptyAction", {});
-    if (s.position.size === 0n)
-      throw new PredictedRevertError("NoPosition", { account: s.account, marketId: s.marketId });
+    if (marginDelta === 0n) throw revert(s, "EmptyAction");
+    if (s.position.size === 0n) throw revert(s, "NoPosition");
   }
-  return applyAction(s, sizeDelta, marginDelta, acceptablePrice);
+  if (sizeDelta !== 0n || marginDelta < 0n) checkInstantTrading(s);
+  return applyAction(s, sizeDelta, marginDelta, acceptablePrice, s.freeBalanceUsd);
 }
 
 /** Predicts `closePosition(marketId, acceptablePrice)`. Mirrors `PerpEngine.closePosition`. */
 export function previewClosePosition(s: EngineActionState, acceptablePrice: bigint): ModifyPositionResult {
-  if (s.position.size === 0n)
-    throw new PredictedRevertError("NoPosition", { account: s.account, marketId: s.marketId });
-  return applyAction(s, -s.position.size, 0n, acceptablePrice);
+  if (s.position.size === 0n) throw revert(s, "NoPosition");
+  checkInstantTrading(s);
+  return applyAction(s, -s.position.size, 0n, acceptablePrice, s.freeBalanceUsd);
 }
 
-/** Mirrors `PerpEngine._applyAction`. */
+/** What committing an order does, and what executing it at the current price would do. */
+export interface CommitPreview {
+  /** The order `commitOrder` stores (acceptable price capped at uint128). */
+  order: Order;
+  /** Taken from the free balance now: the margin to add (escrowed) + the execution fee. */
+  debitedUsd: bigint;
+  /** The trade at the current price and state (the escrowed margin back in the free balance first). */
+  execution:
+    { outcome: "executed"; result: ModifyPositionResult } | { outcome: "cancelled"; reason: PredictedRevertError };
+}
+
+/**
+ * Predicts `commitOrder(marketId, sizeDelta, marginDelta, acceptablePrice)`: throws the commit's revert
+ * (mirrors `OrderLogic.commitOrder`), else returns the order and its predicted execution at today's price —
+ * the keeper executes it later at the price then, so that part is an estimate, exact only if nothing moves.
+ */
+export function previewCommitOrder(
+  s: EngineActionState,
+  sizeDelta: bigint,
+  marginDelta: bigint,
+  acceptablePrice: bigint,
+): CommitPreview {
+  if (s.settlementPriceWad !== 0n) throw revert(s, "MarketIsSettled");
+  let commit: ReturnType<typeof commitOrderPreview>;
+  try {
+    commit = commitOrderPreview({
+      params: s.params,
+      sizeNow: s.position.size,
+      sizeDelta,
+      marginDelta,
+      acceptablePrice,
+      nowSeconds: s.nowSeconds,
+    });
+  } catch (error) {
+    if (error instanceof OrderRuleError) throw revert(s, error.errorName);
+    if (error instanceof EngineRevertError) throw fromSdk(s, error);
+    throw error;
+  }
+  if (isPending(s.pendingOrder)) throw revert(s, "OrderAlreadyPending");
+  if (s.freeBalanceUsd < commit.debitedUsd) {
+    throw revert(s, "InsufficientFreeBalance", { availableUsd: s.freeBalanceUsd, requestedUsd: commit.debitedUsd });
+  }
+  // At execution the escrowed margin is back in the free balance and the fee is gone.
+  const freeAtExecutionUsd = s.freeBalanceUsd - commit.order.executionFeeUsd;
+  let execution: CommitPreview["execution"];
+  try {
+    execution = {
+      outcome: "executed",
+      result: applyAction(s, sizeDelta, marginDelta, commit.order.acceptablePriceWad, freeAtExecutionUsd),
+    };
+  } catch (error) {
+    if (!(error instanceof PredictedRevertError)) throw error;
+    execution = { outcome: "cancelled", reason: error };
+  }
+  return { ...commit, execution };
+}
+
+/** What `executeOrder` does with a pending order. */
+export type ExecutionPreview =
+  { outcome: "executed"; result: ModifyPositionResult } | { outcome: "cancelled"; reason: PredictedRevertError };
+
+/**
+ * Predicts `executeOrder(s.account, s.marketId)` at `s.nowSeconds` for the pending order `s.pendingOrder`:
+ * throws the call's revert (`NoPendingOrder`, `OrderNotReady`, `OrderExpired`), else returns whether it
+ * executes (with the SDK's accounting) or is cancelled, and why. Mirrors `PerpEngine.executeOrder` with
+ * `OrderLogic.takeForExecution` (the escrowed margin returns to the free balance before the trade).
+ */
+export function previewExecuteOrder(s: EngineActionState): ExecutionPreview {
+  const order = s.pendingOrder;
+  if (!isPending(order)) throw revert(s, "NoPendingOrder");
+  if (s.nowSeconds < order.executableAt) throw revert(s, "OrderNotReady", { executableAt: order.executableAt });
+  const settled = s.settlementPriceWad !== 0n;
+  if (s.nowSeconds > order.expiresAt && !settled) throw revert(s, "OrderExpired", { expiresAt: order.expiresAt });
+  if (settled) return { outcome: "cancelled", reason: revert(s, "MarketIsSettled") };
+  if (s.position.size !== order.sizeAtCommit) {
+    return {
+      outcome: "cancelled",
+      reason: revert(s, "PositionChangedSinceCommit", { sizeAtCommit: order.sizeAtCommit, sizeNow: s.position.size }),
+    };
+  }
+  try {
+    if (order.sizeDelta === 0n && s.position.size === 0n) throw revert(s, "NoPosition");
+    const freeUsd = s.freeBalanceUsd + (order.marginDeltaUsd > 0n ? order.marginDeltaUsd : 0n);
+    return {
+      outcome: "executed",
+      result: applyAction(s, order.sizeDelta, order.marginDeltaUsd, order.acceptablePriceWad, freeUsd),
+    };
+  } catch (error) {
+    if (!(error instanceof PredictedRevertError)) throw error;
+    return { outcome: "cancelled", reason: error };
+  }
+}
+
+/**
+ * Predicts `cancelOrder(s.account, s.marketId)` at `s.nowSeconds`: the reason the order is cancelled with
+ * (`OrderExpired` or `MarketIsSettled`), or throws the call's revert (`NoPendingOrder`, `OrderNotExpired`:
+ * a live order cannot be cancelled). Mirrors `OrderLogic.cancelOrder`.
+ */
+export function previewCancelOrder(s: EngineActionState): PredictedRevertError {
+  const order = s.pendingOrder;
+  if (!isPending(order)) throw revert(s, "NoPendingOrder");
+  if (s.settlementPriceWad !== 0n) return revert(s, "MarketIsSettled");
+  if (s.nowSeconds > order.expiresAt) return revert(s, "OrderExpired", { expiresAt: order.expiresAt });
+  throw revert(s, "OrderNotExpired", { expiresAt: order.expiresAt });
+}
+
+/** Mirrors `PerpEngine._applyAction` (the shared path of instant trades and order executions). */
 function applyAction(
   s: EngineActionState,
   sizeDelta: bigint,
   marginDelta: bigint,
   acceptablePrice: bigint,
+  freeBalanceUsd: bigint,
 ): ModifyPositionResult {
-  if (s.settlementPriceWad !== 0n) throw new PredictedRevertError("MarketIsSettled", { marketId: s.marketId });
-  if (marginDelta > 0n && s.freeBalanceUsd < marginDelta) {
-    throw new PredictedRevertError("InsufficientFreeBalance", {
-      account: s.account,
-      availableUsd: s.freeBalanceUsd,
-      requestedUsd: marginDelta,
-    });
+  if (s.settlementPriceWad !== 0n) throw revert(s, "MarketIsSettled");
+  if (marginDelta > 0n && freeBalanceUsd < marginDelta) {
+    throw revert(s, "InsufficientFreeBalance", { availableUsd: freeBalanceUsd, requestedUsd: marginDelta });
   }
+  const input: ModifyPositionInput = {
+    params: s.params,
+    state: s.state,
+    position: s.position,
+    sizeDelta,
+    marginDelta,
+    priceWad: s.priceWad,
+    nowSeconds: s.nowSeconds,
+    acceptablePrice,
+  };
   let result: ModifyPositionResult;
   try {
-    result = simulateModifyPosition({
-      params: s.params,
-      state: s.state,
-      position: s.position,
-      sizeDelta,
-      marginDelta,
-      priceWad: s.priceWad,
-      nowSeconds: s.nowSeconds,
-      acceptablePrice,
+    result = simulateModifyPosition(input);
+    checkModifyPosition(input, result, {
+      tiers: s.tiers,
+      tradingPaused: s.tradingPaused,
+      reduceOnly: s.reduceOnly,
+      isVolatile: s.isVolatile,
+      vaultCashUsd: s.vaultCashUsd,
+      vaultMarkets: s.vaultMarkets,
+      marketIndex: s.vaultMarkets.findIndex((m) => m.marketId === s.marketId),
     });
   } catch (error) {
-    if (error instanceof EngineRevertError) throw fromSdkRevert(error, s.account, s.marketId);
-    throw error;
+    if (!(error instanceof EngineRevertError)) throw error;
+    // The exposure check is the last one; with a market unpriced the engine reverts there with the oracle's error.
+    if (error.errorName === "VaultExposureCapExceeded" && s.unpricedMarketError) throw unpriced(s);
+    throw fromSdk(s, error);
   }
-  if (result.position.size !== 0n) checkAction(s, result, sizeDelta, marginDelta);
-  if (result.trade.openedSize !== 0n && vaultExposureGrew(result.state.netSize, sizeDelta)) {
-    checkVaultExposure(s, result);
+  if (s.unpricedMarketError && result.trade.openedSize !== 0n && vaultExposureGrew(result.state.netSize, sizeDelta)) {
+    throw unpriced(s);
   }
   return result;
 }
 
-/** Mirrors `PerpEngine._checkAction` (with `_checkOpenInterestCap` and `_meetsInitialMargin`). */
-function checkAction(s: EngineActionState, result: ModifyPositionResult, sizeDelta: bigint, marginDelta: bigint): void {
-  const old = s.position;
-  const updated = result.position;
-  const openedSize = result.trade.openedSize;
-  const { account, marketId } = s;
-  if (openedSize !== 0n || marginDelta < 0n) {
-    if (s.tradingPaused) throw new PredictedRevertError("TradingPaused", {});
-    if (s.reduceOnly) throw new PredictedRevertError("MarketReduceOnly", { marketId });
-    if (s.isVolatile) throw new PredictedRevertError("MarketVolatile", { marketId });
-  }
-  if (openedSize !== 0n) checkOpenInterestCap(s, old.size, updated.size);
-
-  const enforceInitial = openedSize !== 0n || marginDelta < 0n;
-  const initial = initialMarginCheck(s.params, s.tiers, updated, s.priceWad);
-  if (enforceInitial) {
-    if (!initial.meets) {
-      throw new PredictedRevertError("InitialMarginNotMet", {
-        account,
-        marketId,
-        equityUsd: initial.equityWithoutProfitUsd,
-        requiredUsd: initial.requiredUsd,
-      });
-    }
-    if (updated.marginUsd < s.params.minPositionMarginUsd) {
-      throw new PredictedRevertError("MarginBelowMinimum", {
-        account,
-        marketId,
-        marginUsd: updated.marginUsd,
-        minimumUsd: s.params.minPositionMarginUsd,
-      });
-    }
-  } else if (!initial.meets && sizeDelta !== 0n) {
-    // A pure reduce of a position below initial margin: its margin ratio must not fall (cross-multiplied).
-    const oldEquity =
-      old.marginUsd -
-      result.fundingPaidUsd -
-      result.lossPaidUsd +
-      unrealizedPnlUsd(old.size, old.entryPriceWad, s.priceWad);
-    const newEquity = updated.marginUsd + unrealizedPnlUsd(updated.size, updated.entryPriceWad, s.priceWad);
-    const oldNotional = notionalUsd(old.size, s.priceWad);
-    const newNotional = notionalUsd(updated.size, s.priceWad);
-    if (newEquity * oldNotional < oldEquity * newNotional) {
-      throw new PredictedRevertError("MarginRatioDecreased", { account, marketId });
-    }
-  }
+function unpriced(s: EngineActionState): PredictedRevertError {
+  const error = s.unpricedMarketError!;
+  return new PredictedRevertError(error.errorName, error.args);
 }
 
-/** The initial-margin test of `_meetsInitialMargin`: unrealised losses count, unrealised profit never does. */
+/** The initial-margin test of `_meetsInitialMargin`, for display (the decision is `checkModifyPosition`'s). */
 export interface InitialMarginCheck {
   /** margin + min(unrealised PnL, 0) (USD, 1e18). */
   equityWithoutProfitUsd: bigint;
@@ -210,7 +295,7 @@ export interface InitialMarginCheck {
   meets: boolean;
 }
 
-/** Mirrors the computation of `PerpEngine._meetsInitialMargin` for a position after an action. */
+/** The numbers of `PerpEngine._meetsInitialMargin` for a position after an action, from the SDK's functions. */
 export function initialMarginCheck(
   params: MarketParams,
   tiers: readonly MarginTier[],
@@ -221,39 +306,4 @@ export function initialMarginCheck(
   const equityWithoutProfitUsd = position.marginUsd + (pnlUsd < 0n ? pnlUsd : 0n);
   const requiredUsd = initialRequirementUsd(tiers, notionalUsd(position.size, priceWad), params.keeperRewardUsd);
   return { equityWithoutProfitUsd, requiredUsd, meets: equityWithoutProfitUsd >= requiredUsd };
-}
-
-/** Mirrors `PerpEngine._checkOpenInterestCap`: the side's OI with this position's new size. */
-function checkOpenInterestCap(s: EngineActionState, oldSize: bigint, newSize: bigint): void {
-  const isLong = newSize > 0n;
-  let sideOpenInterest = isLong ? s.state.longOpenInterest : s.state.shortOpenInterest;
-  if (oldSize !== 0n && oldSize > 0n === isLong) sideOpenInterest -= abs(oldSize);
-  const projected = sideOpenInterest + abs(newSize);
-  const cap = s.params.maxOpenInterestPerSide;
-  if (projected > cap) {
-    throw new PredictedRevertError("OpenInterestCapExceeded", { marketId: s.marketId, openInterest: projected, cap });
-  }
-}
-
-/** Mirrors `PerpEngine._vaultExposureGrew`. */
-function vaultExposureGrew(netSizeAfter: bigint, sizeDelta: bigint): boolean {
-  return abs(netSizeAfter - sizeDelta) < abs(netSizeAfter);
-}
-
-/**
- * Mirrors `PerpEngine._checkVaultExposure` after the action is stored: |skew| × price within
- * `maxVaultExposureBps` of the vault's withdrawal-side equity (with the action's cash and market changes).
- */
-function checkVaultExposure(s: EngineActionState, result: ModifyPositionResult): void {
-  if (s.unpricedMarketError)
-    throw new PredictedRevertError(s.unpricedMarketError.errorName, s.unpricedMarketError.args);
-  const exposureUsd = notionalUsd(result.state.netSize, s.priceWad);
-  const markets = s.vaultMarkets.map((market) =>
-    market.marketId === s.marketId ? { ...market, state: result.state, priceWad: s.priceWad } : market,
-  );
-  const equityUsd = vaultEquityUsd(s.vaultCashUsd + result.vaultCashDeltaUsd, markets, s.nowSeconds, false);
-  const capUsd = equityUsd <= 0n ? 0n : (equityUsd * s.params.maxVaultExposureBps) / BPS;
-  if (exposureUsd > capUsd) {
-    throw new PredictedRevertError("VaultExposureCapExceeded", { marketId: s.marketId, exposureUsd, capUsd });
-  }
 }

@@ -49,7 +49,8 @@ export function PositionActions(props: { position: PositionView }) {
   const preview = useTradePreview(p.marketId, action);
   const blocked =
     preview.kind === "none" ? preview.reason : preview.preview.revert ? "The engine would refuse this." : null;
-  const label = `${ACTION_LABELS[kind]} ${p.symbol}`;
+  const isOrder = preview.kind === "ready" && preview.preview.call.method === "commitOrder";
+  const label = `${ACTION_LABELS[kind]} ${p.symbol}${isOrder ? " (order)" : ""}`;
   const needsSlippage = kind === "close" || kind === "reduce";
 
   return (

@@ -6,6 +6,7 @@ import { useEngineEvents } from "../../hooks/useEngineEvents";
 import { usePositionViews } from "../../hooks/usePositionViews";
 import { useWallet } from "../../wallet/WalletContext";
 import { LiquidationsTable } from "../Protocol/LiquidationsTable";
+import { OrdersPanel } from "./OrdersPanel";
 import { PositionCard } from "./PositionCard";
 
 export function PositionsScreen() {
@@ -28,6 +29,7 @@ export function PositionsScreen() {
       {positions?.map((position) => (
         <PositionCard key={position.marketId} position={position} />
       ))}
+      <OrdersPanel title="Orders" />
       <section className="panel wide" aria-labelledby="my-liquidations-title">
         <h2 id="my-liquidations-title">Your liquidations</h2>
         <LiquidationsTable

@@ -4,6 +4,7 @@
  * revert would get.
  */
 import {
+  formatDuration,
   formatLeverage,
   formatPrice,
   formatRateWad,
@@ -53,6 +54,13 @@ export function PreviewPanel(props: { preview: PreviewState; baseAsset: string; 
       },
     );
   }
+  if (p.order) {
+    stats.push(
+      { label: "Keeper fee", value: formatUsd(p.order.executionFeeUsd), testId: "preview-execution-fee" },
+      { label: "Taken from free balance now", value: formatUsd(p.order.debitedUsd) },
+      { label: "Executes", value: `after ${formatDuration(p.order.delaySeconds)}, at the price then` },
+    );
+  }
   if (p.initialMargin) {
     stats.push({
       label: "Initial margin",
@@ -69,7 +77,11 @@ export function PreviewPanel(props: { preview: PreviewState; baseAsset: string; 
       <Stats stats={stats} label={props.title ?? "Preview"} />
       {refusal && (
         <p className="refusal" role="alert" data-testid="preview-refusal" data-error={p.revert?.errorName}>
-          Not sent: {refusal}
+          Not sent:{" "}
+          {p.revert?.stage === "execution"
+            ? "at the current price the order would be cancelled when executed (and its keeper fee lost): "
+            : ""}
+          {refusal}
         </p>
       )}
     </div>

@@ -3,7 +3,7 @@
  * The SDK preview is shown before sending; a trade it predicts will revert is not sent.
  */
 import { useMemo, useState } from "react";
-import { WAD_DECIMALS } from "../../format/format";
+import { formatDuration, WAD_DECIMALS } from "../../format/format";
 import { parseDecimal, parsePercentToBps, parseWad, tryParse } from "../../format/parse";
 import { useEngineCall } from "../../hooks/useEngineCall";
 import { useTradePreview } from "../../hooks/useTradePreview";
@@ -48,11 +48,17 @@ export function TradeForm(props: { market: MarketView }) {
   const preview = useTradePreview(market.marketId, action);
   const blocked =
     preview.kind === "none" ? preview.reason : preview.preview.revert ? "The engine would refuse this trade." : null;
-  const label = side === "long" ? `Place long ${market.baseAsset}` : `Place short ${market.baseAsset}`;
+  const delayed = market.executionDelaySeconds !== 0n;
+  // Shown before the form so the two-step flow is no surprise.
+  const orderNote = delayed
+    ? `${market.symbol} trades through delayed orders: a keeper executes yours ${formatDuration(market.executionDelaySeconds)} after you commit it, at the price then.`
+    : null;
+  const label = `${delayed ? "Commit" : "Place"} ${side} ${market.baseAsset}${delayed ? " order" : ""}`;
 
   return (
     <section className="panel" aria-labelledby="trade-title">
       <h2 id="trade-title">Trade {market.symbol}</h2>
+      {orderNote && <p className="muted small">{orderNote}</p>}
       <Choice<TradeSide>
         legend="Side"
         value={side}

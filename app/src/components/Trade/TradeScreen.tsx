@@ -6,6 +6,7 @@ import { useMarkets } from "../../hooks/useMarkets";
 import { usePositionViews } from "../../hooks/usePositionViews";
 import { usePriceHistory } from "../../hooks/usePriceHistory";
 import { AccountPanel } from "../Account/AccountPanel";
+import { OrdersPanel } from "../Positions/OrdersPanel";
 import { MarketPanel } from "./MarketPanel";
 
 // lightweight-charts loads after the rest of the screen: the numbers should not wait for the chart.
@@ -49,6 +50,7 @@ export function TradeScreen() {
       </div>
       <div className="column">
         {market && <TradeForm market={market} />}
+        <OrdersPanel marketId={marketId} title={`${entry.symbol} orders`} />
         <AccountPanel />
       </div>
     </div>
