@@ -2,8 +2,9 @@
  * The dApp end to end: its production build in headless Chromium (playwright-core on /usr/bin/chromium)
  * against a `hardhat node` with the protocol deployed as the devnet deploys it, through an injected
  * EIP-1193 test wallet announced over EIP-6963. The steps run in order on one page, like a user would:
- * wrong chain refused → connect, approve, deposit, open a long → the shown liquidation price and margin
- * equal the contract's views → a refused trade explains itself → a failed transaction is decoded → LP
+ * wrong chain refused → connect, approve, deposit, commit a long that the keeper executes → the shown
+ * liquidation price and margin equal the contract's views → a refused trade explains itself → an order the
+ * keeper cancels says why → an expired order is cancelled → a failed transaction is decoded → LP
  * deposit and redeem → a price gap, the keeper liquidates, the UI shows the liquidation and its split →
  * 390px pass → no console errors. Screenshots go to test/e2e/screenshots/ (git-ignored).
  */
@@ -14,10 +15,11 @@ import { id, parseUnits } from "ethers";
 import type { Page } from "playwright-core";
 import { formatPrice, formatUsd } from "../../app/src/format/format";
 import { executeCall, scheduleCall } from "../../sdk/governance/timelock";
+import { DEVNET_ORDERS } from "../../deploy/config";
 import { stopAllChildren } from "../support/processes";
 import { ACCOUNT, startAppHarness, type AppHarness } from "./support/appHarness";
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT } from "./support/browser";
-import { standInKeeperLiquidates } from "./support/keeperStandIn";
+import { standInKeeperExecutesOrder, standInKeeperLiquidates } from "./support/keeperStandIn";
 import { installTestWallet, type TestWalletOptions } from "./support/testWallet";
 import { waitForConfirmed, waitForText, waitUntil } from "./support/ui";
 
@@ -84,7 +86,7 @@ describe("dApp end to end (Chromium)", function () {
     await button(`Connect ${WALLET_NAME}`).click();
     await waitForText(page.getByTestId("connected-account"), account.slice(0, 6));
     await waitForText(page.getByTestId("wrong-network"), "Wrong network");
-    expect(await page.getByRole("button", { name: "Place long ETH" }).isDisabled()).to.equal(true);
+    expect(await page.getByRole("button", { name: "Commit long ETH order" }).isDisabled()).to.equal(true);
     await screenshot("wrong-network");
     await page.getByTestId("wrong-network").getByRole("button", { name: "Switch network" }).click();
     await waitForText(page.getByTestId("wallet-chain"), `chain ${harness.system.addressBook.chainId}`);
@@ -94,7 +96,7 @@ describe("dApp end to end (Chromium)", function () {
     );
   });
 
-  it("deposits_with_an_exact_approval_and_opens_a_long_that_appears_in_positions", async () => {
+  it("deposits_with_an_exact_approval_and_commits_a_long_the_keeper_executes_into_a_position", async () => {
     await page.getByLabel("Deposit amount (USDC)").fill("10000");
     await waitForText(page.getByTestId("allowance-engine"), "0.00 USDC");
     await button("Approve 10,000.00 USDC").click();
@@ -108,9 +110,20 @@ describe("dApp end to end (Chromium)", function () {
     await page.getByLabel("Margin to add (USD)").fill("1000");
     await waitForText(page.getByTestId("preview-fill"), /\$2,000\.\d\d/);
     await waitForText(page.getByTestId("preview-initial-margin"), "holds");
+    await waitForText(page.getByTestId("preview-execution-fee"), "$0.50");
     await screenshot("trade");
-    await button("Place long ETH").click();
+    await button("Commit long ETH order").click();
     await waitForConfirmed(page, "trade-status");
+
+    // A pending order with its countdown; once its delay has passed the keeper executes it.
+    const pending = page.getByTestId("pending-order-ETH-USD");
+    await waitForText(pending, /Buy 2\.0000 ETH, add \$1,000\.00 margin/);
+    await waitUntil(
+      "the order to become executable",
+      async () => (await pending.getAttribute("data-status")) === "executable",
+    );
+    await standInKeeperExecutesOrder(harness.system.engine, await harness.signer(ACCOUNT.keeper), account, ethMarketId);
+    await waitForText(page.getByTestId("order-outcome").first(), /executed at \$2,000\.\d\d/);
 
     await openTab("Positions");
     const card = page.getByTestId("position-ETH-USD");
@@ -154,8 +167,51 @@ describe("dApp end to end (Chromium)", function () {
     await page.getByLabel("Margin to add (USD)").fill("100");
     const refusal = await waitForText(page.getByTestId("preview-refusal"), "Not enough margin");
     expect(refusal).to.match(/initial margin requires \$[\d,]+\.\d\d/);
-    expect(await button("Place long ETH").isDisabled()).to.equal(true);
+    expect(await button("Commit long ETH order").isDisabled()).to.equal(true);
     await screenshot("refused-trade");
+    await page.getByLabel("Size (ETH)").fill("");
+    await page.getByLabel("Margin to add (USD)").fill("");
+  });
+
+  it("shows_why_the_keeper_cancelled_an_order_the_price_moved_away_from", async () => {
+    await page.getByLabel("Size (ETH)").fill("1");
+    await page.getByLabel("Margin to add (USD)").fill("500");
+    await page.getByLabel("Slippage (%)").fill("0");
+    await waitForText(page.getByTestId("preview-initial-margin"), "holds");
+    await button("Commit long ETH order").click();
+    await waitForConfirmed(page, "trade-status");
+    await setPrice("ETH-USD", "2020");
+    const pending = page.getByTestId("pending-order-ETH-USD");
+    await waitUntil(
+      "the order to become executable",
+      async () => (await pending.getAttribute("data-status")) === "executable",
+    );
+    await standInKeeperExecutesOrder(harness.system.engine, await harness.signer(ACCOUNT.keeper), account, ethMarketId);
+    const outcome = await waitForText(page.getByTestId("order-outcome").first(), "cancelled");
+    expect(outcome).to.match(/The price moved: the fill would be \$2,020\.\d\d, beyond your limit of \$2,000\.\d\d/);
+    expect(outcome).to.contain("$500.00 of margin returned");
+    await page.getByLabel("Slippage (%)").fill("0.5");
+  });
+
+  it("cancels_an_expired_order", async () => {
+    await page.getByLabel("Size (ETH)").fill("0.5");
+    await page.getByLabel("Margin to add (USD)").fill("200");
+    await waitForText(page.getByTestId("preview-initial-margin"), "holds");
+    await button("Commit long ETH order").click();
+    await waitForConfirmed(page, "trade-status");
+    // Nobody executes it: let it expire (the devnet's orders live 5 minutes after their 5 s delay).
+    const { orderExpirySeconds, executionDelaySeconds } = DEVNET_ORDERS;
+    await harness.node.provider.send("evm_increaseTime", [Number(executionDelaySeconds + orderExpirySeconds) + 1]);
+    await harness.node.provider.send("evm_mine", []);
+    const pending = page.getByTestId("pending-order-ETH-USD");
+    await waitUntil(
+      "the order to read as expired",
+      async () => (await pending.getAttribute("data-status")) === "cancellable",
+    );
+    await button("Cancel ETH-USD order").click();
+    await waitForConfirmed(page, "cancel-order-status");
+    await waitUntil("the pending order to go", async () => (await pending.count()) === 0);
+    await waitForText(page.getByTestId("order-outcome").first(), /cancelled: The ETH-USD order expired/);
     await page.getByLabel("Size (ETH)").fill("");
     await page.getByLabel("Margin to add (USD)").fill("");
   });

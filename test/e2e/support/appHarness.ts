@@ -1,6 +1,6 @@
 /**
  * Everything an end-to-end run of the dApp needs, started once and stopped in `after` even on failure: a
- * `hardhat node` with the protocol deployed (the devnet's own deployment), the production build of the app
+ * `hardhat node` with the protocol deployed as the devnet deploys it (delayed orders on), the production build of the app
  * served against it on a free port, and Chromium.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseUnits, type JsonRpcSigner } from "ethers";
 import { appBuildCommand, appServeCommand } from "../../../app/server/appCommand";
+import { DEVNET_CONFIG } from "../../../deploy/config";
 import type { DeployedSystem } from "../../../deploy/deploySystem";
 import { deployToNode, startLocalNode, type LocalNode } from "../../support/localChain";
 import { freePort, startChild, waitFor, type ManagedChild } from "../../support/processes";
@@ -59,7 +60,8 @@ export async function startAppHarness(): Promise<AppHarness> {
     started.push(builder);
     const node = await startLocalNode();
     started.push(node);
-    const system = await deployToNode(node);
+    // The devnet's own configuration: delayed orders on, as `npm start` deploys it.
+    const system = await deployToNode(node, DEVNET_CONFIG);
     const tokens = (usd: string) => parseUnits(usd, system.collateralDecimals);
     await seed(node, system, tokens);
     await runToCompletion(builder, BUILD_TIMEOUT_MS);

@@ -18,3 +18,15 @@ export async function standInKeeperLiquidates(
   }
   await (await engine.connect(keeper).liquidate(account, marketId)).wait();
 }
+
+/** What the keeper does once an order's delay has passed: `executeOrder(account, marketId)`. */
+export async function standInKeeperExecutesOrder(
+  engine: PerpEngine,
+  keeper: Signer,
+  account: string,
+  marketId: string,
+): Promise<void> {
+  const order = await engine.getOrder(account, marketId);
+  if (order.executableAt === 0n) throw new Error(`stand-in keeper: ${account} has no pending order in ${marketId}`);
+  await (await engine.connect(keeper).executeOrder(account, marketId)).wait();
+}
