@@ -12,5 +12,6 @@ export * from "./signedMath";
 export * from "./positionMath";
 export * from "./liquidationMath";
 export * from "./engineMath";
+export * from "./tradeChecks";
 export * from "./liquidationEngine";
 export * from "./liquidationBoundary";
