@@ -40,13 +40,25 @@ export interface MarketParams {
   keeperPenaltyShareBps: bigint;
   /** A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps (uint16). */
   liquidationBufferBps: bigint;
-  /** Bound on how far a liquidation's execution price may be from the oracle price, bps (uint16). */
-  maxLiquidationSlippageBps: bigint;
   /**
    * Equity the vault keeps against gross open interest, bps of its notional (uint16); binds LP withdrawals
    * only (see `vaultRequiredEquityUsd`).
    */
   vaultReserveBps: bigint;
+}
+
+/** Auto-deleveraging settings shared by all markets (`AdlConfig` in IPerpTypes.sol). */
+export interface AdlConfig {
+  /** USD, 1e18 (uint128). Positions whose notional at entry is below this stay out of the ADL queue. */
+  minQueueNotionalUsd: bigint;
+  /** Counterparties one ADL walk may deleverage (only entries actually deleveraged count); 0 disables ADL (uint16). */
+  maxSteps: bigint;
+  /** Queue entries one walk may pass over without placing anything (not in profit, or unable to pay) (uint16). */
+  maxSkips: bigint;
+  /** `deleverageVault` is allowed while the vault's loss in a market exceeds this share of its equity, bps (uint16). */
+  vaultLossUpperBps: bigint;
+  /** ... and brings the loss back to at most this share, bps (uint16). */
+  vaultLossLowerBps: bigint;
 }
 
 /** A trader's isolated position in one market (`Position` in IPerpTypes.sol). */
@@ -160,7 +172,8 @@ export type EngineErrorName =
   | "PositionBankrupt"
   | "InvalidMarginTier"
   | "NoPosition"
-  | "PositionNotLiquidatable";
+  | "PositionNotLiquidatable"
+  | "VaultDeleverageNotNeeded";
 
 /**
  * Thrown where the engine would revert with one of its custom errors; `errorName` matches the Solidity
