@@ -45,6 +45,14 @@ export interface MarketParams {
    * only (see `vaultRequiredEquityUsd`).
    */
   vaultReserveBps: bigint;
+  /** Seconds between an order's commit and its earliest execution (uint32); 0 = instant trading. */
+  executionDelaySeconds: bigint;
+  /** Seconds after it becomes executable during which an order may be executed (uint32). */
+  orderExpirySeconds: bigint;
+  /** The feed's deviation threshold in bps (uint16); listing checks 2 × takerFeeBps ≥ it. */
+  oracleDeviationThresholdBps: bigint;
+  /** USD, 1e18 (uint96): escrowed with each order, paid to whoever executes or cancels it. */
+  executionFeeUsd: bigint;
 }
 
 /** Auto-deleveraging settings shared by all markets (`AdlConfig` in IPerpTypes.sol). */
@@ -173,6 +181,17 @@ export type EngineErrorName =
   | "InvalidMarginTier"
   | "NoPosition"
   | "PositionNotLiquidatable"
+  | "TradingPaused"
+  | "MarketReduceOnly"
+  | "MarketVolatile"
+  | "MarketIsSettled"
+  | "OpenInterestCapExceeded"
+  | "InitialMarginNotMet"
+  | "MarginBelowMinimum"
+  | "MarginRatioDecreased"
+  | "VaultExposureCapExceeded"
+  | "EmptyAction"
+  | "PositionChangedSinceCommit"
   | "VaultDeleverageNotNeeded";
 
 /**
