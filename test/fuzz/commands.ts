@@ -38,7 +38,7 @@ import {
 import { deleverageVault } from "./model/adl";
 import { lpDeposit, lpRedeem, lpWithdraw, maxRedeem, maxWithdraw } from "./model/vault";
 import { answerIsValid, validPriceOrNull } from "./model/oracle";
-import { freeOf, positionOf, walletOf, type ModelState } from "./model/state";
+import { freeOf, positionOf, pushFeedRound, walletOf, type ModelState } from "./model/state";
 import type { ModelBox, Plan, RunContext, SubTx } from "./runner";
 import { executePlan } from "./runner";
 
@@ -605,7 +605,7 @@ function feedTx(rc: RunContext, mi: number, answer: bigint, t: bigint): SubTx {
   return tx(t, rc.cfg.admin, info.feed, FEED.encodeFunctionData("updateAnswer", [answer]), (ctx) => {
     const m = ctx.s.markets[mi];
     if (m.feed.answer !== answer) m.shadow.dirty = true;
-    m.feed = { answer, updatedAt: ctx.t };
+    pushFeedRound(m, answer, ctx.t);
     if (answerIsValid(info, answer)) m.lastValidAnswer = answer;
   });
 }
@@ -644,7 +644,8 @@ function planPrice(rc: RunContext, s: ModelState, p: Extract<CmdSpec, { type: "p
       break;
     case "breaker25":
     case "breaker25+1": {
-      const ref = m.adapter.lastAcceptedPriceWad / info.toWad;
+      // Exactly the breaker's threshold from the current answer, and one feed unit over it.
+      const ref = current;
       const delta = (ref * info.maxDeviationBps) / 10_000n + (p.kind === "breaker25+1" ? 1n : 0n);
       answer = p.up || ref - delta <= 1n ? ref + delta : ref - delta;
       break;

@@ -215,6 +215,13 @@ export async function checkStep(rc: RunContext, s: ModelState, step: StepInfo): 
     );
   }
   const violations = checkInvariants(rc.cfg, s, snap, step);
+  snap.markets.forEach((lm, mi) => {
+    const volatileNow = lm.priceOk && lm.isVolatile;
+    if (volatileNow && !rc.stats.volatileMarkets.has(mi)) rc.stats.volatilityTrips++;
+    if (volatileNow) rc.stats.volatileMarkets.add(mi);
+    else rc.stats.volatileMarkets.delete(mi);
+  });
+  for (const r of step.records) rc.stats.bystandersPushedBelowZero += r.pushedBelowZero.length;
   if (snap.vaultEquityForDeposit !== undefined) {
     if (snap.vaultEquityForDeposit < 0n) {
       rc.stats.vaultInsolventSteps++;

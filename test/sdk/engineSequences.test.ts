@@ -41,6 +41,7 @@ import {
   abs,
   currentFundingIndexWad,
   exactLiquidationBoundaryWad,
+  executionPriceWad,
   liquidationPrice,
   liquidationPriceToleranceWad,
   maxVaultWithdrawalUsd,
@@ -60,7 +61,7 @@ import {
   type MarketState,
   type Position,
 } from "../../sdk/math";
-import { isAdlEligible } from "../../sdk/adl/adlMath";
+import { bankruptcyPriceWad, isAdlEligible } from "../../sdk/adl/adlMath";
 import { adlLight, orderAdlQueue, type AdlQueueMember } from "../../sdk/adl/adlQueue";
 import {
   simulateDeleverageVault,
@@ -112,12 +113,22 @@ type ExpectedEvent = { name: string; args: Record<string, bigint | string | bool
 /** `IPerpEngine.LiquidationSkipReason`. */
 const SKIP_REASON = { NoPosition: 2n, Healthy: 3n } as const;
 
+/**
+ * Skew scales (and OI caps just under them) small enough against the books here that fills move by whole
+ * percents: the skew impact of forced closes, the fill-vs-bankruptcy-price choice of ADL counterparties and the
+ * partial-liquidation cost bound all matter (ETH 5,000 / 4,000 ETH, BTC 150 / 120 BTC).
+ */
+const SKEW_SCALES: Record<string, { skewScale: bigint; maxOpenInterestPerSide: bigint }> = {
+  [ETH]: { skewScale: 5_000n * WAD, maxOpenInterestPerSide: 4_000n * WAD },
+  [BTC]: { skewScale: 150n * WAD, maxOpenInterestPerSide: 120n * WAD },
+};
+
 /** The local config with room for a small vault against a large book (exposure cap 600%, no gross-OI reserve). */
 const SEQUENCE_CONFIG: SystemDeployConfig = {
   ...LOCAL_CONFIG,
   markets: LOCAL_CONFIG.markets.map((m) => ({
     ...m,
-    params: { ...m.params, maxVaultExposureBps: WIDE_EXPOSURE_BPS, vaultReserveBps: 0n },
+    params: { ...m.params, ...SKEW_SCALES[m.symbol], maxVaultExposureBps: WIDE_EXPOSURE_BPS, vaultReserveBps: 0n },
   })),
 };
 
@@ -607,6 +618,37 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
       weight: 2,
     },
     {
+      // The price jumps just past one position's bankruptcy price (0.3–8%), then a keeper liquidates it: small
+      // deficits, where a counterparty's own close fill (skew impact) is worse for it than the bankruptcy price.
+      arbitrary: fc.record({
+        kind: fc.constant("pastBankruptcy" as const),
+        index: fc.nat(),
+        beyondBps: fc.bigInt({ min: 30n, max: 800n }),
+      }),
+      weight: 3,
+    },
+    {
+      // Issue 18.1's shape: a large high-leverage position, then a counterparty opening into its skew (a skew
+      // rebate), then a price at which the first is bankrupt at its own execution price (skew impact included)
+      // by a random margin, and a keeper's liquidation: counterparties close at max(B, own fill) for shorts,
+      // min(B, own fill) for longs, with fills on both sides of B.
+      arbitrary: fc.record({
+        kind: fc.constant("rebateScenario" as const),
+        market: fc.nat(1),
+        bankrupt: traderArb,
+        counterparty: traderArb,
+        bankruptLong: fc.boolean(),
+        /** Share of the vault's exposure room the bankrupt position takes. */
+        sizeBps: fc.bigInt({ min: 1_000n, max: 8_000n }),
+        leverageBps: fc.bigInt({ min: 150_000n, max: 190_000n }),
+        counterpartyMarginBps: fc.bigInt({ min: 1_000n, max: 4_000n }),
+        counterpartySizeBps: fc.bigInt({ min: 5_000n, max: 13_000n }),
+        /** How far past the bankruptcy price the execution price lands, in bps of it. */
+        pastBps: fc.bigInt({ min: 1n, max: 1_500n }),
+      }),
+      weight: 2,
+    },
+    {
       // One market's feed answers 0 (invalid) while liquidations and trades run in the other, then it is restored.
       arbitrary: fc.record({
         kind: fc.constant("invalidOther" as const),
@@ -648,8 +690,17 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
     fundUsd: fc.constantFrom(0n, 0n, 2_000n, 50_000n),
     /** Most opening positions on one side (the vault takes a large net exposure) or mixed. */
     bookBias: fc.constantFrom("mixed", "long", "short"),
+    /** Opening sizes ×1 or ×6: a large book moves fills by whole percents (skew impact, ADL at own fill). */
+    bookScale: fc.constantFrom(1n, 1n, 6n),
   });
-  type Setup = { maxSteps: bigint; maxSkips: bigint; vaultUsd: bigint; fundUsd: bigint; bookBias: string };
+  type Setup = {
+    maxSteps: bigint;
+    maxSkips: bigint;
+    vaultUsd: bigint;
+    fundUsd: bigint;
+    bookBias: string;
+    bookScale: bigint;
+  };
 
   /** The opening book: one position per (trader, market), random side, 0.05–50 ETH-equivalent at 12–20x. */
   const openingBookArb = fc
@@ -984,6 +1035,12 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
       );
     }
     if (sim.deleveraged.length !== 0) tally("adl", `${sim.deleveraged.length} counterparties`);
+    for (const d of sim.deleveraged) {
+      tally(
+        "adl close price",
+        d.priceWad === sim.bankruptcyPriceWad ? "at B" : `at own fill (${d.size > 0n ? "long" : "short"})`,
+      );
+    }
     if (sim.vaultPaidUsd !== 0n) tally("liquidations", "vaultPaid");
     if (sim.socializedUsd !== 0n) tally("liquidations", `socialized (${sim.restSplitRule})`);
     if (sim.restSplitRule) tally("rest split", sim.restSplitRule);
@@ -1028,6 +1085,104 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
     await setAnswer(m, squeezed);
     tally("liquidations", "squeeze");
     if (step.thenLiquidate) await liquidateOne(model, target, await pinNextBlock());
+  }
+
+  async function runPastBankruptcy(model: Model, step: Extract<Step, { kind: "pastBankruptcy" }>) {
+    const open = openTargets(model);
+    if (open.length === 0) return;
+    const target = open[step.index % open.length];
+    const m = model.markets[target.market];
+    const position = m.positions[target.trader];
+    const now = (await latestTimestamp()) + 1n;
+    const index = currentFundingIndexWad(m.state, m.params, priceOf(m), now);
+    const b = bankruptcyPriceWad(position, index, m.state.longLossIndexWad, m.state.shortLossIndexWad);
+    if (b === 0n) return;
+    const beyond = position.size > 0n ? BPS - step.beyondBps : BPS + step.beyondBps;
+    await setAnswer(m, (b * beyond) / BPS / FEED_STEP_WAD);
+    tally("liquidations", "pastBankruptcy");
+    await liquidateOne(model, target, await pinNextBlock());
+  }
+
+  /** Mints and deposits `usd` for a trader (the model's free balance follows). */
+  async function fund(model: Model, t: number, usd: bigint) {
+    const tokens = (usd * 10n ** BigInt(s.collateralDecimals)) / WAD + 1n;
+    await (await s.collateral.mint(traderAddresses[t], tokens)).wait();
+    await (await s.engine.connect(traders[t]).deposit(tokens)).wait();
+    model.freeBalances[t] += tokens * collateralScale;
+  }
+
+  async function runRebateScenario(model: Model, step: Extract<Step, { kind: "rebateScenario" }>) {
+    if (step.bankrupt === step.counterparty) return;
+    const m = model.markets[step.market];
+    const base = { kind: "trade" as const, market: step.market, fractionBps: 1n, marginOutBps: 0n };
+    // Start both flat in this market (a close the engine refuses ends the scenario).
+    for (const t of [step.bankrupt, step.counterparty]) {
+      if (m.positions[t].size === 0n) continue;
+      await runTrade(model, { ...base, trader: t, mode: "closePosition", size: 1n, isLong: true, marginBps: 0n });
+      if (m.positions[t].size !== 0n) return;
+    }
+    // Size against the vault's exposure room (and the OI cap), in the units `resolveTrade` scales per market.
+    const now = (await latestTimestamp()) + 1n;
+    const vaultMarkets = model.markets.map((x) => ({ state: x.state, params: x.params, priceWad: priceOf(x) }));
+    const roomUsd = (vaultEquityUsd(model.vaultCashUsd, vaultMarkets, now, false) * WIDE_EXPOSURE_BPS) / BPS;
+    const capSize = (m.params.maxOpenInterestPerSide * 3n) / 4n;
+    let size = (roomUsd * step.sizeBps * WAD) / BPS / priceOf(m);
+    if (size > capSize) size = capSize;
+    if (size <= 0n) return;
+    const engineSize = step.market === 0 ? size : size * 30n; // resolveTrade divides BTC sizes by 30
+    const marginBps = (BPS * BPS) / step.leverageBps;
+    await fund(model, step.bankrupt, (notionalUsd(size, priceOf(m)) * marginBps) / BPS + 100n * WAD);
+    await runTrade(model, {
+      ...base,
+      trader: step.bankrupt,
+      mode: "open",
+      size: engineSize,
+      isLong: step.bankruptLong,
+      marginBps,
+    });
+    const counterSize = (size * step.counterpartySizeBps) / BPS;
+    await fund(
+      model,
+      step.counterparty,
+      (notionalUsd(counterSize, priceOf(m)) * step.counterpartyMarginBps) / BPS + 100n * WAD,
+    );
+    await runTrade(model, {
+      ...base,
+      trader: step.counterparty,
+      mode: "open",
+      size: step.market === 0 ? counterSize : counterSize * 30n,
+      isLong: !step.bankruptLong,
+      marginBps: step.counterpartyMarginBps,
+    });
+    const position = m.positions[step.bankrupt];
+    if (position.size === 0n) return; // the engine refused the open (caps, volatility)
+    // The feed answer at which the bankrupt position's execution price is `pastBps` beyond its bankruptcy price.
+    const at = (answer: bigint) => {
+      const price = answer * FEED_STEP_WAD;
+      const index = currentFundingIndexWad(m.state, m.params, price, now + 1n);
+      const b = bankruptcyPriceWad(position, index, m.state.longLossIndexWad, m.state.shortLossIndexWad);
+      const execution = executionPriceWad(price, m.state.netSize, -position.size, m.params.skewScale);
+      return { b, execution };
+    };
+    const isPast = (answer: bigint) => {
+      const { b, execution } = at(answer);
+      return position.size > 0n
+        ? execution * BPS < b * (BPS - step.pastBps)
+        : execution * BPS > b * (BPS + step.pastBps);
+    };
+    let [calm, past] =
+      position.size > 0n
+        ? [m.initialAnswer * 20n, m.initialAnswer / 20n]
+        : [m.initialAnswer / 20n, m.initialAnswer * 20n];
+    if (isPast(calm) || !isPast(past)) return;
+    while (abs(calm - past) > 1n) {
+      const middle = (calm + past) / 2n;
+      if (isPast(middle)) past = middle;
+      else calm = middle;
+    }
+    await setAnswer(m, past);
+    tally("liquidations", "rebateScenario");
+    await liquidateOne(model, { trader: step.bankrupt, market: step.market }, await pinNextBlock());
   }
 
   async function runLiquidateMany(model: Model, step: Extract<Step, { kind: "liquidateMany" }>) {
@@ -1117,6 +1272,12 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
       case "squeeze":
         await runSqueeze(model, step);
         break;
+      case "rebateScenario":
+        await runRebateScenario(model, step);
+        break;
+      case "pastBankruptcy":
+        await runPastBankruptcy(model, step);
+        break;
       case "invalidOther":
         await runInvalidOther(model, step);
         break;
@@ -1203,7 +1364,8 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
           for (const [i, step] of book.entries()) {
             // A biased book: 5 of 6 opening positions take the bias's side.
             const biased = setup.bookBias !== "mixed" && i % 6 !== 5;
-            await runStep(model, biased ? { ...step, isLong: setup.bookBias === "long" } : step);
+            const sized = { ...step, size: step.size * setup.bookScale };
+            await runStep(model, biased ? { ...sized, isLong: setup.bookBias === "long" } : sized);
           }
           await checkAgainstEngine(model, "opening book");
           for (const [i, step] of steps.entries()) {
@@ -1250,7 +1412,14 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
         async (c) => {
           await network.provider.send("evm_revert", [snapshotId]);
           snapshotId = await network.provider.send("evm_snapshot");
-          await applySetup({ maxSteps: 0n, maxSkips: 0n, vaultUsd: 1_000_000n, fundUsd: 0n, bookBias: "mixed" });
+          await applySetup({
+            maxSteps: 0n,
+            maxSkips: 0n,
+            vaultUsd: 1_000_000n,
+            fundUsd: 0n,
+            bookBias: "mixed",
+            bookScale: 1n,
+          });
           const model = await readModel();
           await refreshFeeds(model);
           const m = model.markets[c.market];

@@ -57,6 +57,10 @@ export const toMarketParams = (p: MarketParams): MarketParams => ({
   keeperPenaltyShareBps: p.keeperPenaltyShareBps,
   liquidationBufferBps: p.liquidationBufferBps,
   vaultReserveBps: p.vaultReserveBps,
+  executionDelaySeconds: p.executionDelaySeconds,
+  orderExpirySeconds: p.orderExpirySeconds,
+  oracleDeviationThresholdBps: p.oracleDeviationThresholdBps,
+  executionFeeUsd: p.executionFeeUsd,
 });
 
 export const EMPTY_POSITION: Position = {
