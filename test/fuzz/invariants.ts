@@ -27,8 +27,8 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 export interface StepInfo {
   label: string;
-  /** The account whose own action this step was (its free balance may fall). */
-  actor?: string;
+  /** The accounts whose own actions this step ran (their free balances may fall). */
+  actors: string[];
   /** Keepers credited in this step. */
   keepers: string[];
   before: ModelState;
@@ -345,7 +345,7 @@ function invariant_bystandersUntouched(cfg: ModelConfig, s: ModelState, step: St
   const before = step.before;
   const isFlat = (st: ModelState, a: string) => st.markets.every((m) => positionOf(m, a).size === 0n);
   for (const a of cfg.all) {
-    if (a === step.actor) continue;
+    if (step.actors.includes(a)) continue;
     const fb = before.free.get(a) ?? 0n;
     const fa = s.free.get(a) ?? 0n;
     if (fa < fb) out.push(`invariant_bystandersUntouched: ${a} lost free balance ${fb} → ${fa} in "${step.label}"`);

@@ -46,6 +46,8 @@ export interface Plan {
   label: string;
   subTxs: SubTx[];
   actor?: string;
+  /** Further accounts acting on their own behalf in this step (a scenario fills it while it resolves). */
+  actors?: string[];
   keepers?: string[];
 }
 
@@ -181,7 +183,7 @@ export async function executePlan(rc: RunContext, box: ModelBox, plan: Plan): Pr
 
   const step: StepInfo = {
     label: plan.label,
-    actor: plan.actor,
+    actors: [...(plan.actor ? [plan.actor] : []), ...(plan.actors ?? [])],
     keepers: plan.keepers ?? [],
     before,
     records,

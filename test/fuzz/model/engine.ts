@@ -26,6 +26,8 @@ import {
 } from "../../../sdk/math";
 import { abs, min } from "../../../sdk/math/signedMath";
 import { EventLog } from "./events";
+import { oldWaterfall } from "../config";
+import { toOldWaterfall } from "./oldWaterfall";
 import { Revert, priceView, readPrice, tryReadPrice, type PriceCache } from "./oracle";
 import {
   ZERO_POSITION,
@@ -479,7 +481,8 @@ export function liquidateOne(
     return skip(SkipReason.NoPosition);
   }
   const cache = ctx.cache;
-  const r = sdkCall(() =>
+  const stateBefore = m.state;
+  const current = sdkCall(() =>
     simulateLiquidation({
       account,
       marketId: info.id,
@@ -496,6 +499,7 @@ export function liquidateOne(
       vault: { cashUsd: s.vaultCashUsd, otherMarkets: otherMarketsOf(ctx, mi, cache) },
     }),
   );
+  const r = oldWaterfall() ? toOldWaterfall(current, stateBefore, position.size) : current;
   if (!r.isLiquidatable) {
     m.state = r.state;
     if (strict) throw new Revert("PositionNotLiquidatable");
