@@ -92,6 +92,8 @@ const TRADER_DEPOSIT_USD = "60000";
 const WIDE_EXPOSURE_BPS = 60_000n;
 /** Generous bound on the whole file (about 3 minutes on the 2-core machine). */
 const SUITE_TIMEOUT_MS = 30 * 60_000;
+/** Notional below the second margin tier's floor (deploy/config.ts: 20x up to $1M), with some room. */
+const FIRST_TIER_NOTIONAL_USD = 900_000n * WAD;
 /** The local oracle's breaker cooldown (deploy/config.ts). */
 const VOLATILITY_COOLDOWN_SECONDS = 300;
 /** A gas limit that skips estimation, so a reverting transaction is still mined at the pinned timestamp. */
@@ -639,14 +641,15 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
         counterparty: traderArb,
         bankruptLong: fc.boolean(),
         /** Share of the vault's exposure room the bankrupt position takes. */
-        sizeBps: fc.bigInt({ min: 1_000n, max: 8_000n }),
-        leverageBps: fc.bigInt({ min: 150_000n, max: 190_000n }),
+        sizeBps: fc.bigInt({ min: 3_000n, max: 8_000n }),
+        // 5–10x: the open's own skew premium counts against initial margin (up to a few % here).
+        leverageBps: fc.bigInt({ min: 50_000n, max: 100_000n }),
         counterpartyMarginBps: fc.bigInt({ min: 1_000n, max: 4_000n }),
         counterpartySizeBps: fc.bigInt({ min: 5_000n, max: 13_000n }),
         /** How far past the bankruptcy price the execution price lands, in bps of it. */
-        pastBps: fc.bigInt({ min: 1n, max: 1_500n }),
+        pastBps: fc.oneof(fc.bigInt({ min: 1n, max: 300n }), fc.bigInt({ min: 1n, max: 1_500n })),
       }),
-      weight: 2,
+      weight: 3,
     },
     {
       // One market's feed answers 0 (invalid) while liquidations and trades run in the other, then it is restored.
@@ -1112,23 +1115,36 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
   }
 
   async function runRebateScenario(model: Model, step: Extract<Step, { kind: "rebateScenario" }>) {
-    if (step.bankrupt === step.counterparty) return;
     const m = model.markets[step.market];
     const base = { kind: "trade" as const, market: step.market, fractionBps: 1n, marginOutBps: 0n };
-    // Start both flat in this market (a close the engine refuses ends the scenario).
+    // Out of any breaker window first (opens are refused while the market is volatile).
+    await time.increase(VOLATILITY_COOLDOWN_SECONDS + 1);
+    await refreshFeeds(model);
+    // Two traders flat in this market, from the drawn ones onwards (else the drawn ones close first).
+    const flat = [...Array(TRADER_COUNT).keys()]
+      .map((i) => (step.bankrupt + i) % TRADER_COUNT)
+      .filter((t) => m.positions[t].size === 0n);
+    if (flat.length >= 2) {
+      step = { ...step, bankrupt: flat[0], counterparty: flat[1] };
+    } else if (step.bankrupt === step.counterparty) {
+      step = { ...step, counterparty: (step.bankrupt + 1) % TRADER_COUNT };
+    }
     for (const t of [step.bankrupt, step.counterparty]) {
       if (m.positions[t].size === 0n) continue;
       await runTrade(model, { ...base, trader: t, mode: "closePosition", size: 1n, isLong: true, marginBps: 0n });
-      if (m.positions[t].size !== 0n) return;
+      if (m.positions[t].size !== 0n) return void tally("rebate scenario", "a close was refused");
     }
     // Size against the vault's exposure room (and the OI cap), in the units `resolveTrade` scales per market.
-    const now = (await latestTimestamp()) + 1n;
+    const opensAt = (await latestTimestamp()) + 1n;
     const vaultMarkets = model.markets.map((x) => ({ state: x.state, params: x.params, priceWad: priceOf(x) }));
-    const roomUsd = (vaultEquityUsd(model.vaultCashUsd, vaultMarkets, now, false) * WIDE_EXPOSURE_BPS) / BPS;
+    const roomUsd = (vaultEquityUsd(model.vaultCashUsd, vaultMarkets, opensAt, false) * WIDE_EXPOSURE_BPS) / BPS;
     const capSize = (m.params.maxOpenInterestPerSide * 3n) / 4n;
+    // Within the first margin tier ($1M notional), where the leverage drawn is allowed.
+    const firstTierSize = (FIRST_TIER_NOTIONAL_USD * WAD) / priceOf(m);
     let size = (roomUsd * step.sizeBps * WAD) / BPS / priceOf(m);
     if (size > capSize) size = capSize;
-    if (size <= 0n) return;
+    if (size > firstTierSize) size = firstTierSize;
+    if (size <= 0n) return void tally("rebate scenario", "no exposure room");
     const engineSize = step.market === 0 ? size : size * 30n; // resolveTrade divides BTC sizes by 30
     const marginBps = (BPS * BPS) / step.leverageBps;
     await fund(model, step.bankrupt, (notionalUsd(size, priceOf(m)) * marginBps) / BPS + 100n * WAD);
@@ -1155,8 +1171,10 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
       marginBps: step.counterpartyMarginBps,
     });
     const position = m.positions[step.bankrupt];
-    if (position.size === 0n) return; // the engine refused the open (caps, volatility)
-    // The feed answer at which the bankrupt position's execution price is `pastBps` beyond its bankruptcy price.
+    if (position.size === 0n) return void tally("rebate scenario", "the open was refused");
+    const now = (await latestTimestamp()) + 1n;
+    // The highest (long) / lowest (short) feed answer at which the position is liquidatable and bankrupt at its
+    // own execution price by at least `pastBps` (the skew impact of its close may alone make it bankrupt).
     const at = (answer: bigint) => {
       const price = answer * FEED_STEP_WAD;
       const index = currentFundingIndexWad(m.state, m.params, price, now + 1n);
@@ -1164,17 +1182,21 @@ describe("sdk differential: engine sequences with ADL on (SDK model == PerpEngin
       const execution = executionPriceWad(price, m.state.netSize, -position.size, m.params.skewScale);
       return { b, execution };
     };
+    // Liquidatable at the oracle price, and its close's execution price past B by at least `pastBps`.
     const isPast = (answer: bigint) => {
       const { b, execution } = at(answer);
-      return position.size > 0n
-        ? execution * BPS < b * (BPS - step.pastBps)
-        : execution * BPS > b * (BPS + step.pastBps);
+      const price = answer * FEED_STEP_WAD;
+      const index = currentFundingIndexWad(m.state, m.params, price, now + 1n);
+      const health = positionHealth(m.state, position, price, index, m.tiers, m.params.keeperRewardUsd);
+      const past =
+        position.size > 0n ? execution * BPS < b * (BPS - step.pastBps) : execution * BPS > b * (BPS + step.pastBps);
+      return health.isLiquidatable && past;
     };
     let [calm, past] =
       position.size > 0n
         ? [m.initialAnswer * 20n, m.initialAnswer / 20n]
         : [m.initialAnswer / 20n, m.initialAnswer * 20n];
-    if (isPast(calm) || !isPast(past)) return;
+    if (isPast(calm) || !isPast(past)) return void tally("rebate scenario", "no such price");
     while (abs(calm - past) > 1n) {
       const middle = (calm + past) / 2n;
       if (isPast(middle)) past = middle;
