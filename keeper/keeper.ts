@@ -212,6 +212,7 @@ export class Keeper {
       await this.maybeCheckpoint();
       return result;
     }
+    const stepStarted = Date.now();
     const snapshot = await this.lens.read(processed.number);
     this.lastSnapshot = snapshot;
     this.lastBlockTimestamp = snapshot.timestamp;
@@ -229,6 +230,7 @@ export class Keeper {
     const vaultNeeds = this.vaultNeeds(snapshot);
     this.updateMetrics(snapshot);
 
+    const readMs = Date.now() - stepStarted;
     await this.executor.act({
       blockNumber: processed.number,
       blockGasLimit: sync.head.gasLimit,
@@ -236,6 +238,10 @@ export class Keeper {
       candidates,
       vaultNeeds,
     });
+    this.log.debug(
+      { block: processed.number, candidates: candidates.length, readMs, totalMs: Date.now() - stepStarted },
+      "block processed",
+    );
     await this.maybeCheckpoint();
     return result;
   }

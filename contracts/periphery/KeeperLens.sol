@@ -12,7 +12,13 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 /// the number of markets or positions (positions are mirrored from the engine's events).
 /// @dev Never reverts on a bad market: a price the adapter rejects is reported as `priceOk = false` with the
 /// revert data, so one dead feed does not blind the keeper to the other markets. Holds no state and no funds.
+/// `simulate` runs any call and always reverts with its outcome and gas, so it can only be used through
+/// `eth_call` (a node's `eth_estimateGas` binary search re-executes a large batch dozens of times).
 contract KeeperLens {
+    /// @notice The outcome of `simulate`: whether the call succeeded, the gas it used (without the transaction's
+    /// intrinsic and calldata gas) and its return or revert data.
+    error Simulated(bool success, uint256 gasUsed, bytes result);
+
     /// @notice One market as of the call's block.
     struct MarketReading {
         /// @dev False when `engine.markPrice` reverted (stale, out of bounds, sequencer down...).
@@ -67,6 +73,16 @@ contract KeeperLens {
         for (uint256 i; i < marketIds.length; ++i) {
             snap.markets[i] = _readMarket(engine, marketIds[i], feeds[i], adapters[i]);
         }
+    }
+
+    /// @notice Calls `target` with `data` (this contract is `msg.sender`) and reverts with `Simulated(...)`: nothing
+    /// it did persists, even when sent in a transaction.
+    function simulate(address target, bytes calldata data) external {
+        uint256 gasBefore = gasleft();
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool success, bytes memory result) = target.call(data);
+        uint256 gasUsed = gasBefore - gasleft();
+        revert Simulated(success, gasUsed, result);
     }
 
     function _readMarket(

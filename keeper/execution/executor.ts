@@ -1,7 +1,7 @@
 /**
  * Turns one block's work into transactions, in priority order — liquidations (most underwater first), then vault
  * protection, then (issue 11) order execution — through one pipeline: simulate (`eth_call`), size to the block
- * gas limit (`eth_estimateGas`, halving a batch that does not fit), check profitability (unless in
+ * gas limit (the lens's gas-measuring simulation, halving a batch that does not fit), check profitability (unless in
  * protocol-safety mode), then send through the nonce manager, or only log in dry-run mode. Mined receipts are
  * turned into the outcome metrics. Racing keepers are normal: an entry already liquidated is skipped by
  * `liquidateMany` itself and counted as skipped, quietly.
@@ -9,6 +9,7 @@
 import type { Logger } from "pino";
 import { BPS, WAD } from "../../sdk/math/constants";
 import type { ChainClient } from "../chain/chainClient";
+import { CallSimulator, gasLimitFor, type Simulation } from "../chain/callSimulator";
 import { revertDataOf } from "../chain/rpcClient";
 import type { ChainSnapshot } from "../chain/lensReader";
 import type { KeeperConfig } from "../config/schema";
@@ -20,8 +21,6 @@ import { KeeperMetrics, wadToNumber } from "../metrics/metrics";
 import { quoteFees, type FeeQuote } from "./fees";
 import { SendError, type MinedTx, type TxManager, type TxRequest } from "./txManager";
 
-/** Gas limit = estimate × 120%: state may move a little between the estimate and inclusion. */
-const GAS_LIMIT_HEADROOM_PERCENT = 120n;
 /** Names of `IPerpEngine.LiquidationSkipReason`, in enum order. */
 const SKIP_REASONS = ["MarketNotListed", "PriceInvalid", "NoPosition", "Healthy", "MarketSettled"] as const;
 
@@ -48,9 +47,8 @@ export function vaultKeyOf(marketId: string): string {
   return `vault:${marketId}`;
 }
 
-function errorNameOf(error: unknown): string {
-  const data = revertDataOf(error);
-  if (!data) return (error as Error).message ?? String(error);
+/** The engine's custom error name in revert data (its selector when unknown). */
+function revertName(data: string): string {
   try {
     return engineInterface.parseError(data)?.name ?? data.slice(0, 10);
   } catch {
@@ -58,10 +56,22 @@ function errorNameOf(error: unknown): string {
   }
 }
 
+function errorNameOf(error: unknown): string {
+  const data = revertDataOf(error);
+  return data ? revertName(data) : ((error as Error).message ?? String(error));
+}
+
+class SimulationReverted extends Error {
+  constructor(readonly data: string) {
+    super("simulation reverted");
+  }
+}
+
 export class Executor {
   private readonly dryRunReported = new Set<string>();
   /** Keys still needing work at the last block (a pending transaction whose keys left this set is cancelled). */
   private needs = new Set<string>();
+  private readonly simulator: CallSimulator;
 
   constructor(
     private readonly chain: ChainClient,
@@ -70,7 +80,9 @@ export class Executor {
     private readonly metrics: KeeperMetrics,
     private readonly log: Logger,
     private readonly config: KeeperConfig,
-  ) {}
+  ) {
+    this.simulator = new CallSimulator(chain, config.book.periphery!.keeperLens);
+  }
 
   /** Whether a pending request's work still needs doing (used to replace stuck transactions by cancellations). */
   stillNeeded = (request: TxRequest): boolean => request.keys.some((key) => this.needs.has(key));
@@ -86,10 +98,13 @@ export class Executor {
     const vaultNeeds = work.vaultNeeds.filter((n) => !inFlight.has(vaultKeyOf(n.marketId)));
     if (candidates.length === 0 && vaultNeeds.length === 0) return;
 
-    const fees = await quoteFees(this.chain, {
+    // The fee quote is fetched while the first batch is simulated.
+    const fees = quoteFees(this.chain, {
       maxFeePerGasWei: this.config.maxFeePerGasWei,
       maxPriorityFeePerGasWei: this.config.maxPriorityFeePerGasWei,
     });
+    fees.catch(() => undefined);
+
     if (candidates.length > 0 && this.liquidationsLive(work.snapshot.timestamp)) {
       const maxEntries = this.maxEntriesPerBatch(work.blockGasLimit);
       for (let i = 0; i < candidates.length; i += maxEntries) {
@@ -115,20 +130,30 @@ export class Executor {
   private async liquidateBatch(
     batch: LiquidationCandidate[],
     work: BlockWork,
-    fees: FeeQuote | undefined,
+    feeQuote: Promise<FeeQuote | undefined>,
   ): Promise<void> {
-    const from = this.txs.address;
     const engine = this.config.book.engine;
-    let flags: boolean[];
+    const fullData = this.encodeLiquidateMany(batch);
+    // One static call of liquidateMany through the lens: which entries would liquidate (its return value) and the
+    // gas (an upper bound for the entries kept, since skipped entries cost gas too).
+    let simulation: Simulation;
     try {
-      const raw = await this.chain.call({ from, to: engine, data: this.encodeLiquidateMany(batch) }, "latest");
-      flags = [...engineInterface.decodeFunctionResult("liquidateMany", raw)[0]] as boolean[];
+      simulation = await this.simulator.simulate(engine, fullData);
     } catch (error) {
-      const reason = errorNameOf(error);
+      this.metrics.liquidationsSkipped.inc({ reason: `simulation-${errorNameOf(error)}` }, batch.length);
+      this.log.info(
+        { entries: batch.length, error: (error as Error).message },
+        "liquidateMany simulation failed; batch skipped",
+      );
+      return;
+    }
+    if (!simulation.success) {
+      const reason = revertName(simulation.result);
       this.metrics.liquidationsSkipped.inc({ reason: `simulation-${reason}` }, batch.length);
       this.log.info({ entries: batch.length, reason }, "liquidateMany simulation reverted; batch skipped");
       return;
     }
+    const flags = [...engineInterface.decodeFunctionResult("liquidateMany", simulation.result)[0]] as boolean[];
     const live = batch.filter((_, i) => flags[i]);
     if (live.length < batch.length) {
       this.metrics.liquidationsSkipped.inc({ reason: "not-liquidatable-on-chain" }, batch.length - live.length);
@@ -136,23 +161,17 @@ export class Executor {
     if (live.length === 0) return;
 
     const data = this.encodeLiquidateMany(live);
-    let gas: bigint;
-    try {
-      gas = await this.chain.estimateGas({ from, to: engine, data });
-    } catch (error) {
-      this.metrics.liquidationsSkipped.inc({ reason: `estimate-${errorNameOf(error)}` }, live.length);
-      this.log.info({ entries: live.length, error: (error as Error).message }, "gas estimate failed; batch skipped");
-      return;
-    }
+    const gas = simulation.gasUsed;
     const gasBudget = (work.blockGasLimit * BigInt(Math.round(this.config.blockGasFraction * 1_000))) / 1_000n;
-    const gasLimit = (gas * GAS_LIMIT_HEADROOM_PERCENT) / 100n;
+    const gasLimit = gasLimitFor(data, gas);
     if (gasLimit > gasBudget && live.length > 1) {
       const half = Math.ceil(live.length / 2);
-      await this.liquidateBatch(live.slice(0, half), work, fees);
-      await this.liquidateBatch(live.slice(half), work, fees);
+      await this.liquidateBatch(live.slice(0, half), work, feeQuote);
+      await this.liquidateBatch(live.slice(half), work, feeQuote);
       return;
     }
 
+    const fees = await feeQuote;
     const keys = live.map((c) => liquidationKeyOf(c.marketId, c.account));
     if (!this.config.protocolSafety && !this.isProfitable(live, gas, work, fees)) {
       this.metrics.liquidationsSkipped.inc({ reason: "unprofitable" }, live.length);
@@ -234,8 +253,11 @@ export class Executor {
 
   // ───────────────────────── vault protection ─────────────────────────
 
-  private async protectVault(need: VaultProtectionNeed, work: BlockWork, fees: FeeQuote | undefined): Promise<void> {
-    const from = this.txs.address;
+  private async protectVault(
+    need: VaultProtectionNeed,
+    work: BlockWork,
+    feeQuote: Promise<FeeQuote | undefined>,
+  ): Promise<void> {
     const engine = this.config.book.engine;
     const data = engineInterface.encodeFunctionData("deleverageVault", [
       need.marketId,
@@ -243,15 +265,17 @@ export class Executor {
     ]);
     let gas: bigint;
     try {
-      await this.chain.call({ from, to: engine, data }, "latest");
-      gas = await this.chain.estimateGas({ from, to: engine, data });
+      const simulation = await this.simulator.simulate(engine, data);
+      if (!simulation.success) throw new SimulationReverted(simulation.result);
+      gas = simulation.gasUsed;
     } catch (error) {
-      const reason = errorNameOf(error);
+      const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
       this.metrics.vaultDeleverages.inc({ outcome: `simulation-${reason}` });
       this.log.info({ marketId: need.marketId, reason }, "deleverageVault simulation reverted");
       return;
     }
     const key = vaultKeyOf(need.marketId);
+    const fees = await feeQuote;
     if (this.config.dryRun) {
       if (!this.dryRunReported.has(key)) {
         this.dryRunReported.add(key);
@@ -271,7 +295,7 @@ export class Executor {
       kind: "vault-protection",
       to: engine,
       data,
-      gasLimit: (gas * GAS_LIMIT_HEADROOM_PERCENT) / 100n,
+      gasLimit: gasLimitFor(data, gas),
       keys: [key],
       description: `deleverageVault(${need.marketId.slice(0, 10)})`,
     };
