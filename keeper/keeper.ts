@@ -55,6 +55,8 @@ export class Keeper {
   private headNumber = 0;
   private lastBlockTimestamp = 0;
   private lastSnapshot?: ChainSnapshot;
+  /** Hash of the block `lastSnapshot` was read at (a reorg may replace a block of the same number). */
+  private lastSnapshotHash?: string;
   private lastCandidates: LiquidationCandidate[] = [];
   private arrivals: number[] = [];
   private fundBelowTarget = false;
@@ -215,6 +217,7 @@ export class Keeper {
     const stepStarted = Date.now();
     const snapshot = await this.lens.read(processed.number);
     this.lastSnapshot = snapshot;
+    this.lastSnapshotHash = processed.hash;
     this.lastBlockTimestamp = snapshot.timestamp;
     this.logPriceUpdates(sync);
 
@@ -344,7 +347,8 @@ export class Keeper {
   mirrorView(): unknown {
     const snapshot = this.lastSnapshot;
     const positions: unknown[] = [];
-    if (snapshot && this.mirror.head && snapshot.blockNumber === this.mirror.head.number) {
+    const consistent = snapshot && this.mirror.head && this.lastSnapshotHash === this.mirror.head.hash;
+    if (snapshot && consistent) {
       const now = BigInt(snapshot.timestamp);
       for (const reading of snapshot.markets) {
         const market = this.mirror.markets.get(reading.marketId);
@@ -358,8 +362,8 @@ export class Keeper {
     }
     return {
       block: this.mirror.head,
-      snapshotBlock: snapshot?.blockNumber,
-      timestamp: snapshot?.timestamp,
+      snapshotBlock: consistent ? snapshot?.blockNumber : undefined,
+      timestamp: consistent ? snapshot?.timestamp : undefined,
       markets: [...this.mirror.markets.values()].map((m) => ({ marketId: m.marketId, state: m.state })),
       positions,
     };

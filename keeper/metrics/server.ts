@@ -3,7 +3,7 @@
  * while the keeper is caught up and the RPC answers, 503 otherwise, with the reasons as JSON) and, when enabled,
  * `GET /mirror` (the mirrored positions with their health, for tests and audits).
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
@@ -29,8 +29,17 @@ export async function startEndpoints(
   sources: EndpointSources,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
-    if (request.method !== "GET") {
+    try {
+      route(request.method, request.url, response);
+    } catch (error) {
+      // An endpoint must never take the keeper down.
+      if (!response.headersSent) response.writeHead(500);
+      response.end(String(error));
+    }
+  });
+  function route(method: string | undefined, url: string | undefined, response: ServerResponse): void {
+    const path = (url ?? "/").split("?")[0];
+    if (method !== "GET") {
       response.writeHead(405).end();
       return;
     }
@@ -55,7 +64,7 @@ export async function startEndpoints(
       return;
     }
     response.writeHead(404).end();
-  });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

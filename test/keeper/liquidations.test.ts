@@ -85,9 +85,16 @@ describe("keeper: liquidations (process test)", function () {
     const keeperAddress = (await node.signer(KEEPER_ACCOUNT)).address.toLowerCase();
     for (const event of events) {
       expect(event.args.keeper.toLowerCase()).to.equal(keeperAddress);
-      expect(event.blockNumber - priceBlock, `liquidated in block ${event.blockNumber}, price in ${priceBlock}`).to.be.at.most(2);
+      expect(
+        event.blockNumber - priceBlock,
+        `liquidated in block ${event.blockNumber}, price in ${priceBlock}`,
+      ).to.be.at.most(2);
     }
-    await waitFor("success metric", async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === POSITIONS, 10_000);
+    await waitFor(
+      "success metric",
+      async () => (await keeper.metric("keeper_liquidations_succeeded_total")) === POSITIONS,
+      10_000,
+    );
     expect(await keeper.metric("keeper_liquidations_failed_total")).to.equal(0);
     expect(await keeper.metric("keeper_rewards_usd_total", { kind: "liquidation" })).to.be.greaterThan(2 * POSITIONS);
     const health = await keeper.health();

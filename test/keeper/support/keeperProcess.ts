@@ -43,10 +43,15 @@ export interface MirrorView {
 
 /** Runs `keeper/main.ts` with `args`; the process environment plus `env`. Does not wait for readiness. */
 export function spawnKeeper(name: string, args: string[], env: Record<string, string>): ManagedChild {
-  return startChild(name, process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "keeper", "main.ts"), ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", ...env },
-  });
+  return startChild(
+    name,
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "keeper", "main.ts"), ...args],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", ...env },
+    },
+  );
 }
 
 function parseMetrics(text: string): Map<string, number> {
@@ -89,7 +94,8 @@ export async function startKeeperProcess(options: {
     await waitFor(
       "keeper endpoints",
       async () => {
-        if (child.process.exitCode !== null) throw new Error(`keeper exited ${child.process.exitCode}:\n${child.output().slice(-3_000)}`);
+        if (child.process.exitCode !== null)
+          throw new Error(`keeper exited ${child.process.exitCode}:\n${child.output().slice(-3_000)}`);
         try {
           await get("/health");
           return true;
@@ -119,7 +125,10 @@ export async function startKeeperProcess(options: {
     },
     async health() {
       const response = await get("/health");
-      return { status: response.status, body: (await response.json()) as { healthy: boolean; reasons: string[]; lastProcessedBlock?: number } };
+      return {
+        status: response.status,
+        body: (await response.json()) as { healthy: boolean; reasons: string[]; lastProcessedBlock?: number },
+      };
     },
     async mirror() {
       return (await (await get("/mirror")).json()) as MirrorView;

@@ -70,7 +70,13 @@ export function marketIdOf(protocol: TestProtocol, symbol: string): string {
 }
 
 /** Opens (or changes) a position: `size` base units and `margin` USD, any fill accepted. */
-export async function trade(protocol: TestProtocol, trader: JsonRpcSigner, symbol: string, size: bigint, margin: bigint) {
+export async function trade(
+  protocol: TestProtocol,
+  trader: JsonRpcSigner,
+  symbol: string,
+  size: bigint,
+  margin: bigint,
+) {
   const acceptable = size > 0n ? MaxUint256 : 0n;
   return protocol.system.engine.connect(trader).modifyPosition(marketIdOf(protocol, symbol), size, margin, acceptable);
 }
