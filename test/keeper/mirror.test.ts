@@ -24,8 +24,11 @@ import {
   type TestProtocol,
 } from "./support/protocol";
 
+/** Random-sequence traders; the scripted waterfall, the reorg and the restart use their own accounts after them. */
 const TRADERS = 8;
-const STEPS = Number(process.env.KEEPER_MIRROR_STEPS ?? 40);
+const SCRIPTED_ACCOUNTS = 5;
+const REORG_ACCOUNTS = 7;
+const STEPS = Number(process.env.KEEPER_MIRROR_STEPS ?? 30);
 const SEED = Number(process.env.KEEPER_MIRROR_SEED ?? 20261202);
 const KEEPER_ACCOUNT = 2;
 const LIQUIDATOR_ACCOUNT = 3;
@@ -55,6 +58,8 @@ describe("keeper: the mirror equals the chain (process test)", function () {
   let protocol: TestProtocol;
   let keeper: KeeperProcess;
   let traders: JsonRpcSigner[];
+  let scripted: JsonRpcSigner[];
+  let reorgTraders: JsonRpcSigner[];
   let accounts: string[];
   const prices: Record<string, number> = { ...BASE_PRICES };
   const checkpoint = () => join(protocol.dir, "mirror.checkpoint.json");
@@ -110,9 +115,16 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     node = await startLocalNode();
     protocol = await deployProtocol(node);
     await seedVault(protocol, "3000000");
-    traders = await Promise.all(Array.from({ length: TRADERS }, (_, i) => node.signer(FIRST_TRADER_ACCOUNT + i)));
-    accounts = await Promise.all(traders.map((t) => t.getAddress()));
-    await fundTraders(protocol, traders, "200000");
+    const all = await Promise.all(
+      Array.from({ length: TRADERS + SCRIPTED_ACCOUNTS + REORG_ACCOUNTS }, (_, i) =>
+        node.signer(FIRST_TRADER_ACCOUNT + i),
+      ),
+    );
+    traders = all.slice(0, TRADERS);
+    scripted = all.slice(TRADERS, TRADERS + SCRIPTED_ACCOUNTS);
+    reorgTraders = all.slice(TRADERS + SCRIPTED_ACCOUNTS);
+    accounts = await Promise.all(all.map((t) => t.getAddress()));
+    await fundTraders(protocol, all, "200000");
     keeper = await startKeeper();
   });
 
@@ -174,6 +186,57 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     }
   }
 
+  it("stays_exact_through_a_partial_liquidation_adl_and_a_socialized_loss", async function () {
+    const { engine } = protocol.system;
+    const eth = marketIdOf(protocol, "ETH-USD");
+    const btc = marketIdOf(protocol, "BTC-USD");
+    const liquidator = await node.signer(LIQUIDATOR_ACCOUNT);
+    const [bankrupt, partial, adlShort, btcHolder, lateShort] = scripted;
+    await expectMirrorEqualsChain();
+    const open = async (trader: JsonRpcSigner, marketId: string, size: string, margin: string) =>
+      (
+        await engine.connect(trader).modifyPosition(marketId, usd(size), usd(margin), usd(size) > 0n ? MaxUint256 : 0n)
+      ).wait();
+    await open(bankrupt, eth, "10", "1100");
+    await open(partial, eth, "1", "150");
+    await open(adlShort, eth, "-3", "1000");
+    await open(btcHolder, btc, "0.05", "600");
+    await expectMirrorEqualsChain();
+
+    // A price where the 1-ETH long's equity is 90% of its maintenance requirement: partially liquidated, a
+    // healthy remainder stays open. equity = margin + (P − entry), requirement = 2.5%·P + $2.
+    const stored = await engine.getPosition(await partial.getAddress(), eth);
+    const toUsd = (wad: bigint) => Number(wad) / 1e18;
+    const partialPrice = (toUsd(stored.entryPriceWad) - toUsd(stored.marginUsd) + 0.9 * 2) / (1 - 0.9 * 0.025);
+    await setPrice(protocol, "ETH-USD", partialPrice.toFixed(2));
+    await (await engine.connect(liquidator).liquidate(await partial.getAddress(), eth)).wait();
+    expect((await engine.getPosition(await partial.getAddress(), eth)).size).to.be.greaterThan(0n);
+    await expectMirrorEqualsChain();
+
+    // A short entered at $1,800, below the bankrupt long's bankruptcy price (~$1,890): ADL skips it, and it stays
+    // open on the opposite side to be charged.
+    await setPrice(protocol, "ETH-USD", "1800");
+    await open(lateShort, eth, "-1", "400");
+    // BTC's feed goes stale, ETH gaps to $1,700: the 10-ETH long is bankrupt; the fund is short, the profitable
+    // short is deleveraged (ADL) and, with BTC unpriced, the vault absorbs nothing: the rest is socialized.
+    await rpcCall(node.url, "evm_increaseTime", [3_700]);
+    await setPrice(protocol, "ETH-USD", "1700");
+    const receipt = await (await engine.connect(liquidator).liquidate(await bankrupt.getAddress(), eth)).wait();
+    const liquidated = receipt!.logs
+      .map((log) => engine.interface.parseLog(log))
+      .find((e) => e?.name === "Liquidated")!;
+    await setPrice(protocol, "BTC-USD", "60000");
+    expect(liquidated.args.adlPaidUsd, "ADL placed part of the deficit").to.be.greaterThan(0n);
+    const split = liquidated.args.toObject();
+    expect(
+      liquidated.args.socializedUsd,
+      `a loss was socialized: ${JSON.stringify(split, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+    ).to.be.greaterThan(0n);
+    await expectMirrorEqualsChain();
+    // The charged short owes its share (here more than its margin): its equity on chain counts it, so does the mirror.
+    prices["ETH-USD"] = 1_700;
+  });
+
   it("equals_positionEquity_to_the_wei_after_every_block_of_a_random_sequence", async function () {
     const rng = new SeededRandom(SEED);
     let compared = 0;
@@ -191,80 +254,20 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     expect(compared).to.be.greaterThan(0);
   });
 
-  it("stays_exact_through_a_partial_liquidation_adl_and_a_socialized_loss", async function () {
-    const { engine } = protocol.system;
-    const eth = marketIdOf(protocol, "ETH-USD");
-    const btc = marketIdOf(protocol, "BTC-USD");
-    const liquidator = await node.signer(LIQUIDATOR_ACCOUNT);
-    const [bankrupt, partial, adlShort, btcHolder] = traders.slice(4);
-    const closeAll = async (trader: JsonRpcSigner) => {
-      for (const marketId of [eth, btc]) {
-        const size = (await engine.getPosition(await trader.getAddress(), marketId)).size;
-        if (size === 0n) continue;
-        try {
-          await (await engine.connect(trader).closePosition(marketId, size > 0n ? 0n : MaxUint256)).wait();
-        } catch {
-          const liquidatable = await engine.isLiquidatable(await trader.getAddress(), marketId);
-          if (liquidatable)
-            await (await engine.connect(liquidator).liquidate(await trader.getAddress(), marketId)).wait();
-        }
-      }
-    };
-    // Calm prices (ETH $2,000, BTC $60,000) outside the breaker's window, and these four traders flat.
-    for (let round = 0; round < 2; ++round) {
-      await rpcCall(node.url, "evm_increaseTime", [400]);
-      await setPrice(protocol, "ETH-USD", "2000");
-      await setPrice(protocol, "BTC-USD", "60000");
-    }
-    for (const trader of [bankrupt, partial, adlShort, btcHolder]) await closeAll(trader);
-    await expectMirrorEqualsChain();
-    const open = async (trader: JsonRpcSigner, marketId: string, size: string, margin: string) =>
-      (
-        await engine.connect(trader).modifyPosition(marketId, usd(size), usd(margin), usd(size) > 0n ? MaxUint256 : 0n)
-      ).wait();
-    await open(bankrupt, eth, "10", "1100");
-    await open(partial, eth, "1", "150");
-    await open(adlShort, eth, "-3", "1000");
-    await open(btcHolder, btc, "0.05", "600");
-    await expectMirrorEqualsChain();
-
-    // $1,860: the 1-ETH long is partially liquidated (a healthy remainder stays open).
-    await setPrice(protocol, "ETH-USD", "1860");
-    await (await engine.connect(liquidator).liquidate(await partial.getAddress(), eth)).wait();
-    expect((await engine.getPosition(await partial.getAddress(), eth)).size).to.be.greaterThan(0n);
-    await expectMirrorEqualsChain();
-
-    // BTC's feed goes stale, ETH gaps to $1,700: the 10-ETH long is bankrupt; the fund is short, the profitable
-    // short is deleveraged (ADL) and, with BTC unpriced, the vault absorbs nothing: the rest is socialized.
-    await rpcCall(node.url, "evm_increaseTime", [3_700]);
-    await setPrice(protocol, "ETH-USD", "1700");
-    const receipt = await (await engine.connect(liquidator).liquidate(await bankrupt.getAddress(), eth)).wait();
-    const liquidated = receipt!.logs
-      .map((log) => engine.interface.parseLog(log))
-      .find((e) => e?.name === "Liquidated")!;
-    expect(liquidated.args.adlPaidUsd, "ADL placed part of the deficit").to.be.greaterThan(0n);
-    expect(liquidated.args.socializedUsd, "a loss was socialized").to.be.greaterThan(0n);
-    await setPrice(protocol, "BTC-USD", "60000");
-    await expectMirrorEqualsChain();
-    // The charged longs owe their share: settled by their next action, still exact.
-    await (await engine.connect(partial).modifyPosition(eth, 0n, usd("50"), 0n)).wait();
-    await expectMirrorEqualsChain();
-  });
-
   it("rolls_back_a_reorg_and_ends_equal_to_the_chain", async function () {
     const { engine } = protocol.system;
     const marketId = marketIdOf(protocol, "ETH-USD");
     const snapshotId = await rpcCall<string>(node.url, "evm_snapshot", []);
     // Branch A: three trades the keeper follows...
     for (let i = 0; i < 3; ++i) {
-      await (await engine.connect(traders[i]).modifyPosition(marketId, usd("2"), usd("1000"), MaxUint256)).wait();
+      await (await engine.connect(reorgTraders[i]).modifyPosition(marketId, usd("2"), usd("1000"), MaxUint256)).wait();
     }
     await expectMirrorEqualsChain();
     const reorgsBefore = await keeper.metric("keeper_reorgs_total");
     // ...then dropped for branch B: other trades, one block more.
     expect(await rpcCall<boolean>(node.url, "evm_revert", [snapshotId])).to.equal(true);
     for (let i = 3; i < 7; ++i) {
-      await (await engine.connect(traders[i]).modifyPosition(marketId, usd("-1"), usd("800"), 0n)).wait();
+      await (await engine.connect(reorgTraders[i]).modifyPosition(marketId, usd("-1"), usd("800"), 0n)).wait();
     }
     await expectMirrorEqualsChain();
     expect(await keeper.metric("keeper_reorgs_total")).to.be.greaterThan(reorgsBefore);
@@ -276,7 +279,9 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     expect(await keeper.stop("SIGTERM")).to.equal(0);
     // While it is down: more activity.
     for (let i = 0; i < 4; ++i) {
-      await (await engine.connect(traders[i]).modifyPosition(marketId, usd("0.05"), usd("900"), MaxUint256)).wait();
+      await (
+        await engine.connect(reorgTraders[i]).modifyPosition(marketId, usd("0.05"), usd("900"), MaxUint256)
+      ).wait();
     }
     keeper = await startKeeper();
     await expectMirrorEqualsChain();
