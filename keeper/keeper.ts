@@ -15,7 +15,7 @@ import { LensReader, type ChainSnapshot } from "./chain/lensReader";
 import { RpcClient, type RpcRequestError } from "./chain/rpcClient";
 import type { KeeperConfig } from "./config/schema";
 import { MirrorError } from "./errors";
-import { Executor, type VaultProtectionNeed } from "./execution/executor";
+import { Executor, type OrderJob, type VaultProtectionNeed } from "./execution/executor";
 import { TxManager } from "./execution/txManager";
 import { KeeperMetrics, wadToNumber } from "./metrics/metrics";
 import { startEndpoints, type HealthStatus } from "./metrics/server";
@@ -231,6 +231,7 @@ export class Keeper {
     this.lastCandidates = candidates;
     result.candidates = candidates.length;
     const vaultNeeds = this.vaultNeeds(snapshot);
+    const orders = this.orderJobs(snapshot);
     this.updateMetrics(snapshot);
 
     const readMs = Date.now() - stepStarted;
@@ -240,6 +241,7 @@ export class Keeper {
       snapshot,
       candidates,
       vaultNeeds,
+      orders,
     });
     this.log.debug(
       { block: processed.number, candidates: candidates.length, readMs, totalMs: Date.now() - stepStarted },
@@ -280,6 +282,25 @@ export class Keeper {
       if (lossUsd > upperUsd) needs.push({ marketId: reading.marketId, lossUsd, upperUsd });
     }
     return needs;
+  }
+
+  /**
+   * Orders the next block can act on. Block timestamps strictly increase, so the next block is at least one second
+   * after the snapshot's: an order whose delay ends by then is executed, one expired by then (or in a settled
+   * market) is cancelled.
+   */
+  private orderJobs(snapshot: ChainSnapshot): OrderJob[] {
+    const next = BigInt(snapshot.timestamp) + 1n;
+    const jobs: OrderJob[] = [];
+    for (const order of this.mirror.orders.values()) {
+      const settled = (this.mirror.markets.get(order.marketId)?.settlementPriceWad ?? 0n) !== 0n;
+      if (settled || next > order.expiresAt) jobs.push({ order, action: "cancel" });
+      else if (next >= order.executableAt) jobs.push({ order, action: "execute" });
+    }
+    this.metrics.pendingOrders.set(this.mirror.orders.size);
+    return jobs.sort((a, b) =>
+      a.order.executableAt < b.order.executableAt ? -1 : a.order.executableAt > b.order.executableAt ? 1 : 0,
+    );
   }
 
   private logPriceUpdates(sync: SyncResult): void {

@@ -47,10 +47,11 @@ export class CallSimulator {
     this.lens = lensAddress;
   }
 
-  async simulate(target: string, data: string): Promise<Simulation> {
+  /** `blockTag` "pending" simulates in the next block's context (its timestamp), e.g. an order whose delay ends then. */
+  async simulate(target: string, data: string, blockTag: "latest" | "pending" = "latest"): Promise<Simulation> {
     const calldata = lensInterface.encodeFunctionData("simulate", [target, data]);
     try {
-      await this.chain.call({ to: this.lens, data: calldata }, "latest");
+      await this.chain.call({ to: this.lens, data: calldata }, blockTag);
     } catch (error) {
       const revert = revertDataOf(error);
       if (revert) {

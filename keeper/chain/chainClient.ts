@@ -41,7 +41,7 @@ export interface FeeHistory {
   reward: bigint[][];
 }
 
-export type BlockTag = number | "latest" | { blockHash: string };
+export type BlockTag = number | "latest" | "pending" | { blockHash: string };
 
 interface RpcBlock {
   number: string;

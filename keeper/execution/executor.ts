@@ -14,7 +14,7 @@ import { revertDataOf } from "../chain/rpcClient";
 import type { ChainSnapshot } from "../chain/lensReader";
 import type { KeeperConfig } from "../config/schema";
 import { decodeLogs, engineInterface } from "../mirror/engineEvents";
-import type { PositionMirror } from "../mirror/positionMirror";
+import type { PendingOrder, PositionMirror } from "../mirror/positionMirror";
 import type { LiquidationCandidate } from "../pricing/liquidationIndex";
 import { estimateKeeperRewardUsd } from "../pricing/rewardEstimate";
 import { KeeperMetrics, wadToNumber } from "../metrics/metrics";
@@ -30,6 +30,12 @@ export interface VaultProtectionNeed {
   upperUsd: bigint;
 }
 
+/** A pending order the next block can execute (its delay has passed) or must cancel (expired, or settled market). */
+export interface OrderJob {
+  order: PendingOrder;
+  action: "execute" | "cancel";
+}
+
 export interface BlockWork {
   blockNumber: number;
   blockGasLimit: bigint;
@@ -37,6 +43,8 @@ export interface BlockWork {
   /** Liquidatable positions of every market, most underwater first. */
   candidates: LiquidationCandidate[];
   vaultNeeds: VaultProtectionNeed[];
+  /** Orders to execute or cancel, earliest first. */
+  orders: OrderJob[];
 }
 
 export function liquidationKeyOf(marketId: string, account: string): string {
@@ -46,6 +54,13 @@ export function liquidationKeyOf(marketId: string, account: string): string {
 export function vaultKeyOf(marketId: string): string {
   return `vault:${marketId}`;
 }
+
+export function orderJobKeyOf(order: PendingOrder): string {
+  return `order:${order.marketId}:${order.account}`;
+}
+
+/** Orders run through the engine's own try/catch: the 63/64 rule needs more than the measured gas. */
+const ORDER_GAS_MULTIPLIER_PERCENT = 150n;
 
 /** The engine's custom error name in revert data (its selector when unknown). */
 function revertName(data: string): string {
@@ -91,12 +106,14 @@ export class Executor {
     this.needs = new Set([
       ...work.candidates.map((c) => liquidationKeyOf(c.marketId, c.account)),
       ...work.vaultNeeds.map((n) => vaultKeyOf(n.marketId)),
+      ...work.orders.map((job) => orderJobKeyOf(job.order)),
     ]);
     for (const key of this.dryRunReported) if (!this.needs.has(key)) this.dryRunReported.delete(key);
     const inFlight = this.txs.inFlightKeys();
     const candidates = work.candidates.filter((c) => !inFlight.has(liquidationKeyOf(c.marketId, c.account)));
     const vaultNeeds = work.vaultNeeds.filter((n) => !inFlight.has(vaultKeyOf(n.marketId)));
-    if (candidates.length === 0 && vaultNeeds.length === 0) return;
+    const orders = work.orders.filter((job) => !inFlight.has(orderJobKeyOf(job.order)));
+    if (candidates.length === 0 && vaultNeeds.length === 0 && orders.length === 0) return;
 
     // The fee quote is fetched while the first batch is simulated.
     const fees = quoteFees(this.chain, {
@@ -112,6 +129,13 @@ export class Executor {
       }
     }
     for (const need of vaultNeeds) await this.protectVault(need, work, fees);
+    // Orders last: liquidations and vault protection take the lower nonces, so they land first in a block.
+    // Simulated together (one round trip of latency for all), sent one by one in order.
+    const simulations = await Promise.all(orders.map((job) => this.simulateOrder(job)));
+    for (const [i, job] of orders.entries()) {
+      const gas = simulations[i];
+      if (gas !== undefined) await this.sendOrder(job, gas, work, fees);
+    }
   }
 
   private liquidationsLive(nowSeconds: number): boolean {
@@ -308,6 +332,69 @@ export class Executor {
     }
   }
 
+  // ───────────────────────── orders ─────────────────────────
+
+  private orderCall(job: OrderJob): { method: string; data: string } {
+    const method = job.action === "execute" ? "executeOrder" : "cancelOrder";
+    return { method, data: engineInterface.encodeFunctionData(method, [job.order.account, job.order.marketId]) };
+  }
+
+  /** The gas of running the order in the next block's context, or undefined (logged) when it would revert. */
+  private async simulateOrder(job: OrderJob): Promise<bigint | undefined> {
+    const { account, marketId } = job.order;
+    try {
+      // "pending": the next block's timestamp is the one the delay must have passed by.
+      const simulation = await this.simulator.simulate(this.config.book.engine, this.orderCall(job).data, "pending");
+      if (!simulation.success) throw new SimulationReverted(simulation.result);
+      return simulation.gasUsed;
+    } catch (error) {
+      const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
+      this.metrics.orders.inc({ outcome: `simulation-${reason}` });
+      this.log.info({ account, marketId, action: job.action, reason }, "order simulation reverted");
+      return undefined;
+    }
+  }
+
+  private async sendOrder(
+    job: OrderJob,
+    gas: bigint,
+    work: BlockWork,
+    feeQuote: Promise<FeeQuote | undefined>,
+  ): Promise<void> {
+    const engine = this.config.book.engine;
+    const { account, marketId } = job.order;
+    const { method, data } = this.orderCall(job);
+    const key = orderJobKeyOf(job.order);
+    const fees = await feeQuote;
+    if (this.config.dryRun) {
+      if (!this.dryRunReported.has(key)) {
+        this.dryRunReported.add(key);
+        this.metrics.orders.inc({ outcome: "dry-run" });
+        this.log.info({ account, marketId, action: job.action }, "dry-run: would run the order");
+      }
+      return;
+    }
+    if (!fees) {
+      this.metrics.orders.inc({ outcome: "fee-cap" });
+      return;
+    }
+    const request: TxRequest = {
+      kind: job.action === "execute" ? "order-execution" : "order-cancel",
+      to: engine,
+      data,
+      gasLimit: gasLimitFor(data, (gas * ORDER_GAS_MULTIPLIER_PERCENT) / 100n),
+      keys: [key],
+      description: `${method}(${account.slice(0, 10)})`,
+    };
+    try {
+      await this.txs.send(request, fees, work.blockNumber);
+      this.metrics.orders.inc({ outcome: "sent" });
+    } catch (error) {
+      this.metrics.orders.inc({ outcome: "refused" });
+      this.log.error({ err: error instanceof SendError ? error.cause : error }, "order transaction not sent");
+    }
+  }
+
   // ───────────────────────── outcomes ─────────────────────────
 
   /** Books a mined (or replaced) transaction into the metrics. */
@@ -343,6 +430,12 @@ export class Executor {
         this.metrics.liquidationsSkipped.inc({ reason: `raced-${SKIP_REASONS[event.reason] ?? event.reason}` });
       } else if (event.name === "VaultDeleveraged") {
         this.metrics.vaultDeleverages.inc({ outcome: "succeeded" });
+      } else if (event.name === "OrderExecuted" && event.executor === me) {
+        this.metrics.orders.inc({ outcome: "executed" });
+        this.metrics.rewardsUsd.inc({ kind: "order" }, wadToNumber(event.executionFeeUsd));
+      } else if (event.name === "OrderCancelled" && event.by === me) {
+        this.metrics.orders.inc({ outcome: "cancelled" });
+        this.metrics.rewardsUsd.inc({ kind: "order" }, wadToNumber(event.executionFeeUsd));
       }
     }
     this.log.info(

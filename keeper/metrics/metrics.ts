@@ -43,6 +43,12 @@ export class KeeperMetrics {
   readonly vaultDeleverages = this.counter("keeper_vault_deleverages_total", "deleverageVault calls by outcome", [
     "outcome",
   ]);
+  readonly orders = this.counter(
+    "keeper_orders_total",
+    "delayed orders: sent, executed, cancelled (by this keeper), dry-run, simulation-<error>",
+    ["outcome"],
+  );
+  readonly pendingOrders = this.gauge("keeper_pending_orders", "orders committed and not yet executed or cancelled");
   readonly lastProcessedBlock = this.gauge("keeper_last_processed_block", "last block applied to the mirror");
   readonly blockLag = this.gauge("keeper_block_lag", "chain head minus the last processed block");
   readonly rpcRequests = this.counter("keeper_rpc_requests_total", "JSON-RPC requests by method", ["method"]);

@@ -9,9 +9,9 @@ import { dirname } from "node:path";
 import type { Position } from "../../sdk/math/types";
 import { MirrorError } from "../errors";
 import type { MarketMirror } from "./marketMirror";
-import { PositionMirror, type BlockRecord, type GlobalsMirror } from "./positionMirror";
+import { PositionMirror, orderKey, type BlockRecord, type GlobalsMirror, type PendingOrder } from "./positionMirror";
 
-const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_VERSION = 2;
 
 interface CheckpointFile {
   version: number;
@@ -21,6 +21,7 @@ interface CheckpointFile {
   markets: MarketMirror[];
   positions: Array<[string, Array<[string, Position]>]>;
   globals: GlobalsMirror;
+  orders: PendingOrder[];
   blocks: BlockRecord[];
 }
 
@@ -49,6 +50,7 @@ export function serializeMirror(mirror: PositionMirror, identity: CheckpointIden
     markets: [...mirror.markets.values()],
     positions: [...mirror.positions.entries()].map(([marketId, byAccount]) => [marketId, [...byAccount.entries()]]),
     globals: mirror.globals,
+    orders: [...mirror.orders.values()],
     blocks: mirror.blocks,
   };
   return JSON.stringify(file, replacer);
@@ -98,6 +100,7 @@ export function readCheckpoint(
   for (const market of file.markets) mirror.markets.set(market.marketId, market);
   for (const [marketId, entries] of file.positions) mirror.positions.set(marketId, new Map(entries));
   mirror.globals = file.globals;
+  for (const order of file.orders) mirror.orders.set(orderKey(order.marketId, order.account), order);
   mirror.blocks = file.blocks.slice(-keptBlocks);
   return mirror;
 }

@@ -88,6 +88,17 @@ export type EventBody =
   | { name: "GovernanceConfigSet"; liquidationGracePeriodSeconds: bigint; maintenanceRampSeconds: bigint }
   | { name: "LiquidationSkipped"; account: string; marketId: string; reason: number }
   | { name: "VaultDeleveraged"; marketId: string; lossBeforeUsd: bigint; lossAfterUsd: bigint; targetUsd: bigint }
+  | {
+      name: "OrderCommitted";
+      account: string;
+      marketId: string;
+      sizeDelta: bigint;
+      executionFeeUsd: bigint;
+      executableAt: bigint;
+      expiresAt: bigint;
+    }
+  | { name: "OrderExecuted"; account: string; marketId: string; executor: string; executionFeeUsd: bigint }
+  | { name: "OrderCancelled"; account: string; marketId: string; by: string; reason: string; executionFeeUsd: bigint }
   | { name: "AnswerUpdated"; feed: string; answer: bigint; roundId: bigint; updatedAt: bigint };
 
 export type EngineEvent = EventBase & EventBody;
@@ -234,6 +245,33 @@ function fromDescription(description: LogDescription): EventBody | undefined {
         lossBeforeUsd: a.lossBeforeUsd,
         lossAfterUsd: a.lossAfterUsd,
         targetUsd: a.targetUsd,
+      };
+    case "OrderCommitted":
+      return {
+        name: "OrderCommitted",
+        account: lower(a.account),
+        marketId: a.marketId,
+        sizeDelta: a.sizeDelta,
+        executionFeeUsd: a.executionFeeUsd,
+        executableAt: a.executableAt,
+        expiresAt: a.expiresAt,
+      };
+    case "OrderExecuted":
+      return {
+        name: "OrderExecuted",
+        account: lower(a.account),
+        marketId: a.marketId,
+        executor: lower(a.executor),
+        executionFeeUsd: a.executionFeeUsd,
+      };
+    case "OrderCancelled":
+      return {
+        name: "OrderCancelled",
+        account: lower(a.account),
+        marketId: a.marketId,
+        by: lower(a.by),
+        reason: a.reason,
+        executionFeeUsd: a.executionFeeUsd,
       };
     default:
       // Events the keeper does not need (deposits, insurance movements, roles...): the lens reads their totals.

@@ -39,8 +39,22 @@ export interface GlobalsMirror {
   maintenanceRampSeconds: bigint;
 }
 
+/** A committed order waiting for execution (`OrderCommitted`), until `OrderExecuted` or `OrderCancelled`. */
+export interface PendingOrder {
+  account: string;
+  marketId: string;
+  executableAt: bigint;
+  expiresAt: bigint;
+  executionFeeUsd: bigint;
+}
+
+export function orderKey(marketId: string, account: string): string {
+  return `${marketId}:${account.toLowerCase()}`;
+}
+
 export type UndoRecord =
   | { kind: "position"; marketId: string; account: string; previous: Position | null }
+  | { kind: "order"; key: string; previous: PendingOrder | null }
   | { kind: "market"; marketId: string; previous: MarketMirror | null }
   | { kind: "globals"; previous: GlobalsMirror };
 
@@ -94,6 +108,8 @@ export class PositionMirror {
   /** marketId → account (lower case) → stored position; only non-empty positions are kept. */
   readonly positions = new Map<string, Map<string, Position>>();
   globals: GlobalsMirror = initialGlobals();
+  /** Pending orders by `orderKey(marketId, account)`. */
+  readonly orders = new Map<string, PendingOrder>();
   /** Blocks applied, oldest first; the last is the block the mirror is at. At most `keptBlocks` are kept. */
   blocks: BlockRecord[] = [];
   private journal: UndoRecord[] | null = null;
@@ -305,6 +321,19 @@ export class PositionMirror {
         globals.maintenanceRampSeconds = event.maintenanceRampSeconds;
         return;
       }
+      case "OrderCommitted":
+        this.setOrder(orderKey(event.marketId, event.account), {
+          account: event.account,
+          marketId: event.marketId,
+          executableAt: event.executableAt,
+          expiresAt: event.expiresAt,
+          executionFeeUsd: event.executionFeeUsd,
+        });
+        return;
+      case "OrderExecuted":
+      case "OrderCancelled":
+        this.setOrder(orderKey(event.marketId, event.account), undefined);
+        return;
       default:
         // LiquidationSkipped, VaultDeleveraged, AnswerUpdated change no stored state.
         return;
@@ -351,6 +380,12 @@ export class PositionMirror {
     for (const listener of this.listeners) listener.positionChanged(marketId, account, previous, position);
   }
 
+  private setOrder(key: string, order: PendingOrder | undefined): void {
+    this.journal?.push({ kind: "order", key, previous: this.orders.get(key) ?? null });
+    if (order) this.orders.set(key, order);
+    else this.orders.delete(key);
+  }
+
   private saveMarket(marketId: string): void {
     if (!this.journal || this.savedMarkets.has(marketId)) return;
     this.savedMarkets.add(marketId);
@@ -391,6 +426,10 @@ export class PositionMirror {
         }
         return;
       }
+      case "order":
+        if (record.previous) this.orders.set(record.key, record.previous);
+        else this.orders.delete(record.key);
+        return;
       case "market":
         if (record.previous) this.markets.set(record.marketId, record.previous);
         else this.markets.delete(record.marketId);

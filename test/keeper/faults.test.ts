@@ -53,7 +53,16 @@ describe("keeper: RPC faults (process test)", function () {
       addressBook: protocol.bookPath,
       privateKey: accountPrivateKey(KEEPER_ACCOUNT),
       checkpoint: join(protocol.dir, "faults.checkpoint.json"),
-      extraArgs: ["--poll-interval-ms", "100", "--rpc-timeout-ms", "800", "--reorg-depth", "16", "--health-max-silence-seconds", "3"],
+      extraArgs: [
+        "--poll-interval-ms",
+        "100",
+        "--rpc-timeout-ms",
+        "800",
+        "--reorg-depth",
+        "16",
+        "--health-max-silence-seconds",
+        "3",
+      ],
     });
   });
 

@@ -9,6 +9,7 @@ import { HDNodeWallet, MaxUint256, parseUnits, type JsonRpcSigner } from "ethers
 import { writeAddressBook } from "../../../sdk/addressBook";
 import type { DeployedSystem } from "../../../deploy/deploySystem";
 import { deployToNode, type LocalNode } from "../../support/localChain";
+import { LOCAL_CONFIG, type SystemDeployConfig } from "../../../deploy/config";
 
 /** Hardhat's well-known development mnemonic (the node's unlocked accounts). */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -28,8 +29,11 @@ export interface TestProtocol {
   cleanup(): void;
 }
 
-export async function deployProtocol(node: LocalNode): Promise<TestProtocol> {
-  const system = await deployToNode(node);
+export async function deployProtocol(
+  node: LocalNode,
+  config: SystemDeployConfig = LOCAL_CONFIG,
+): Promise<TestProtocol> {
+  const system = await deployToNode(node, config);
   const dir = mkdtempSync(join(tmpdir(), "keeper-test-"));
   const bookPath = writeAddressBook(system.addressBook, join(dir, "localhost.json"));
   return { node, system, bookPath, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
