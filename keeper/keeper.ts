@@ -28,6 +28,10 @@ import { LiquidationIndex, type LiquidationCandidate, type QueryStats } from "./
 const MAX_ERROR_BACKOFF_MS = 5_000;
 /** Recent block arrival times kept to estimate the block interval (for timing polls). */
 const ARRIVALS_KEPT = 8;
+/** The first poll after a block comes this fraction of the block interval after it (just after the next block). */
+const POLL_AFTER_EXPECTED_FACTOR = 1.02;
+/** The first poll after a block never waits more than this many poll intervals. */
+const MAX_POLL_INTERVALS = 8;
 
 export interface StepResult {
   syncedTo?: number;
@@ -174,7 +178,11 @@ export class Keeper {
     this.executor = new Executor(this.chain, this.txs, this.mirror, this.metrics, this.log, this.config);
   }
 
-  /** Time the next poll: at the expected arrival of the next block when blocks come at a steady rhythm. */
+  /**
+   * Time the next poll: when blocks come at a steady rhythm, just after the next one is expected (so a block costs
+   * one poll), never later than `MAX_POLL_INTERVALS` poll intervals; otherwise every poll interval. The rhythm is
+   * the smaller of the median and the last gap between arrivals, so a chain that speeds up is followed at once.
+   */
   private nextPollDelayMs(sawNewBlock: boolean): number {
     const now = Date.now();
     if (sawNewBlock) {
@@ -182,13 +190,12 @@ export class Keeper {
       if (this.arrivals.length > ARRIVALS_KEPT) this.arrivals.shift();
     }
     if (!sawNewBlock || this.arrivals.length < 3) return this.config.pollIntervalMs;
-    const gaps = this.arrivals
-      .slice(1)
-      .map((t, i) => t - this.arrivals[i])
-      .sort((a, b) => a - b);
-    const typicalGapMs = gaps[Math.floor(gaps.length / 2)];
-    const expectedNext = this.arrivals[this.arrivals.length - 1] + typicalGapMs;
-    return Math.max(this.config.pollIntervalMs, expectedNext - now);
+    const gaps = this.arrivals.slice(1).map((t, i) => t - this.arrivals[i]);
+    const lastGapMs = gaps[gaps.length - 1];
+    const medianGapMs = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+    const rhythmMs = Math.min(lastGapMs, medianGapMs) * POLL_AFTER_EXPECTED_FACTOR;
+    const waitMs = this.arrivals[this.arrivals.length - 1] + rhythmMs - now;
+    return Math.min(this.config.pollIntervalMs * MAX_POLL_INTERVALS, Math.max(this.config.pollIntervalMs, waitMs));
   }
 
   /** One iteration: sync the mirror, read prices if a block arrived, update metrics, act. */
