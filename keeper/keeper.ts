@@ -232,7 +232,7 @@ export class Keeper {
       this.executor.recordMined(mined);
 
     const started = process.hrtime.bigint();
-    const stats: QueryStats = { checked: 0, liquidatable: 0 };
+    const stats: QueryStats = { walked: 0, checked: 0, liquidatable: 0 };
     const candidates = this.liquidatable(snapshot, stats);
     this.metrics.candidateSetMs.set(Number(process.hrtime.bigint() - started) / 1e6);
     this.lastCandidates = candidates;

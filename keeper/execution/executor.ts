@@ -265,7 +265,7 @@ export class Executor {
         market.params,
         candidate.position,
         price,
-        candidate.health.equityUsd,
+        candidate.health().equityUsd,
         fundUsd,
       );
       rewardUsd += reward;

@@ -16,7 +16,10 @@
  *
  * Rounding: the engine's integer equity and requirement differ from the real-valued ones by less than 5 wei of
  * USD, i.e. 5·1e18/s wei of price per unit; each stored key is widened by that bound (plus 2 wei for the key's
- * own division), so the index never misses a liquidatable position; the exact check removes the few extra.
+ * own division), so the index never misses a liquidatable position. Positions whose key is past the threshold by
+ * more than that band are liquidatable for sure (the integer equity is never above the real one, the integer
+ * requirement never below), so only the band and the positions above the first tier are checked exactly with the
+ * SDK — except during a maintenance ramp, when everything the walk finds is.
  * During a maintenance ramp the current (target) schedule is used: the ramped requirement is never above it.
  * Complexity: insert/remove O(log n) search plus an array splice; query O(log n + candidates).
  */
@@ -111,21 +114,30 @@ function emptySide(): SideIndex {
   return { byKey: new SortedEntries("key"), bySize: new SortedEntries("sizeAbs"), entries: new Map() };
 }
 
-/** A position the exact check found liquidatable, with how far below maintenance it is. */
+/** A liquidatable position, with how far below maintenance it is. */
 export interface LiquidationCandidate {
   marketId: string;
   account: string;
   position: Position;
-  health: MirroredHealth;
-  /** maintenance requirement − equity (USD, 1e18; > 0). */
+  /** maintenance requirement − equity (USD, 1e18; > 0): exact near the boundary, the real-valued one (within a
+   * few wei) for positions far past it. */
   shortfallUsd: bigint;
+  /** The SDK's exact equity and requirement (computed on first use for positions far past the boundary). */
+  health(): MirroredHealth;
 }
 
 /** What a query looked at (for the benchmark and the logs). */
 export interface QueryStats {
-  /** Positions the index walked and checked exactly. */
+  /** Positions the index walked. */
+  walked: number;
+  /** Of those, positions near the boundary (or above the first tier) checked exactly with the SDK. */
   checked: number;
   liquidatable: number;
+}
+
+/** The key's widening for a size (see the header): the rounding bound per unit plus the division's slack. */
+function keySlack(sizeAbs: bigint): bigint {
+  return KEY_DIVISION_SLACK + (ROUNDING_BOUND_USD * WAD + sizeAbs - 1n) / sizeAbs;
 }
 
 /** The widened static key of a position (see the header); `undefined` for an empty position. */
@@ -133,7 +145,7 @@ export function liquidationKey(market: MarketMirror, position: Position): bigint
   if (position.size === 0n) return undefined;
   const sizeAbs = position.size < 0n ? -position.size : position.size;
   const perUnitMargin = ((position.marginUsd - market.params.keeperRewardUsd) * WAD) / sizeAbs;
-  const slack = KEY_DIVISION_SLACK + (ROUNDING_BOUND_USD * WAD + sizeAbs - 1n) / sizeAbs;
+  const slack = keySlack(sizeAbs);
   if (position.size > 0n) {
     return (
       position.entryPriceWad - perUnitMargin - position.fundingIndexSnapshotWad - position.lossIndexSnapshotWad + slack
@@ -227,45 +239,68 @@ export class LiquidationIndex implements MirrorListener {
     const fundingIndexWad = fundingIndexAt(market, priceWad, nowSeconds);
     const state = market.state;
     const firstRateBps = market.tiers[0].maintenanceMarginBps;
-    const accounts = new Set<string>();
+    const candidates: LiquidationCandidate[] = [];
+    const seen = new Set<string>();
+    const exactly = (account: string) => {
+      const position = this.mirror.getPosition(marketId, account);
+      const health = mirroredHealth(market, state, position, priceWad, nowSeconds, fundingIndexWad);
+      if (stats) stats.checked += 1;
+      if (!health.isLiquidatable) return;
+      const shortfallUsd = health.maintenanceRequirementUsd - health.equityUsd;
+      candidates.push({ marketId, account, position, shortfallUsd, health: () => health });
+    };
+    /** Far past the boundary: liquidatable for sure; the shortfall is s·distance (the real-valued one). */
+    const surely = (entry: Entry, distanceWad: bigint) => {
+      const position = this.mirror.getPosition(marketId, entry.account);
+      let cached: MirroredHealth | undefined;
+      candidates.push({
+        marketId,
+        account: entry.account,
+        position,
+        shortfallUsd: (entry.sizeAbs * distanceWad) / WAD,
+        health: () => (cached ??= mirroredHealth(market, state, position, priceWad, nowSeconds, fundingIndexWad)),
+      });
+    };
 
-    // Longs: liquidatable (first tier) only if key > P·(1 − m0) − F − L_long.
-    const longThreshold = (priceWad * (BPS - firstRateBps)) / BPS - fundingIndexWad - state.longLossIndexWad;
-    for (let i = sides.long.byKey.firstAbove(longThreshold); i < sides.long.byKey.items.length; ++i) {
-      accounts.add(sides.long.byKey.items[i].account);
-    }
-    // Shorts: only if key < P·(1 + m0) − F + L_short (rounded up).
-    const shortThreshold =
-      (priceWad * (BPS + firstRateBps) + BPS - 1n) / BPS - fundingIndexWad + state.shortLossIndexWad;
-    const shortEnd = sides.short.byKey.firstAtLeast(shortThreshold);
-    for (let i = 0; i < shortEnd; ++i) accounts.add(sides.short.byKey.items[i].account);
-    // Above the first tier's notional the rate is higher: check those few positions one by one.
-    if (market.tiers.length > 1) {
-      const largeFromSizeAbs = (market.tiers[1].notionalFloorUsd * WAD) / priceWad;
+    // Above the first tier's notional the rate is higher: those few positions are checked one by one.
+    const largeFromSizeAbs = market.tiers.length > 1 ? (market.tiers[1].notionalFloorUsd * WAD) / priceWad : undefined;
+    if (largeFromSizeAbs !== undefined) {
       for (const side of [sides.long, sides.short]) {
         for (let i = side.bySize.firstAtLeast(largeFromSizeAbs); i < side.bySize.items.length; ++i) {
-          accounts.add(side.bySize.items[i].account);
+          seen.add(side.bySize.items[i].account);
+          exactly(side.bySize.items[i].account);
         }
       }
     }
+    const isLarge = (entry: Entry) => largeFromSizeAbs !== undefined && entry.sizeAbs >= largeFromSizeAbs;
+    // During a maintenance ramp the requirement may be below the current schedule's: check everything exactly.
+    const rampActive = nowSeconds < market.ramp.endTime;
 
-    const candidates: LiquidationCandidate[] = [];
-    for (const account of accounts) {
-      const position = this.mirror.getPosition(marketId, account);
-      const health = mirroredHealth(market, state, position, priceWad, nowSeconds, fundingIndexWad);
-      if (!health.isLiquidatable) continue;
-      candidates.push({
-        marketId,
-        account,
-        position,
-        health,
-        shortfallUsd: health.maintenanceRequirementUsd - health.equityUsd,
-      });
+    // Longs: liquidatable (first tier) only if key > P·(1 − m0) − F − L_long; surely if key − slack − 1 exceeds
+    // the threshold rounded up (the real-valued equity is then below the requirement).
+    const longFloor = (priceWad * (BPS - firstRateBps)) / BPS - fundingIndexWad - state.longLossIndexWad;
+    const longCeil = (priceWad * (BPS - firstRateBps) + BPS - 1n) / BPS - fundingIndexWad - state.longLossIndexWad;
+    for (let i = sides.long.byKey.firstAbove(longFloor); i < sides.long.byKey.items.length; ++i) {
+      const entry = sides.long.byKey.items[i];
+      if (stats) stats.walked += 1;
+      if (seen.has(entry.account) || isLarge(entry)) continue;
+      const lowKey = entry.key - keySlack(entry.sizeAbs) - 1n;
+      if (!rampActive && lowKey > longCeil) surely(entry, lowKey - longCeil);
+      else exactly(entry.account);
     }
-    if (stats) {
-      stats.checked += accounts.size;
-      stats.liquidatable += candidates.length;
+    // Shorts: only if key < P·(1 + m0) − F + L_short; surely if key + slack + 1 is below the threshold rounded down.
+    const shortCeil = (priceWad * (BPS + firstRateBps) + BPS - 1n) / BPS - fundingIndexWad + state.shortLossIndexWad;
+    const shortFloor = (priceWad * (BPS + firstRateBps)) / BPS - fundingIndexWad + state.shortLossIndexWad;
+    const shortEnd = sides.short.byKey.firstAtLeast(shortCeil);
+    for (let i = 0; i < shortEnd; ++i) {
+      const entry = sides.short.byKey.items[i];
+      if (stats) stats.walked += 1;
+      if (seen.has(entry.account) || isLarge(entry)) continue;
+      const highKey = entry.key + keySlack(entry.sizeAbs) + 1n;
+      if (!rampActive && highKey < shortFloor) surely(entry, shortFloor - highKey);
+      else exactly(entry.account);
     }
+    if (stats) stats.liquidatable += candidates.length;
     return candidates.sort((a, b) => (a.shortfallUsd > b.shortfallUsd ? -1 : a.shortfallUsd < b.shortfallUsd ? 1 : 0));
   }
 }
