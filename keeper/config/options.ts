@@ -139,8 +139,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: "gasPerLiquidation",
     flag: "--gas-per-liquidation <gas>",
     env: "KEEPER_GAS_PER_LIQUIDATION",
-    description: "gas assumed per liquidateMany entry to pre-size a batch (eth_estimateGas then decides)",
-    defaultText: "300000",
+    description: "gas assumed per liquidateMany entry to pre-size a batch (the gas-measuring simulation then decides)",
+    defaultText: "150000",
   },
   {
     key: "stuckBlocks",

@@ -86,7 +86,7 @@ const rawSchema = z.object({
   protocolSafety: z.boolean().optional(),
   batchSize: int(1, 10_000).default(100),
   blockGasFraction: z.coerce.number().gt(0).max(1).default(0.8),
-  gasPerLiquidation: int(21_000, 30_000_000).default(300_000),
+  gasPerLiquidation: int(21_000, 30_000_000).default(150_000),
   stuckBlocks: int(1, 1_000).default(3),
   maxFeeBumps: int(0, 100).default(3),
   feeBumpPercent: int(10, 1_000).default(25),

@@ -34,6 +34,8 @@ const WAD = 10n ** 18n;
 const usd = (amount: string) => parseUnits(amount, 18);
 const SYNTHETIC_MARKET = "0x" + "ab".repeat(32);
 const silent = pino({ level: "silent" });
+/** Seeding requests can be slow on a loaded machine (a block of hundreds of transactions). */
+const SLOW_RPC_TIMEOUT_MS = 300_000;
 
 // ───────────────────────── 1. candidate set ─────────────────────────
 
@@ -109,6 +111,7 @@ function benchCandidateSet(sizes: number[]): string {
   for (const [count, dropPrice] of sizes.flatMap(
     (n) =>
       [
+        [n, "1998"],
         [n, "1980"],
         [n, "1880"],
       ] as const,
@@ -198,7 +201,8 @@ async function openPositions(chain: Chain, count: number, liquidatableCount: num
     HDNodeWallet.fromSeed(`0x${(i + 1).toString(16).padStart(64, "0")}`),
   );
   await rpcCall(node.url, "evm_setAutomine", [false]);
-  for (const wallet of wallets) await rpcCall(node.url, "hardhat_setBalance", [wallet.address, toQuantity(10n ** 20n)]);
+  for (const wallet of wallets)
+    await rpcCall(node.url, "hardhat_setBalance", [wallet.address, toQuantity(10n ** 20n)], SLOW_RPC_TIMEOUT_MS);
   const fee = { maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n, type: 2, chainId };
   const hashes: string[] = [];
   for (const [i, wallet] of wallets.entries()) {
@@ -233,11 +237,11 @@ async function openPositions(chain: Chain, count: number, liquidatableCount: num
     ];
     for (const [nonce, call] of calls.entries()) {
       const signed = await (wallet as unknown as Wallet).signTransaction({ ...fee, ...call, nonce });
-      hashes.push(await rpcCall<string>(node.url, "eth_sendRawTransaction", [signed]));
+      hashes.push(await rpcCall<string>(node.url, "eth_sendRawTransaction", [signed], SLOW_RPC_TIMEOUT_MS));
     }
   }
   for (let mined = 0; ;) {
-    await rpcCall(node.url, "evm_mine", []);
+    await rpcCall(node.url, "evm_mine", [], SLOW_RPC_TIMEOUT_MS);
     const last = await rpcCall<{ status: string } | null>(node.url, "eth_getTransactionReceipt", [
       hashes[hashes.length - 1],
     ]);
@@ -246,7 +250,9 @@ async function openPositions(chain: Chain, count: number, liquidatableCount: num
   }
   const failed = (
     await Promise.all(
-      hashes.slice(-40).map((h) => rpcCall<{ status: string }>(node.url, "eth_getTransactionReceipt", [h])),
+      hashes
+        .slice(-40)
+        .map((h) => rpcCall<{ status: string }>(node.url, "eth_getTransactionReceipt", [h], SLOW_RPC_TIMEOUT_MS)),
     )
   ).filter((r) => r.status !== "0x1").length;
   if (failed) throw new Error(`${failed} seeding transactions failed`);
@@ -357,8 +363,8 @@ async function benchChain(): Promise<string[]> {
       [
         "| steady state (1-second blocks, 20 s) | mirrored positions | RPC requests per block |",
         "| --- | ---: | ---: |",
-        `| 100 real positions… (1,000 real positions) | ${positions} | ${steady100.toFixed(2)} |`,
-        `| 10,000 mirrored (1,000 real + 9,000 synthetic) | ${tracked} | ${((bigAfter - bigBefore) / (bigBlockAfter - bigBlockBefore)).toFixed(2)} |`,
+        `| real positions only | ${positions} | ${steady100.toFixed(2)} |`,
+        `| the same chain + 9,900 synthetic healthy positions in the mirror | ${tracked} | ${((bigAfter - bigBefore) / (bigBlockAfter - bigBlockBefore)).toFixed(2)} |`,
       ].join("\n"),
     );
     tables.push(
