@@ -61,6 +61,9 @@ export class Keeper {
   private lastSnapshot?: ChainSnapshot;
   /** Hash of the block `lastSnapshot` was read at (a reorg may replace a block of the same number). */
   private lastSnapshotHash?: string;
+  /** Hash of the last block whose work (prices, candidates, transactions) completed: an iteration that failed
+   * half-way is redone on the next poll even if no new block arrives. */
+  private lastActedHash?: string;
   private lastCandidates: LiquidationCandidate[] = [];
   private arrivals: number[] = [];
   private fundBelowTarget = false;
@@ -215,9 +218,8 @@ export class Keeper {
       this.metrics.lastProcessedBlock.set(processed.number);
       this.metrics.blockLag.set(sync.head.number - processed.number);
     }
-    const changed =
-      sync.applied.length > 0 || sync.backfilledBlocks > 0 || sync.rolledBackTo !== undefined || !this.lastSnapshot;
-    if (!processed || !changed) {
+    // Act once per block; again only when the previous iteration failed half-way or a reorg rolled back.
+    if (!processed || (processed.hash === this.lastActedHash && sync.rolledBackTo === undefined)) {
       await this.maybeCheckpoint();
       return result;
     }
@@ -254,6 +256,7 @@ export class Keeper {
       { block: processed.number, candidates: candidates.length, readMs, totalMs: Date.now() - stepStarted },
       "block processed",
     );
+    this.lastActedHash = processed.hash;
     await this.maybeCheckpoint();
     return result;
   }
