@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { parseUnits, ZeroAddress } from "ethers";
 import { deploySafe } from "./safe";
+import { deployPeriphery } from "./periphery";
 import {
   ChainlinkOracleAdapter__factory,
   LiquidationLogic__factory,
@@ -141,6 +142,7 @@ export async function deploySystem(
         priceFeedDecimals: m.feedDecimals,
       })),
     ),
+    periphery: await deployPeriphery(deployer),
   };
   return { engine, vault, collateral, collateralDecimals, markets, timelock, guardian, addressBook };
 }

@@ -40,6 +40,8 @@ export const addressBookSchema = z.object({
     timelockMinDelaySeconds: z.number().int().nonnegative(),
   }),
   markets: z.array(marketEntry).min(1),
+  /** Read-only helpers for off-chain readers (deploy/periphery.ts); absent in books written before them. */
+  periphery: z.object({ keeperLens: address }).optional(),
 });
 
 export type AddressBook = z.infer<typeof addressBookSchema>;
