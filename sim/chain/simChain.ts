@@ -1,0 +1,187 @@
+/**
+ * The simulator's chain: one connection (in-process Hardhat network, a spawned `hardhat node`, or any
+ * JSON-RPC URL such as an anvil fork) with the simulated clock applied to every transaction, whoever sends
+ * it (the simulator, the keeper, ethers contracts): each transaction is mined alone, in a block stamped
+ * by the clock. Views are always read at an explicit block so that they never depend on the wall clock.
+ */
+import { BrowserProvider, toQuantity } from "ethers";
+import { rpcAnswers } from "../../sdk/chain/rpc";
+import { ChainSourceError } from "../errors";
+import { ChainClock } from "./clock";
+import { httpEip1193, type Eip1193, type RequestArguments } from "./eip1193";
+import { spawnHardhatNode } from "./hardhatNodeChain";
+import { createInProcessChain } from "./inProcessChain";
+import { decodeRevertData, revertDataOf, type RevertReason } from "./revertReason";
+
+/** Where the chain comes from. */
+export type ChainSourceSpec = { kind: "in-process" } | { kind: "node" } | { kind: "url"; url: string };
+
+/** A URL must answer `eth_chainId` within this time or the run stops with a clear message. */
+export const URL_PROBE_TIMEOUT_MS = 3_000;
+/** ETH given to every impersonated actor for gas. */
+export const ACTOR_ETH_WEI = 10n ** 21n;
+
+export interface TxRequest {
+  from: string;
+  to: string;
+  data: string;
+  /** Always explicit: estimating would execute every transaction twice. */
+  gas: bigint;
+}
+
+export type TxOutcome =
+  | { ok: true; hash: string; timestamp: number }
+  | { ok: false; hash?: string; timestamp: number; reason: RevertReason; message: string };
+
+export interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  transactionHash: string;
+  logIndex: string;
+}
+
+export interface ChainSourceInfo {
+  kind: ChainSourceSpec["kind"];
+  /** The URL for `node` and `url` sources (the node's own for `node`). */
+  url?: string;
+  clientVersion: string;
+  chainId: number;
+}
+
+export class SimChain {
+  readonly provider: BrowserProvider;
+  /** Transactions sent through this chain (anyone's). */
+  transactionCount = 0;
+  private constructor(
+    /** The connection, without the clock. */
+    readonly raw: Eip1193,
+    readonly clock: ChainClock,
+    readonly info: ChainSourceInfo,
+    /** Hardhat throws on a reverted transaction (with its data); anvil returns a failed receipt. */
+    private readonly revertsThrow: boolean,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    const timestamped: Eip1193 = { request: (args) => this.request(args) };
+    // cacheTimeout -1: ethers must not serve a cached block number while the simulator mines.
+    this.provider = new BrowserProvider(timestamped, undefined, { cacheTimeout: -1, pollingInterval: 50 });
+  }
+
+  /** Connects to the source, checks that it answers, turns automine on and starts the clock after its head. */
+  static async connect(spec: ChainSourceSpec): Promise<SimChain> {
+    let raw: Eip1193;
+    let onClose = async () => {};
+    let url: string | undefined;
+    if (spec.kind === "in-process") {
+      raw = await createInProcessChain();
+    } else if (spec.kind === "node") {
+      const node = await spawnHardhatNode();
+      url = node.url;
+      raw = httpEip1193(node.url);
+      onClose = node.stop;
+    } else {
+      url = spec.url;
+      if (!(await rpcAnswers(spec.url, URL_PROBE_TIMEOUT_MS))) {
+        throw new ChainSourceError(`no JSON-RPC answer from ${spec.url} within ${URL_PROBE_TIMEOUT_MS} ms`, {
+          url: spec.url,
+        });
+      }
+      raw = httpEip1193(spec.url);
+    }
+    const clientVersion = String(await raw.request({ method: "web3_clientVersion" }));
+    const chainId = Number(await raw.request({ method: "eth_chainId" }));
+    await raw.request({ method: "evm_setAutomine", params: [true] });
+    const head = (await raw.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
+      timestamp: string;
+    };
+    const clock = new ChainClock(Number(head.timestamp) + 1);
+    const revertsThrow = clientVersion.toLowerCase().startsWith("hardhat");
+    return new SimChain(raw, clock, { kind: spec.kind, url, clientVersion, chainId }, revertsThrow, onClose);
+  }
+
+  /** Every request; transactions get the clock's next timestamp first. */
+  async request(args: RequestArguments): Promise<unknown> {
+    if (args.method === "eth_sendTransaction" || args.method === "eth_sendRawTransaction") {
+      this.transactionCount++;
+      await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+    }
+    return this.raw.request(args);
+  }
+
+  /** Sends one transaction from an unlocked or impersonated account and reports how it ended. */
+  async sendTransaction(tx: TxRequest): Promise<TxOutcome> {
+    const timestamp = this.clock.peek();
+    const params = [{ from: tx.from, to: tx.to, data: tx.data, gas: toQuantity(tx.gas) }];
+    let hash: string;
+    try {
+      hash = String(await this.request({ method: "eth_sendTransaction", params }));
+    } catch (error) {
+      const data = revertDataOf(error);
+      if (data === undefined && !isRevertMessage(error)) throw error;
+      return { ok: false, timestamp, reason: decodeRevertData(data ?? "0x"), message: (error as Error).message };
+    }
+    if (this.revertsThrow) return { ok: true, hash, timestamp };
+    const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
+      status: string;
+      blockNumber: string;
+    } | null;
+    if (!receipt) throw new ChainSourceError("transaction was not mined at once (is automine on?)", { hash });
+    if (Number(receipt.status) === 1) return { ok: true, hash, timestamp };
+    // Mined alone in its block: replaying it on the parent block reproduces its revert.
+    const parent = toQuantity(Number(receipt.blockNumber) - 1);
+    let data = "0x";
+    try {
+      await this.raw.request({ method: "eth_call", params: [params[0], parent] });
+    } catch (error) {
+      data = revertDataOf(error) ?? "0x";
+    }
+    return { ok: false, hash, timestamp, reason: decodeRevertData(data), message: "reverted" };
+  }
+
+  /** `eth_call` at an explicit block (default: the head). Throws with the revert data on a revert. */
+  async call(to: string, data: string, blockNumber?: number, from?: string): Promise<string> {
+    const block = blockNumber === undefined ? await this.blockNumber() : blockNumber;
+    return String(await this.raw.request({ method: "eth_call", params: [{ to, data, from }, toQuantity(block)] }));
+  }
+
+  async blockNumber(): Promise<number> {
+    return Number(await this.raw.request({ method: "eth_blockNumber" }));
+  }
+
+  async blockTimestamp(blockNumber: number): Promise<number> {
+    const block = (await this.raw.request({
+      method: "eth_getBlockByNumber",
+      params: [toQuantity(blockNumber), false],
+    })) as { timestamp: string } | null;
+    if (!block) throw new ChainSourceError("block not found", { blockNumber });
+    return Number(block.timestamp);
+  }
+
+  async getLogs(addresses: string[], fromBlock: number, toBlock: number): Promise<RawLog[]> {
+    if (toBlock < fromBlock) return [];
+    return (await this.raw.request({
+      method: "eth_getLogs",
+      params: [{ address: addresses, fromBlock: toQuantity(fromBlock), toBlock: toQuantity(toBlock) }],
+    })) as RawLog[];
+  }
+
+  async accounts(): Promise<string[]> {
+    return (await this.raw.request({ method: "eth_accounts" })) as string[];
+  }
+
+  /** Lets the simulator send from `address` without its key, with ETH for gas. */
+  async impersonate(address: string, ethWei = ACTOR_ETH_WEI): Promise<void> {
+    await this.raw.request({ method: "hardhat_impersonateAccount", params: [address] });
+    await this.raw.request({ method: "hardhat_setBalance", params: [address, toQuantity(ethWei)] });
+  }
+
+  async close(): Promise<void> {
+    this.provider.destroy();
+    await this.onClose();
+  }
+}
+
+function isRevertMessage(error: unknown): boolean {
+  return /revert/i.test(String((error as Error)?.message ?? ""));
+}

@@ -1,0 +1,278 @@
+/**
+ * The simulation engine: reads a scenario, builds its price path and population, deploys the real protocol
+ * on the chosen chain, and runs the steps. Each step: the feeds move to the step's prices → the keeper runs
+ * a cycle → what it left is observed → the traders and LPs act → the step's end is observed. Everything is
+ * written to the run log, from which sim/report builds the reports.
+ */
+import { SingleBar, Presets } from "cli-progress";
+import { parseUnits } from "ethers";
+import { PerpEngine__factory } from "../../typechain-types";
+import type { Interface } from "ethers";
+import { SimChain, type ChainSourceSpec } from "../chain/simChain";
+import { buildPopulation, agentAddress } from "../agents/population";
+import { LpAgent } from "../agents/lpAgent";
+import { TraderAgent } from "../agents/traderAgent";
+import { createKeeper } from "../keeper/keeperAdapter";
+import { buildPricePath, type PricePath } from "../paths/pricePath";
+import { ProtocolCalls } from "../protocol/calls";
+import { deployConfigFor, deployerOf, deployProtocol, type SimDeployment } from "../protocol/deployment";
+import { Prng } from "../random/prng";
+import type { LoadedScenario } from "../scenario/loadScenario";
+import type { Scenario } from "../scenario/schema";
+import type { AuditRecord, HeaderRecord, RunRecord } from "../report/runLog";
+import { lpsAct, tradersAct } from "./agentsPhase";
+import { FeedPoster } from "./feedPoster";
+import { observe } from "./observe";
+import { RunContext } from "./runContext";
+import { setupInsuranceFund, setupLps, setupTraders } from "./setup";
+
+/** Quiet seconds between the end of the setup and step 0's clock time. */
+const SETUP_SETTLE_SECONDS = 60;
+const engineInterface = PerpEngine__factory.createInterface() as Interface;
+
+export interface RunOptions {
+  loaded: LoadedScenario;
+  /** The scenario with any sweep overrides already applied (defaults to the loaded one). */
+  scenario?: Scenario;
+  overrides?: Record<string, number>;
+  chain: ChainSourceSpec;
+  /** Show a progress bar on stderr. */
+  progress: boolean;
+}
+
+export interface RunStats {
+  wallSeconds: number;
+  transactions: number;
+  steps: number;
+  traders: number;
+  /** Seconds spent before step 1 (deployment and setup). */
+  setupSeconds: number;
+}
+
+export interface RunOutput {
+  records: RunRecord[];
+  stats: RunStats;
+}
+
+function headerRecord(
+  scenario: Scenario,
+  overrides: Record<string, number>,
+  chain: SimChain,
+  deployment: SimDeployment,
+  path: PricePath,
+  traders: readonly TraderAgent[],
+  lps: readonly LpAgent[],
+  keeperName: string,
+  keeperAddress: string,
+): HeaderRecord {
+  return {
+    type: "header",
+    version: 1,
+    scenario,
+    overrides,
+    chain: { kind: chain.info.kind, chainId: chain.info.chainId },
+    keeper: keeperName,
+    deployment: {
+      engine: deployment.engine,
+      vault: deployment.vault,
+      collateral: deployment.collateral,
+      collateralDecimals: deployment.collateralDecimals,
+      startBlock: deployment.addressBook.startBlock,
+      markets: deployment.markets.map((market) => ({
+        symbol: market.symbol,
+        marketId: market.marketId,
+        feed: market.feed,
+        feedDecimals: market.feedDecimals,
+        params: Object.fromEntries(Object.entries(market.params).map(([name, value]) => [name, String(value)])),
+        tiers: market.tiers.map((tier) => ({
+          notionalFloorUsd: tier.notionalFloorUsd.toString(),
+          initialMarginBps: tier.initialMarginBps.toString(),
+          maintenanceMarginBps: tier.maintenanceMarginBps.toString(),
+        })),
+      })),
+    },
+    path: {
+      labels: path.timeline.labels,
+      offsetsSeconds: path.timeline.offsetsSeconds,
+      pricesUsd: path.pricesUsd,
+      sources: path.sources,
+    },
+    population: {
+      traders: traders.map((trader) => ({
+        address: trader.spec.address,
+        symbol: trader.spec.symbol,
+        isLong: trader.spec.isLong,
+        behaviour: trader.spec.behaviour,
+        notionalUsd: trader.spec.notionalUsd.toFixed(2),
+        marginUsd: trader.marginUsd.toString(),
+        leverage: trader.effectiveLeverage,
+      })),
+      lps: lps.map((lp) => ({
+        address: lp.spec.address,
+        depositUsd: lp.spec.depositUsd.toFixed(2),
+        panics: lp.spec.panics,
+      })),
+      keeper: keeperAddress,
+    },
+  };
+}
+
+/** Compares every trader's mirrored position with `getPosition` at the head (the mirror feeds the report). */
+async function auditMirror(context: RunContext, traders: readonly TraderAgent[]): Promise<AuditRecord> {
+  const mismatches: AuditRecord["mismatches"] = [];
+  const block = await context.chain.blockNumber();
+  for (const trader of traders) {
+    const market = context.market(trader.spec.symbol);
+    const raw = await context.chain.call(
+      context.deployment.engine,
+      engineInterface.encodeFunctionData("getPosition", [trader.spec.address, market.marketId]),
+      block,
+    );
+    const [chain] = engineInterface.decodeFunctionResult("getPosition", raw);
+    const mirrored = context.ledger.position(market.marketId, trader.spec.address);
+    const fields = ["size", "entryPriceWad", "marginUsd", "fundingIndexSnapshotWad", "lossIndexSnapshotWad"] as const;
+    for (const field of fields) {
+      const fromEvents = mirrored ? mirrored[field] : 0n;
+      const fromChain = BigInt(chain[field]);
+      // A closed position may keep a stale snapshot on chain; only open ones are compared field by field.
+      if ((mirrored || field === "size") && fromEvents !== fromChain) {
+        mismatches.push({
+          account: trader.spec.address,
+          marketId: market.marketId,
+          field,
+          events: fromEvents.toString(),
+          chain: fromChain.toString(),
+        });
+      }
+    }
+  }
+  return { type: "audit", positionsCompared: traders.length, mismatches };
+}
+
+export async function runSimulation(options: RunOptions): Promise<RunOutput> {
+  const wallStart = Date.now();
+  const scenario = options.scenario ?? options.loaded.scenario;
+  const prng = new Prng(scenario.seed);
+  const path = buildPricePath(scenario, options.loaded.sourceDir, prng);
+  const population = buildPopulation(scenario, prng.fork("population"));
+  const traders = population.traders.map((spec) => new TraderAgent(spec, scenario.population.params));
+  const lps = population.lps.map((spec) => new LpAgent(spec, scenario.lps.panic));
+  const chain = await SimChain.connect(options.chain);
+  let bar: SingleBar | undefined;
+  try {
+    const deployer = await deployerOf(chain);
+    const deployment = await deployProtocol(chain, deployConfigFor(scenario, path, deployer), deployer);
+    const calls = new ProtocolCalls(chain, deployment);
+    const keeperAddress = agentAddress("keeper", 0);
+    await chain.impersonate(keeperAddress);
+    const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
+    const context = new RunContext(chain, deployment, calls, keeper);
+    context.onEvent((event) => {
+      for (const trader of traders) trader.observe(event, context.step);
+    });
+    await keeper.start();
+
+    const feeds = new FeedPoster(context, deployer);
+    const openingPrices = new Map<string, bigint>();
+    for (const market of deployment.markets) {
+      const opening = path.pricesUsd[market.symbol][0];
+      feeds.seeded(market.symbol, opening, chain.clock.peek());
+      openingPrices.set(market.symbol, parseUnits(opening, 18));
+    }
+    context.records.push({
+      type: "step",
+      step: 0,
+      label: path.timeline.labels[0],
+      offsetSeconds: 0,
+      timestamp: chain.clock.peek(),
+    });
+    await setupLps(context, lps);
+    await setupInsuranceFund(context, scenario.protocol.insuranceFundUsd);
+    await setupTraders(context, traders, openingPrices, scenario.population.reserveMultiple, feeds);
+    await context.collectEvents();
+    const accounts = [
+      ...traders.map((t) => t.spec.address),
+      ...lps.map((l) => l.spec.address),
+      keeperAddress,
+      deployer,
+    ];
+    await observe(context, "end", accounts);
+    const setupSeconds = (Date.now() - wallStart) / 1_000;
+
+    const stepCount = path.timeline.offsetsSeconds.length - 1;
+    const t0 = chain.clock.peek() + SETUP_SETTLE_SECONDS;
+    if (options.progress) {
+      bar = new SingleBar(
+        {
+          format:
+            " {bar} {value}/{total} steps | {duration_formatted} elapsed, ETA {eta_formatted} | {liquidations} liquidations",
+          hideCursor: true,
+          stream: process.stderr,
+        },
+        Presets.shades_classic,
+      );
+      bar.start(stepCount, 0, { liquidations: 0 });
+    }
+    let liquidations = 0;
+    for (let step = 1; step <= stepCount; step++) {
+      context.step = step;
+      const timestamp = chain.clock.advanceTo(t0 + path.timeline.offsetsSeconds[step]);
+      context.records.push({
+        type: "step",
+        step,
+        label: path.timeline.labels[step],
+        offsetSeconds: path.timeline.offsetsSeconds[step],
+        timestamp,
+      });
+      for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
+      const keeperResult = await keeper.processBlock();
+      for (const tx of keeperResult.transactions) context.logAction("keeper", keeperAddress, tx.kind, tx.outcome);
+      const keeperEvents = await context.collectEvents();
+      liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
+      await observe(context, "afterKeeper", undefined);
+      await feeds.refreshStale();
+      await tradersAct(context, traders);
+      await lpsAct(context, lps);
+      await context.collectEvents();
+      const withFree = step % scenario.checks.solvencyEverySteps === 0 || step === stepCount;
+      await observe(context, "end", withFree ? accounts : undefined);
+      bar?.update(step, { liquidations });
+    }
+    bar?.stop();
+    bar = undefined;
+    context.records.push(await auditMirror(context, traders));
+    context.records.push({
+      type: "end",
+      steps: stepCount,
+      lastBlock: await chain.blockNumber(),
+      clockOverrunSeconds: chain.clock.overrunSeconds,
+    });
+    context.records.unshift(
+      headerRecord(
+        scenario,
+        options.overrides ?? {},
+        chain,
+        deployment,
+        path,
+        traders,
+        lps,
+        keeper.name,
+        keeperAddress,
+      ),
+    );
+    await keeper.stop();
+    return {
+      records: context.records,
+      stats: {
+        wallSeconds: (Date.now() - wallStart) / 1_000,
+        transactions: chain.transactionCount,
+        steps: stepCount,
+        traders: traders.length,
+        setupSeconds,
+      },
+    };
+  } finally {
+    bar?.stop();
+    await chain.close();
+  }
+}

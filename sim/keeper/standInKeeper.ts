@@ -1,0 +1,196 @@
+/**
+ * STAND-IN for the real keeper (keeper/, being written on branch `keeper`) and for issue 11's delayed
+ * orders, behind the interfaces of sim/keeper/keeperAdapter.ts. Replace it there when they land.
+ *
+ * What it does per cycle, like the real keeper's design (DESIGN §13): follows the engine's events into an
+ * event-sourced mirror (sim/events/protocolLedger.ts), reads each market's price and state once, computes
+ * every position's health with the SDK (`positionHealth`, no per-position RPC), sends the liquidatable ones
+ * through `liquidateMany` in batches sized by `eth_estimateGas` (split in half when a batch would not fit in
+ * a transaction), repeats while a round liquidated something (a socialized loss can push others under), and
+ * calls `deleverageVault` on a market when a static call says the vault's loss there is over its threshold.
+ * Orders execute at once through `modifyPosition` / `closePosition`.
+ */
+import { toQuantity, type Interface } from "ethers";
+import { PerpEngine__factory } from "../../typechain-types";
+import { currentFundingIndexWad, positionHealth } from "../../sdk/math/engineMath";
+import { EventDecoder } from "../events/decodeEvents";
+import { ProtocolLedger } from "../events/protocolLedger";
+import { GAS, type ProtocolCalls } from "../protocol/calls";
+import type { SimDeployment } from "../protocol/deployment";
+import type { SimChain } from "../chain/simChain";
+import type { KeeperAdapter, KeeperStepResult, OrderFlow, OrderRequest, OrderSubmission } from "./keeperAdapter";
+
+export interface StandInKeeperOptions {
+  /** Entries per `liquidateMany` transaction (before gas-based splitting). */
+  batchSize: number;
+  /** Liquidation rounds per cycle. */
+  maxRoundsPerStep: number;
+}
+
+/** Head-room over the estimate: the state can move between estimate and inclusion. */
+const GAS_HEADROOM_NUMERATOR = 5n;
+const GAS_HEADROOM_DENOMINATOR = 4n;
+
+const engineInterface = PerpEngine__factory.createInterface() as Interface;
+
+export class StandInKeeper implements KeeperAdapter, OrderFlow {
+  readonly name = "stand-in keeper (SDK health on an event mirror + liquidateMany)";
+  private readonly ledger = new ProtocolLedger();
+  private readonly decoder: EventDecoder;
+  private syncedToBlock: number;
+  /** `adlConfig().maxSteps`, the most a `deleverageVault` call may close. */
+  private vaultProtectionSteps = 0n;
+
+  constructor(
+    private readonly chain: SimChain,
+    private readonly deployment: SimDeployment,
+    private readonly calls: ProtocolCalls,
+    readonly address: string,
+    private readonly options: StandInKeeperOptions,
+  ) {
+    this.decoder = new EventDecoder({ engine: deployment.engine, vault: deployment.vault, feeds: [] });
+    this.syncedToBlock = deployment.addressBook.startBlock - 1;
+  }
+
+  async start(): Promise<void> {
+    const raw = await this.chain.call(this.deployment.engine, engineInterface.encodeFunctionData("adlConfig", []));
+    const [config] = engineInterface.decodeFunctionResult("adlConfig", raw);
+    this.vaultProtectionSteps = BigInt(config.maxSteps);
+    await this.sync();
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Follows the engine's events up to the head. */
+  private async sync(): Promise<number> {
+    const head = await this.chain.blockNumber();
+    const logs = await this.chain.getLogs([this.deployment.engine], this.syncedToBlock + 1, head);
+    for (const event of this.decoder.decodeAll(logs)) this.ledger.apply(event);
+    this.syncedToBlock = head;
+    return head;
+  }
+
+  /** Positions the SDK says are liquidatable at the head's price and time. */
+  private async liquidatable(head: number): Promise<{ accounts: string[]; marketIds: string[] }> {
+    const now = BigInt(await this.chain.blockTimestamp(head));
+    const accounts: string[] = [];
+    const marketIds: string[] = [];
+    for (const market of this.deployment.markets) {
+      const price = await this.calls.markPrice(market.marketId, head);
+      if (price === undefined) continue; // nothing can act on an invalid price
+      const state = await this.calls.marketState(market.marketId, head);
+      const fundingIndex = currentFundingIndexWad(state, market.params, price, now);
+      for (const [account, position] of this.ledger.openPositions(market.marketId)) {
+        const health = positionHealth(
+          state,
+          position,
+          price,
+          fundingIndex,
+          market.tiers,
+          market.params.keeperRewardUsd,
+        );
+        if (health.isLiquidatable) {
+          accounts.push(account);
+          marketIds.push(market.marketId);
+        }
+      }
+    }
+    return { accounts, marketIds };
+  }
+
+  private async estimate(data: string): Promise<bigint | undefined> {
+    try {
+      const gas = await this.chain.raw.request({
+        method: "eth_estimateGas",
+        params: [{ from: this.address, to: this.deployment.engine, data }],
+      });
+      return BigInt(gas as string);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sends one batch, halving it while it does not fit in one transaction. */
+  private async sendBatch(
+    accounts: string[],
+    marketIds: string[],
+    sent: KeeperStepResult["transactions"],
+  ): Promise<void> {
+    const data = engineInterface.encodeFunctionData("liquidateMany", [accounts, marketIds]);
+    const estimate = await this.estimate(data);
+    const gas = estimate === undefined ? undefined : (estimate * GAS_HEADROOM_NUMERATOR) / GAS_HEADROOM_DENOMINATOR;
+    if ((gas === undefined || gas > GAS.keeperMax) && accounts.length > 1) {
+      const half = Math.ceil(accounts.length / 2);
+      await this.sendBatch(accounts.slice(0, half), marketIds.slice(0, half), sent);
+      await this.sendBatch(accounts.slice(half), marketIds.slice(half), sent);
+      return;
+    }
+    // A single entry that cannot be estimated is still sent: its revert is what the report must show.
+    const gasLimit = gas === undefined || gas > GAS.keeperMax ? GAS.keeperMax : gas;
+    const outcome = await this.chain.sendTransaction({
+      from: this.address,
+      to: this.deployment.engine,
+      data,
+      gas: gasLimit,
+    });
+    sent.push({ kind: "liquidateMany", outcome });
+  }
+
+  private async protectVault(head: number, sent: KeeperStepResult["transactions"]): Promise<number> {
+    let calls = 0;
+    if (this.vaultProtectionSteps === 0n) return 0;
+    for (const market of this.deployment.markets) {
+      const data = engineInterface.encodeFunctionData("deleverageVault", [market.marketId, this.vaultProtectionSteps]);
+      try {
+        await this.chain.raw.request({
+          method: "eth_call",
+          params: [{ from: this.address, to: this.deployment.engine, data }, toQuantity(head)],
+        });
+      } catch {
+        continue; // VaultDeleverageNotNeeded (or an invalid price): nothing to do
+      }
+      const estimate = await this.estimate(data);
+      const gas =
+        estimate === undefined ? GAS.keeperMax : (estimate * GAS_HEADROOM_NUMERATOR) / GAS_HEADROOM_DENOMINATOR;
+      const outcome = await this.chain.sendTransaction({ from: this.address, to: this.deployment.engine, data, gas });
+      sent.push({ kind: "deleverageVault", outcome });
+      calls++;
+    }
+    return calls;
+  }
+
+  async processBlock(): Promise<KeeperStepResult> {
+    const transactions: KeeperStepResult["transactions"] = [];
+    let liquidationsAttempted = 0;
+    let previous = "";
+    for (let round = 0; round < this.options.maxRoundsPerStep; round++) {
+      const head = await this.sync();
+      const { accounts, marketIds } = await this.liquidatable(head);
+      const signature = accounts.map((a, i) => `${a}/${marketIds[i]}`).join(",");
+      if (accounts.length === 0 || signature === previous) break;
+      previous = signature;
+      for (let i = 0; i < accounts.length; i += this.options.batchSize) {
+        const end = i + this.options.batchSize;
+        await this.sendBatch(accounts.slice(i, end), marketIds.slice(i, end), transactions);
+      }
+      liquidationsAttempted += accounts.length;
+    }
+    const head = await this.sync();
+    const vaultProtectionCalls = await this.protectVault(head, transactions);
+    return { transactions, liquidationsAttempted, vaultProtectionCalls, ordersProcessed: 0 };
+  }
+
+  /** Instant execution until issue 11's `commitOrder`/`executeOrder` land. */
+  async submitOrder(order: OrderRequest): Promise<OrderSubmission> {
+    const outcome = order.closeAll
+      ? await this.calls.closePosition(order.account, order.marketId, order.acceptablePrice)
+      : await this.calls.modifyPosition(
+          order.account,
+          order.marketId,
+          order.sizeDelta,
+          order.marginDeltaUsd,
+          order.acceptablePrice,
+        );
+    return { status: outcome.ok ? "executed" : "rejected", outcome };
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The transactions and views the simulator uses, encoded once per call with the TypeChain interfaces
+ * (no ethers Contract round trips in the step loop), each with an explicit gas limit.
+ */
+import { MaxUint256, type Interface } from "ethers";
+import {
+  FuzzLens__factory,
+  LiquidityVault__factory,
+  MockERC20__factory,
+  MockV3Aggregator__factory,
+  PerpEngine__factory,
+} from "../../typechain-types";
+import type { MarketState } from "../../sdk/math/types";
+import type { SimChain, TxOutcome, TxRequest } from "../chain/simChain";
+import type { SimDeployment } from "./deployment";
+
+/** Gas limits (all under the Osaka per-transaction cap of 2^24). */
+export const GAS = {
+  erc20: 120_000n,
+  engineDeposit: 200_000n,
+  /** Open/increase/close, including the automatic vault-protection walk (≤ 4 closes). */
+  trade: 3_000_000n,
+  marginMove: 1_500_000n,
+  /** LP deposit/redeem values every market. */
+  vault: 2_000_000n,
+  feedUpdate: 250_000n,
+  donate: 250_000n,
+  /** Upper bound for one keeper transaction (the per-transaction cap is 16,777,216). */
+  keeperMax: 16_000_000n,
+} as const;
+
+/** Accounts read per FuzzLens call (3 views each; keeps a call far under the block gas limit). */
+export const LENS_ACCOUNTS_PER_CALL = 400;
+
+const engineInterface = PerpEngine__factory.createInterface() as Interface;
+const vaultInterface = LiquidityVault__factory.createInterface() as Interface;
+const tokenInterface = MockERC20__factory.createInterface() as Interface;
+const feedInterface = MockV3Aggregator__factory.createInterface() as Interface;
+const lensInterface = FuzzLens__factory.createInterface() as Interface;
+
+/** FuzzLens snapshot header layout (contracts/test/FuzzLens.sol). */
+const LENS_HEADER_WORDS = 15;
+const LENS_ACCOUNT_WORDS = 3;
+
+export interface ChainTotals {
+  /** Collateral tokens the engine holds (token units). */
+  engineTokenBalance: bigint;
+  vaultCashUsd: bigint;
+  insuranceFundUsd: bigint;
+  vaultShareSupply: bigint;
+  /** undefined when some market with open interest has no valid price. */
+  vaultEquityForDepositUsd?: bigint;
+  vaultEquityForWithdrawUsd?: bigint;
+  /** Σ free balances of the accounts asked for (USD, 1e18). */
+  freeBalancesUsd: bigint;
+}
+
+export class ProtocolCalls {
+  constructor(
+    private readonly chain: SimChain,
+    readonly deployment: SimDeployment,
+  ) {}
+
+  private send(from: string, to: string, data: string, gas: bigint): Promise<TxOutcome> {
+    const tx: TxRequest = { from, to, data, gas };
+    return this.chain.sendTransaction(tx);
+  }
+
+  mintCollateral(from: string, to: string, tokenAmount: bigint) {
+    return this.send(
+      from,
+      this.deployment.collateral,
+      tokenInterface.encodeFunctionData("mint", [to, tokenAmount]),
+      GAS.erc20,
+    );
+  }
+
+  approveCollateral(owner: string, spender: string) {
+    const data = tokenInterface.encodeFunctionData("approve", [spender, MaxUint256]);
+    return this.send(owner, this.deployment.collateral, data, GAS.erc20);
+  }
+
+  depositToEngine(account: string, tokenAmount: bigint) {
+    const data = engineInterface.encodeFunctionData("deposit", [tokenAmount]);
+    return this.send(account, this.deployment.engine, data, GAS.engineDeposit);
+  }
+
+  modifyPosition(
+    account: string,
+    marketId: string,
+    sizeDelta: bigint,
+    marginDeltaUsd: bigint,
+    acceptablePrice: bigint,
+  ) {
+    const data = engineInterface.encodeFunctionData("modifyPosition", [
+      marketId,
+      sizeDelta,
+      marginDeltaUsd,
+      acceptablePrice,
+    ]);
+    return this.send(account, this.deployment.engine, data, sizeDelta === 0n ? GAS.marginMove : GAS.trade);
+  }
+
+  closePosition(account: string, marketId: string, acceptablePrice: bigint) {
+    const data = engineInterface.encodeFunctionData("closePosition", [marketId, acceptablePrice]);
+    return this.send(account, this.deployment.engine, data, GAS.trade);
+  }
+
+  donateToInsurance(from: string, tokenAmount: bigint) {
+    const data = engineInterface.encodeFunctionData("donateToInsurance", [tokenAmount]);
+    return this.send(from, this.deployment.engine, data, GAS.donate);
+  }
+
+  vaultDeposit(lp: string, tokenAmount: bigint) {
+    const data = vaultInterface.encodeFunctionData("deposit", [tokenAmount, lp]);
+    return this.send(lp, this.deployment.vault, data, GAS.vault);
+  }
+
+  vaultRedeem(lp: string, shares: bigint) {
+    const data = vaultInterface.encodeFunctionData("redeem", [shares, lp, lp]);
+    return this.send(lp, this.deployment.vault, data, GAS.vault);
+  }
+
+  updateFeed(from: string, feed: string, answer: bigint) {
+    return this.send(from, feed, feedInterface.encodeFunctionData("updateAnswer", [answer]), GAS.feedUpdate);
+  }
+
+  // ───────────── views (at an explicit block) ─────────────
+
+  private async view(to: string, contractInterface: Interface, fn: string, args: unknown[], block?: number) {
+    const raw = await this.chain.call(to, contractInterface.encodeFunctionData(fn, args), block);
+    return contractInterface.decodeFunctionResult(fn, raw);
+  }
+
+  async marketState(marketId: string, block?: number): Promise<MarketState> {
+    const [state] = await this.view(this.deployment.engine, engineInterface, "getMarketState", [marketId], block);
+    return {
+      netSize: state.netSize,
+      longOpenInterest: state.longOpenInterest,
+      shortOpenInterest: state.shortOpenInterest,
+      sumSizeTimesEntry: state.sumSizeTimesEntry,
+      sumSizeTimesFundingSnapshot: state.sumSizeTimesFundingSnapshot,
+      fundingIndexWad: state.fundingIndexWad,
+      lastFundingTimestamp: state.lastFundingTimestamp,
+      longLossIndexWad: state.longLossIndexWad,
+      shortLossIndexWad: state.shortLossIndexWad,
+      sumLongSizeTimesLossSnapshot: state.sumLongSizeTimesLossSnapshot,
+      sumShortSizeTimesLossSnapshot: state.sumShortSizeTimesLossSnapshot,
+    };
+  }
+
+  /** The validated oracle price, or undefined while the market's price is invalid (stale, bounds …). */
+  async markPrice(marketId: string, block?: number): Promise<bigint | undefined> {
+    try {
+      const [price] = await this.view(this.deployment.engine, engineInterface, "markPrice", [marketId], block);
+      return price as bigint;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async freeBalance(account: string, block?: number): Promise<bigint> {
+    const [balance] = await this.view(this.deployment.engine, engineInterface, "freeBalance", [account], block);
+    return balance as bigint;
+  }
+
+  async vaultShares(account: string, block?: number): Promise<bigint> {
+    const [shares] = await this.view(this.deployment.vault, vaultInterface, "balanceOf", [account], block);
+    return shares as bigint;
+  }
+
+  async maxRedeem(account: string, block?: number): Promise<bigint> {
+    const [shares] = await this.view(this.deployment.vault, vaultInterface, "maxRedeem", [account], block);
+    return shares as bigint;
+  }
+
+  /** Engine-wide totals and Σ free balances of `accounts`, through FuzzLens (chunked). */
+  async totals(accounts: readonly string[], block: number): Promise<ChainTotals> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < Math.max(accounts.length, 1); i += LENS_ACCOUNTS_PER_CALL) {
+      chunks.push(accounts.slice(i, i + LENS_ACCOUNTS_PER_CALL));
+    }
+    let totals: ChainTotals | undefined;
+    for (const [index, chunk] of chunks.entries()) {
+      const query = {
+        engine: this.deployment.engine,
+        vaultShares: this.deployment.vault,
+        adapters: [],
+        marketIds: [],
+        traders: [],
+        accounts: chunk,
+        withVaultViews: index === 0,
+      };
+      const [words] = (await this.view(this.deployment.lens, lensInterface, "snapshot", [query], block)) as unknown as [
+        bigint[],
+      ];
+      let free = 0n;
+      for (let a = 0; a < chunk.length; a++) free += words[LENS_HEADER_WORDS + a * LENS_ACCOUNT_WORDS];
+      if (!totals) {
+        totals = {
+          engineTokenBalance: words[0],
+          vaultCashUsd: BigInt.asIntN(256, words[1]),
+          insuranceFundUsd: words[2],
+          vaultShareSupply: words[8],
+          vaultEquityForDepositUsd: words[9] === 1n ? BigInt.asIntN(256, words[10]) : undefined,
+          vaultEquityForWithdrawUsd: words[11] === 1n ? BigInt.asIntN(256, words[12]) : undefined,
+          freeBalancesUsd: free,
+        };
+      } else {
+        totals.freeBalancesUsd += free;
+      }
+    }
+    return totals!;
+  }
+
+  /** Vault totalAssets (token units, gains excluded), or undefined while it cannot be valued. */
+  async vaultTotalAssets(block?: number): Promise<bigint | undefined> {
+    try {
+      const [assets] = await this.view(this.deployment.vault, vaultInterface, "totalAssets", [], block);
+      return assets as bigint;
+    } catch {
+      return undefined;
+    }
+  }
+
+  static get engineInterface(): Interface {
+    return engineInterface;
+  }
+}
