@@ -42,6 +42,17 @@ export interface RawLog {
   logIndex: string;
 }
 
+/**
+ * Who sets block timestamps: `simulated` (the simulator: each transaction alone in a block stamped by the
+ * clock; automine is turned on) or `node` (a live devnet others use too: the node's own mining and time are
+ * left alone and the sender waits for each receipt).
+ */
+export type TimestampMode = "simulated" | "node";
+
+/** How long a `node`-mode sender waits for a receipt (interval mining can take a few seconds). */
+export const RECEIPT_TIMEOUT_MS = 60_000;
+const RECEIPT_POLL_MS = 100;
+
 export interface ChainSourceInfo {
   kind: ChainSourceSpec["kind"];
   /** The URL for `node` and `url` sources (the node's own for `node`). */
@@ -62,6 +73,7 @@ export class SimChain {
     /** Hardhat throws on a reverted transaction (with its data); anvil returns a failed receipt. */
     private readonly revertsThrow: boolean,
     private readonly onClose: () => Promise<void>,
+    readonly timestamps: TimestampMode,
   ) {
     const timestamped: Eip1193 = { request: (args) => this.request(args) };
     // cacheTimeout -1: ethers must not serve a cached block number while the simulator mines.
@@ -69,7 +81,7 @@ export class SimChain {
   }
 
   /** Connects to the source, checks that it answers, turns automine on and starts the clock after its head. */
-  static async connect(spec: ChainSourceSpec): Promise<SimChain> {
+  static async connect(spec: ChainSourceSpec, timestamps: TimestampMode = "simulated"): Promise<SimChain> {
     let raw: Eip1193;
     let onClose = async () => {};
     let url: string | undefined;
@@ -91,20 +103,28 @@ export class SimChain {
     }
     const clientVersion = String(await raw.request({ method: "web3_clientVersion" }));
     const chainId = Number(await raw.request({ method: "eth_chainId" }));
-    await raw.request({ method: "evm_setAutomine", params: [true] });
+    if (timestamps === "simulated") await raw.request({ method: "evm_setAutomine", params: [true] });
     const head = (await raw.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
       timestamp: string;
     };
     const clock = new ChainClock(Number(head.timestamp) + 1);
     const revertsThrow = clientVersion.toLowerCase().startsWith("hardhat");
-    return new SimChain(raw, clock, { kind: spec.kind, url, clientVersion, chainId }, revertsThrow, onClose);
+    return new SimChain(
+      raw,
+      clock,
+      { kind: spec.kind, url, clientVersion, chainId },
+      revertsThrow,
+      onClose,
+      timestamps,
+    );
   }
 
   /** Every request; transactions get the clock's next timestamp first. */
   async request(args: RequestArguments): Promise<unknown> {
     if (args.method === "eth_sendTransaction" || args.method === "eth_sendRawTransaction") {
       this.transactionCount++;
-      await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+      if (this.timestamps === "simulated")
+        await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
     }
     return this.raw.request(args);
   }
@@ -121,12 +141,8 @@ export class SimChain {
       if (data === undefined && !isRevertMessage(error)) throw error;
       return { ok: false, timestamp, reason: decodeRevertData(data ?? "0x"), message: (error as Error).message };
     }
-    if (this.revertsThrow) return { ok: true, hash, timestamp };
-    const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
-      status: string;
-      blockNumber: string;
-    } | null;
-    if (!receipt) throw new ChainSourceError("transaction was not mined at once (is automine on?)", { hash });
+    if (this.revertsThrow && this.timestamps === "simulated") return { ok: true, hash, timestamp };
+    const receipt = await this.receipt(hash);
     if (Number(receipt.status) === 1) return { ok: true, hash, timestamp };
     // Mined alone in its block: replaying it on the parent block reproduces its revert.
     const parent = toQuantity(Number(receipt.blockNumber) - 1);
@@ -137,6 +153,20 @@ export class SimChain {
       data = revertDataOf(error) ?? "0x";
     }
     return { ok: false, hash, timestamp, reason: decodeRevertData(data), message: "reverted" };
+  }
+
+  /** The receipt of `hash`: at once in `simulated` mode (automine), polled in `node` mode. */
+  private async receipt(hash: string): Promise<{ status: string; blockNumber: string }> {
+    const deadline = Date.now() + (this.timestamps === "node" ? RECEIPT_TIMEOUT_MS : 0);
+    for (;;) {
+      const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
+        status: string;
+        blockNumber: string;
+      } | null;
+      if (receipt) return receipt;
+      if (Date.now() >= deadline) throw new ChainSourceError("transaction not mined in time", { hash });
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+    }
   }
 
   /** `eth_call` at an explicit block (default: the head). Throws with the revert data on a revert. */

@@ -176,6 +176,8 @@ export class ProtocolCalls {
 
   /** Engine-wide totals and Σ free balances of `accounts`, through FuzzLens (chunked). */
   async totals(accounts: readonly string[], block: number): Promise<ChainTotals> {
+    const lens = this.deployment.lens;
+    if (!lens) throw new Error("ProtocolCalls.totals needs the FuzzLens the simulator deploys");
     const chunks: string[][] = [];
     for (let i = 0; i < Math.max(accounts.length, 1); i += LENS_ACCOUNTS_PER_CALL) {
       chunks.push(accounts.slice(i, i + LENS_ACCOUNTS_PER_CALL));
@@ -191,9 +193,7 @@ export class ProtocolCalls {
         accounts: chunk,
         withVaultViews: index === 0,
       };
-      const [words] = (await this.view(this.deployment.lens, lensInterface, "snapshot", [query], block)) as unknown as [
-        bigint[],
-      ];
+      const [words] = (await this.view(lens, lensInterface, "snapshot", [query], block)) as unknown as [bigint[]];
       let free = 0n;
       for (let a = 0; a < chunk.length; a++) free += words[LENS_HEADER_WORDS + a * LENS_ACCOUNT_WORDS];
       if (!totals) {

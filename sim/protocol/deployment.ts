@@ -36,7 +36,8 @@ export interface SimDeployment {
   collateralDecimals: number;
   /** 10^(18 − decimals): USD-wei per token unit. */
   collateralScale: bigint;
-  lens: string;
+  /** FuzzLens for batched reads (absent when attached to an existing deployment). */
+  lens?: string;
   deployer: string;
   markets: SimMarket[];
 }
@@ -140,9 +141,14 @@ export async function deployProtocol(
   const signer = await chain.provider.getSigner(deployer);
   const system = await deploySystem(signer, config, "sim");
   const lens = await (await new FuzzLens__factory(signer).deploy()).waitForDeployment();
-  const engine = PerpEngine__factory.connect(system.addressBook.engine, chain.provider);
+  return { ...(await attachToDeployment(chain, system.addressBook, deployer)), lens: await lens.getAddress() };
+}
+
+/** The simulator's view of an existing deployment (parameters and tiers read from the engine). */
+export async function attachToDeployment(chain: SimChain, book: AddressBook, deployer: string): Promise<SimDeployment> {
+  const engine = PerpEngine__factory.connect(book.engine, chain.provider);
   const markets: SimMarket[] = [];
-  for (const market of system.addressBook.markets) {
+  for (const market of book.markets) {
     const [, params] = await engine.getMarketConfig(market.marketId);
     const tiers = await engine.getMarginTiers(market.marketId);
     markets.push({
@@ -155,15 +161,14 @@ export async function deployProtocol(
       tiers: toSdkTiers(tiers.map((tier) => (tier as unknown as Result).toObject() as MarginTierStruct)),
     });
   }
-  const collateralDecimals = system.collateralDecimals;
+  const collateralDecimals = book.collateral.decimals;
   return {
-    addressBook: system.addressBook,
-    engine: system.addressBook.engine,
-    vault: system.addressBook.vault,
-    collateral: system.addressBook.collateral.address,
+    addressBook: book,
+    engine: book.engine,
+    vault: book.vault,
+    collateral: book.collateral.address,
     collateralDecimals,
     collateralScale: 10n ** BigInt(USD_DECIMALS - collateralDecimals),
-    lens: await lens.getAddress(),
     deployer,
     markets,
   };

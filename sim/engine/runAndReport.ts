@@ -1,0 +1,40 @@
+/**
+ * One scenario run from file to outputs: overrides applied, the simulation run, the report built from the
+ * run log and everything written to `outDir`. Used by the CLI and by sweep workers.
+ */
+import type { ChainSourceSpec } from "../chain/simChain";
+import { buildReport } from "../report/buildReport";
+import type { SimReport } from "../report/reportTypes";
+import { writeRunOutputs, type OutputPaths } from "../report/writeOutputs";
+import type { LoadedScenario } from "../scenario/loadScenario";
+import { applyOverrides } from "../scenario/overrides";
+import { runSimulation, type RunStats } from "./runSimulation";
+
+export interface RunAndReportOptions {
+  loaded: LoadedScenario;
+  overrides: Record<string, number>;
+  chain: ChainSourceSpec;
+  outDir: string;
+  progress: boolean;
+  html: boolean;
+}
+
+export interface RunAndReportResult {
+  report: SimReport;
+  stats: RunStats;
+  paths: OutputPaths;
+}
+
+export async function runAndReport(options: RunAndReportOptions): Promise<RunAndReportResult> {
+  const scenario = applyOverrides(options.loaded.scenario, options.overrides);
+  const { records, stats } = await runSimulation({
+    loaded: options.loaded,
+    scenario,
+    overrides: options.overrides,
+    chain: options.chain,
+    progress: options.progress,
+  });
+  const report = buildReport(records);
+  const paths = writeRunOutputs(options.outDir, records, report, { html: options.html });
+  return { report, stats, paths };
+}
