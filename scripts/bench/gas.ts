@@ -163,6 +163,7 @@ async function adlRows(
   await s.engine.setAdlConfig({
     minQueueNotionalUsd: usd("100"),
     maxSteps: 16,
+    maxSkips: 128,
     vaultLossUpperBps: 3_000,
     vaultLossLowerBps: 2_000,
   });
@@ -185,6 +186,7 @@ async function adlRows(
     await s.engine.setAdlConfig({
       minQueueNotionalUsd: usd("100"),
       maxSteps: steps,
+      maxSkips: 128,
       vaultLossUpperBps: 3_000,
       vaultLossLowerBps: 2_000,
     });

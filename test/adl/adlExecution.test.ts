@@ -51,7 +51,6 @@ const SKEW_SCALE = BigInt(ETH_PARAMS.skewScale);
 const MAX_FUNDING_RATE = BigInt(ETH_PARAMS.maxFundingRatePerDayWad);
 const INSURANCE_FEE_SHARE_BPS = BigInt(ETH_PARAMS.insuranceFeeShareBps);
 const KEEPER_REWARD = BigInt(ETH_PARAMS.keeperRewardUsd);
-const MAX_LIQ_SLIPPAGE_BPS = BigInt(ETH_PARAMS.maxLiquidationSlippageBps);
 
 /** Margins of the six profitable counterparties (10 ETH each): all different leverages. */
 const COUNTERPARTY_MARGINS = ["1100", "1400", "1800", "2500", "3500", "6000"];
@@ -240,7 +239,7 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
   expect(bankruptcyPriceWad(pos, F, indices.longLossIndexWad, indices.shortLossIndexWad), "SDK B").to.equal(B);
 
   // Full close at the execution price: deficit D; the fund first tops the keeper up, then I = min(D, fund).
-  const Pexec = expectedExecutionPrice(P, stBefore.netSize, -q, SKEW_SCALE, MAX_LIQ_SLIPPAGE_BPS);
+  const Pexec = expectedExecutionPrice(P, stBefore.netSize, -q, SKEW_SCALE);
   const afterFullClose = settled + pnl(q, pos.entryPriceWad, Pexec);
   expect(afterFullClose < 0n, "the position is bankrupt at the execution price").to.equal(true);
   const D = -afterFullClose;

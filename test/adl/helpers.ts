@@ -3,6 +3,7 @@
 // funding actors and enabling ADL are shared (test/helpers/engineHelpers.ts).
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import type { PerpEngine } from "../../typechain-types";
@@ -12,10 +13,24 @@ import { adlKey, isAdlEligible, type AdlIndices, type AdlPosition } from "../../
 
 export type Signer = HardhatEthersSigner;
 
-/** Sets a feed to `priceUsd` and records it with a funding poke, so the deviation breaker's reference follows. */
+/**
+ * Sets a feed to `priceUsd` and pokes the market's funding, which accrues the elapsed interval (at the new price)
+ * and runs the automatic vault protection when it is on. (The poke records nothing in the oracle adapter: the
+ * deviation breaker is judged from the feed's own rounds.)
+ */
 export async function movePrice(s: System, priceUsd: string, symbol = ETH) {
   await s.setPrice(symbol, priceUsd);
   await s.engine.pokeFunding(s.market(symbol).marketId);
+}
+
+/**
+ * `movePrice` once the breaker's cooldown since the feed's last update has passed, so that a walk of steps each
+ * within the deviation threshold never trips it: the breaker compares every round inside one cooldown window with
+ * the window's running high and low (issue 10 §2), so steps closer together than the cooldown add up.
+ */
+export async function stepPrice(s: System, priceUsd: string, symbol = ETH) {
+  await time.increase(await s.market(symbol).adapter.volatilityCooldownSeconds());
+  await movePrice(s, priceUsd, symbol);
 }
 
 /** The market's indices as of the latest block (views): funding index accrued to now, both loss indices. */

@@ -105,7 +105,7 @@ describe("Governance market settlement", () => {
     const index = expectedIndexAt(s.stateBefore, ETH_DEFAULTS, SETTLEMENT_PRICE, s.tSettle);
     expect(index).to.not.equal(s.stateBefore.fundingIndexWad);
     await expect(s.settleTx).to.emit(s.engine, "MarketSettled").withArgs(s.eth, SETTLEMENT_PRICE);
-    await expect(s.settleTx).to.emit(s.engine, "FundingAccrued").withArgs(s.eth, rate, index, SETTLEMENT_PRICE);
+    await expect(s.settleTx).to.emit(s.engine, "FundingAccrued").withArgs(s.eth, rate, index, SETTLEMENT_PRICE, s.tSettle);
     const st = await s.engine.getMarketState(s.eth);
     expect([st.fundingIndexWad, st.lastFundingTimestamp]).to.deep.equal([index, s.tSettle]);
     expect(await s.engine.marketStatus(s.eth)).to.deep.equal([true, SETTLEMENT_PRICE]);
