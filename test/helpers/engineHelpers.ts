@@ -329,10 +329,14 @@ export async function assertConservation({ engine, accounts, marketIds, donatedT
   }
   const vaultCash = await engine.vaultCashUsd();
   const insurance = await engine.insuranceFund();
+  const escrowed = await engine.escrowedOrdersUsd();
   const lhs = tokenBalance * scale;
-  const rhs = free + margins + vaultCash + insurance + donatedTokens * scale;
-  expect(lhs, "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + donations").to.equal(rhs);
-  return { tokenBalance, scale, free, margins, vaultCash, insurance };
+  const rhs = free + margins + vaultCash + insurance + escrowed + donatedTokens * scale;
+  expect(
+    lhs,
+    "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + escrowed orders + donations",
+  ).to.equal(rhs);
+  return { tokenBalance, scale, free, margins, vaultCash, insurance, escrowed };
 }
 
 /**
