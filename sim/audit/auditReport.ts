@@ -74,12 +74,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   let getLogsCalls = 0;
   let rolledBackFrom: number | undefined;
   try {
-    // Reorg check: the chain must still have the block the index ends at.
+    // Reorg check: the chain must still have the block the index ends at (a shorter chain is a reorg too).
     let covered = index.covered();
-    if (covered && covered.toBlock <= head) {
-      const now = await blockHeader(client, covered.toBlock);
-      if (now.hash !== covered.toBlockHash) {
-        const keep = Math.max(covered.fromBlock - 1, covered.toBlock - REORG_DEPTH_BLOCKS);
+    if (covered) {
+      const stillThere =
+        covered.toBlock <= head && (await blockHeader(client, covered.toBlock)).hash === covered.toBlockHash;
+      if (!stillThere) {
+        const keep = Math.max(covered.fromBlock - 1, Math.min(head, covered.toBlock) - REORG_DEPTH_BLOCKS);
         const keepHash = keep >= covered.fromBlock ? (await blockHeader(client, keep)).hash : "";
         index.rollback(keep, keepHash);
         rolledBackFrom = keep + 1;

@@ -2,7 +2,7 @@
  * One scenario run from file to outputs: overrides applied, the simulation run, the report built from the
  * run log and everything written to `outDir`. Used by the CLI and by sweep workers.
  */
-import type { ChainSourceSpec } from "../chain/simChain";
+import type { ChainSourceSpec, SimChain } from "../chain/simChain";
 import { buildReport } from "../report/buildReport";
 import type { SimReport } from "../report/reportTypes";
 import { writeRunOutputs, type OutputPaths } from "../report/writeOutputs";
@@ -13,7 +13,7 @@ import { runSimulation, type RunStats } from "./runSimulation";
 export interface RunAndReportOptions {
   loaded: LoadedScenario;
   overrides: Record<string, number>;
-  chain: ChainSourceSpec;
+  chain: ChainSourceSpec | SimChain;
   outDir: string;
   progress: boolean;
   html: boolean;

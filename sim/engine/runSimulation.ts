@@ -35,7 +35,8 @@ export interface RunOptions {
   /** The scenario with any sweep overrides already applied (defaults to the loaded one). */
   scenario?: Scenario;
   overrides?: Record<string, number>;
-  chain: ChainSourceSpec;
+  /** Where to run: a source to connect to (closed at the end), or a chain the caller owns (left open). */
+  chain: ChainSourceSpec | SimChain;
   /** Show a progress bar on stderr. */
   progress: boolean;
 }
@@ -157,7 +158,8 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
   const population = buildPopulation(scenario, prng.fork("population"));
   const traders = population.traders.map((spec) => new TraderAgent(spec, scenario.population.params));
   const lps = population.lps.map((spec) => new LpAgent(spec, scenario.lps.panic));
-  const chain = await SimChain.connect(options.chain);
+  const ownsChain = !(options.chain instanceof SimChain);
+  const chain = options.chain instanceof SimChain ? options.chain : await SimChain.connect(options.chain);
   let bar: SingleBar | undefined;
   try {
     const deployer = await deployerOf(chain);
@@ -273,6 +275,6 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     };
   } finally {
     bar?.stop();
-    await chain.close();
+    if (ownsChain) await chain.close();
   }
 }
