@@ -49,9 +49,11 @@ export interface RawLog {
  */
 export type TimestampMode = "simulated" | "node";
 
-/** How long a `node`-mode sender waits for a receipt (interval mining can take a few seconds). */
+/** How long a sender waits for a receipt (interval mining can take a few seconds). */
 export const RECEIPT_TIMEOUT_MS = 60_000;
 const RECEIPT_POLL_MS = 100;
+/** First wait before asking again: a freshly automined block is usually stored within milliseconds. */
+const FIRST_RECEIPT_POLL_MS = 2;
 
 export interface ChainSourceInfo {
   kind: ChainSourceSpec["kind"];
@@ -157,7 +159,10 @@ export class SimChain {
 
   /** The receipt of `hash`: at once in `simulated` mode (automine), polled in `node` mode. */
   private async receipt(hash: string): Promise<{ status: string; blockNumber: string }> {
-    const deadline = Date.now() + (this.timestamps === "node" ? RECEIPT_TIMEOUT_MS : 0);
+    // Polled in both modes: an anvil forking a remote source answers eth_sendTransaction before it has stored
+    // the automined block (it fetches the touched state from the source first).
+    const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
+    let pollMs = FIRST_RECEIPT_POLL_MS;
     for (;;) {
       const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
         status: string;
@@ -165,7 +170,8 @@ export class SimChain {
       } | null;
       if (receipt) return receipt;
       if (Date.now() >= deadline) throw new ChainSourceError("transaction not mined in time", { hash });
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      pollMs = Math.min(2 * pollMs, RECEIPT_POLL_MS);
     }
   }
 
