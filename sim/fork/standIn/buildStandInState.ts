@@ -26,12 +26,10 @@ import {
   StandInAggregatorProxy__factory,
   StandInFiatToken__factory,
 } from "../../../typechain-types";
-import { Prng } from "../../random/prng";
 import { startAnvil } from "../anvilProcess";
 import { ForkError } from "../forkErrors";
 import { runtimeCodeOf } from "../runtimeCode";
 import {
-  MAX_ROUND_MOVE_BPS,
   ROUND_INTERVAL_SECONDS,
   SEQUENCER_FEED_DESCRIPTION,
   SEQUENCER_UP_FOR_SECONDS,
@@ -40,6 +38,9 @@ import {
   STAND_IN_HISTORY_ROUNDS,
   STAND_IN_HOLDER_BALANCES_USD,
   STAND_IN_STATE_DIR,
+  STAND_IN_FEED_DECIMALS,
+  STAND_IN_FIRST_ROUND_BLOCK,
+  standInAnswers,
   standInStatePath,
 } from "./standInSpec";
 
@@ -51,8 +52,7 @@ const KEPT_HISTORICAL_STATES = 4;
 const SEQUENCER = "sequencer-uptime";
 const DEPLOY_GAS = 3_000_000n;
 const CALL_GAS = 500_000n;
-const BPS = 10_000n;
-const FEED_DECIMALS = 8;
+
 const USDC_DECIMALS = 6;
 
 const aggregatorInterface = StandInAggregator__factory.createInterface() as Interface;
@@ -144,17 +144,6 @@ async function placeToken(builder: Builder, network: NetworkConfig): Promise<voi
   }
 }
 
-/** The seeded walk of one feed: `rounds` answers, the first at its start price. */
-export function standInAnswers(network: string, symbol: string, startPriceUsd: string, rounds: number): bigint[] {
-  const prng = new Prng(`stand-in:${network}:${symbol}`);
-  const answers = [parseUnits(startPriceUsd, FEED_DECIMALS)];
-  while (answers.length < rounds) {
-    const moveBps = BigInt(prng.int(-MAX_ROUND_MOVE_BPS, MAX_ROUND_MOVE_BPS));
-    answers.push((answers[answers.length - 1] * (BPS + moveBps)) / BPS);
-  }
-  return answers;
-}
-
 async function buildState(network: NetworkConfig): Promise<void> {
   const anvil = await startAnvil(
     [
@@ -182,7 +171,7 @@ async function buildState(network: NetworkConfig): Promise<void> {
       if (!spec) throw new ForkError(`no stand-in prices for ${feed.symbol}`);
       deployments.set(
         feed.symbol,
-        await queueAggregator(builder, FEED_DECIMALS, feed.description, spec.minAnswer, spec.maxAnswer),
+        await queueAggregator(builder, STAND_IN_FEED_DECIMALS, feed.description, spec.minAnswer, spec.maxAnswer),
       );
     }
     if (network.sequencerUptimeFeed) {
@@ -214,6 +203,10 @@ async function buildState(network: NetworkConfig): Promise<void> {
       }
       builder.jumpTo(historyStart + round * ROUND_INTERVAL_SECONDS);
       await builder.mine();
+      const block = Number(await builder.rpc<string>("eth_blockNumber"));
+      if (block !== STAND_IN_FIRST_ROUND_BLOCK + round) {
+        throw new ForkError("stand-in round landed in an unexpected block", { round, block });
+      }
     }
   } finally {
     // anvil writes --dump-state (with the historical states) when it is stopped.

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { parseUnits } from "ethers";
 import type { NetworkConfig } from "../../../deploy/networks";
+import { Prng } from "../../random/prng";
 
 /** Where the committed state files live. */
 export const STAND_IN_STATE_DIR = join(__dirname, "state");
@@ -30,6 +31,9 @@ export const STAND_IN_GENESIS_TIMESTAMP = 1_735_689_600;
 /** Rounds of history each price feed gets, one per `ROUND_INTERVAL_SECONDS`. */
 export const STAND_IN_HISTORY_ROUNDS = 24;
 export const ROUND_INTERVAL_SECONDS = 3_600;
+/** Block of round 0 (block 1 deploys the aggregators, block 2 places the proxies and the token); round r is in
+ * block FIRST + r, so the stand-in's head is FIRST + STAND_IN_HISTORY_ROUNDS − 1. */
+export const STAND_IN_FIRST_ROUND_BLOCK = 3;
 /** Largest move of one synthetic round, in basis points (below the 0.5% threshold's scale of moves). */
 export const MAX_ROUND_MOVE_BPS = 40;
 /** The sequencer came up this long before the history starts (well past the 1 h grace period). */
@@ -70,3 +74,18 @@ export const STAND_IN_HOLDER_BALANCES_USD: readonly string[] = ["2500000", "5000
 
 /** Description of the stand-in's uptime aggregator (the fork path does not check this one). */
 export const SEQUENCER_FEED_DESCRIPTION = "L2 Sequencer Uptime Status Feed";
+
+/** Decimals of the stand-in feeds (as Chainlink's USD feeds). */
+export const STAND_IN_FEED_DECIMALS = 8;
+const BPS = 10_000n;
+
+/** The seeded walk of one feed: `rounds` answers, the first at its start price. */
+export function standInAnswers(network: string, symbol: string, startPriceUsd: string, rounds: number): bigint[] {
+  const prng = new Prng(`stand-in:${network}:${symbol}`);
+  const answers = [parseUnits(startPriceUsd, STAND_IN_FEED_DECIMALS)];
+  while (answers.length < rounds) {
+    const moveBps = BigInt(prng.int(-MAX_ROUND_MOVE_BPS, MAX_ROUND_MOVE_BPS));
+    answers.push((answers[answers.length - 1] * (BPS + moveBps)) / BPS);
+  }
+  return answers;
+}
