@@ -8,7 +8,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import type { PerpEngine } from "../../typechain-types";
 import { ETH } from "../helpers/fixtures";
-import { minOpenMargin, readPosition, type System } from "../helpers/engineHelpers";
+import { expectedExecutionPrice, minOpenMargin, readPosition, type System } from "../helpers/engineHelpers";
 import { adlKey, isAdlEligible, type AdlIndices, type AdlPosition } from "../../sdk/adl/adlMath";
 
 export type Signer = HardhatEthersSigner;
@@ -64,6 +64,24 @@ export async function maxLeverageMargin(s: System, marketId: string, size: bigin
     })),
   };
   return minOpenMargin(p, priceWad, skew, size);
+}
+
+/**
+ * The price an ADL counterparty of size `size` closes `takeAbs` at (AdlLogic.adlClosePriceWad, restated): the
+ * bankrupt position's B, or the skew fill of its own close at the market's current net size when that is worse for
+ * it (higher for a short buying back, lower for a long selling) — ADL is never a better exit than a voluntary close.
+ */
+export function adlClosePriceWad(
+  bankruptcyPriceWad: bigint,
+  priceWad: bigint,
+  netSize: bigint,
+  size: bigint,
+  takeAbs: bigint,
+  skewScale: bigint,
+): bigint {
+  const fill = expectedExecutionPrice(priceWad, netSize, size > 0n ? -takeAbs : takeAbs, skewScale);
+  if (size > 0n) return fill < bankruptcyPriceWad ? fill : bankruptcyPriceWad;
+  return fill > bankruptcyPriceWad ? fill : bankruptcyPriceWad;
 }
 
 // ───────────────────────────── queues through the views ─────────────────────────────

@@ -422,17 +422,24 @@ describe("loss waterfall", () => {
     });
 
     it("with_every_price_valid_the_same_liquidation_is_absorbed_by_the_vault", async () => {
-      // The control of the test above: BTC's price is valid.
+      // The control of the test above: the same book, BTC's price valid.
       const s = await loadFixture(deployEmptyFund);
       const p = EMPTY_FUND_PARAMS;
       const id = s.market(ETH).marketId;
-      const [victim, a, b] = s.traders;
+      const btc = s.market(BTC).marketId;
+      const [victim, a, b, btcTrader] = s.traders;
       await openWith(s, a, -size("5"), "3000");
       await openWith(s, b, -size("10"), "6000");
       await openAtMaxLeverage(s, p, victim, size("10"));
+      await mintAndDeposit(s, btcTrader, "1000");
+      await s.engine.connect(btcTrader).modifyPosition(btc, size("0.1"), usd("1000"), MAX_BUY);
       await s.setPrice(ETH, "1200");
-      const { e } = await liquidateBankrupt(s, p, victim.address, usd("1200"));
-      expect([e.vaultPaid, e.socialized]).to.deep.equal([e.deficit, 0n]);
+      const e = await predictLiquidation(s.engine, p, victim.address, id, usd("1200"));
+      const tx = await s.engine.connect(s.keeper).liquidate(victim.address, id);
+      const liq = await liquidatedEvent(s.engine, tx);
+      expect([liq.deficitUsd, liq.vaultPaidUsd, liq.socializedUsd]).to.deep.equal([e.deficit, e.deficit, 0n]);
+      await expect(tx).not.to.emit(s.engine, "LossSocialized");
+      await expectConservation(s.engine, everyone(s), marketIds(s));
     });
   });
 
