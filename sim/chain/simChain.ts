@@ -9,12 +9,13 @@ import { rpcAnswers } from "../../sdk/chain/rpc";
 import { ChainSourceError } from "../errors";
 import { ChainClock } from "./clock";
 import { httpEip1193, type Eip1193, type RequestArguments } from "./eip1193";
-import { spawnHardhatNode } from "./hardhatNodeChain";
+import { spawnAnvil, spawnHardhatNode } from "./hardhatNodeChain";
 import { createInProcessChain } from "./inProcessChain";
 import { decodeRevertData, revertDataOf, type RevertReason } from "./revertReason";
 
 /** Where the chain comes from. */
-export type ChainSourceSpec = { kind: "in-process" } | { kind: "node" } | { kind: "url"; url: string };
+export type ChainSourceSpec =
+  { kind: "in-process" } | { kind: "node" } | { kind: "anvil" } | { kind: "url"; url: string };
 
 /** A URL must answer `eth_chainId` within this time or the run stops with a clear message. */
 export const URL_PROBE_TIMEOUT_MS = 3_000;
@@ -51,7 +52,7 @@ export type TimestampMode = "simulated" | "node";
 
 /** How long a `node`-mode sender waits for a receipt (interval mining can take a few seconds). */
 export const RECEIPT_TIMEOUT_MS = 60_000;
-const RECEIPT_POLL_MS = 100;
+const RECEIPT_POLL_MS = 5;
 
 export interface ChainSourceInfo {
   kind: ChainSourceSpec["kind"];
@@ -87,8 +88,8 @@ export class SimChain {
     let url: string | undefined;
     if (spec.kind === "in-process") {
       raw = await createInProcessChain();
-    } else if (spec.kind === "node") {
-      const node = await spawnHardhatNode();
+    } else if (spec.kind === "node" || spec.kind === "anvil") {
+      const node = spec.kind === "node" ? await spawnHardhatNode() : await spawnAnvil();
       url = node.url;
       raw = httpEip1193(node.url);
       onClose = node.stop;
@@ -155,9 +156,9 @@ export class SimChain {
     return { ok: false, hash, timestamp, reason: decodeRevertData(data), message: "reverted" };
   }
 
-  /** The receipt of `hash`: at once in `simulated` mode (automine), polled in `node` mode. */
+  /** The receipt of `hash`, polled (anvil answers before it has mined; interval mining takes seconds). */
   private async receipt(hash: string): Promise<{ status: string; blockNumber: string }> {
-    const deadline = Date.now() + (this.timestamps === "node" ? RECEIPT_TIMEOUT_MS : 0);
+    const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
     for (;;) {
       const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
         status: string;
