@@ -9,12 +9,13 @@ import { rpcAnswers } from "../../sdk/chain/rpc";
 import { ChainSourceError } from "../errors";
 import { ChainClock } from "./clock";
 import { httpEip1193, type Eip1193, type RequestArguments } from "./eip1193";
-import { spawnHardhatNode } from "./hardhatNodeChain";
+import { spawnAnvil, spawnHardhatNode } from "./hardhatNodeChain";
 import { createInProcessChain } from "./inProcessChain";
 import { decodeRevertData, revertDataOf, type RevertReason } from "./revertReason";
 
 /** Where the chain comes from. */
-export type ChainSourceSpec = { kind: "in-process" } | { kind: "node" } | { kind: "url"; url: string };
+export type ChainSourceSpec =
+  { kind: "in-process" } | { kind: "node" } | { kind: "anvil" } | { kind: "url"; url: string };
 
 /** A URL must answer `eth_chainId` within this time or the run stops with a clear message. */
 export const URL_PROBE_TIMEOUT_MS = 3_000;
@@ -49,11 +50,9 @@ export interface RawLog {
  */
 export type TimestampMode = "simulated" | "node";
 
-/** How long a sender waits for a receipt (interval mining can take a few seconds). */
+/** How long a `node`-mode sender waits for a receipt (interval mining can take a few seconds). */
 export const RECEIPT_TIMEOUT_MS = 60_000;
-const RECEIPT_POLL_MS = 100;
-/** First wait before asking again: a freshly automined block is usually stored within milliseconds. */
-const FIRST_RECEIPT_POLL_MS = 2;
+const RECEIPT_POLL_MS = 5;
 
 export interface ChainSourceInfo {
   kind: ChainSourceSpec["kind"];
@@ -89,8 +88,8 @@ export class SimChain {
     let url: string | undefined;
     if (spec.kind === "in-process") {
       raw = await createInProcessChain();
-    } else if (spec.kind === "node") {
-      const node = await spawnHardhatNode();
+    } else if (spec.kind === "node" || spec.kind === "anvil") {
+      const node = spec.kind === "node" ? await spawnHardhatNode() : await spawnAnvil();
       url = node.url;
       raw = httpEip1193(node.url);
       onClose = node.stop;
@@ -157,12 +156,9 @@ export class SimChain {
     return { ok: false, hash, timestamp, reason: decodeRevertData(data), message: "reverted" };
   }
 
-  /** The receipt of `hash`: at once in `simulated` mode (automine), polled in `node` mode. */
+  /** The receipt of `hash`, polled (anvil answers before it has mined; interval mining takes seconds). */
   private async receipt(hash: string): Promise<{ status: string; blockNumber: string }> {
-    // Polled in both modes: an anvil forking a remote source answers eth_sendTransaction before it has stored
-    // the automined block (it fetches the touched state from the source first).
     const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
-    let pollMs = FIRST_RECEIPT_POLL_MS;
     for (;;) {
       const receipt = (await this.raw.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
         status: string;
@@ -170,8 +166,7 @@ export class SimChain {
       } | null;
       if (receipt) return receipt;
       if (Date.now() >= deadline) throw new ChainSourceError("transaction not mined in time", { hash });
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-      pollMs = Math.min(2 * pollMs, RECEIPT_POLL_MS);
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
     }
   }
 

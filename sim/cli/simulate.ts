@@ -31,11 +31,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `in-process` (default), `node` (spawns a hardhat node) or an http(s) JSON-RPC URL. */
+/** `in-process` (default), `node` (spawns a hardhat node), `anvil` (spawns an anvil) or an http(s) JSON-RPC URL. */
 export function parseChainOption(value: string): ChainSourceSpec {
-  if (value === "in-process" || value === "node") return { kind: value };
+  if (value === "in-process" || value === "node" || value === "anvil") return { kind: value };
   if (/^https?:\/\//.test(value)) return { kind: "url", url: value };
-  throw new SimError(`--chain must be in-process, node or an http(s) URL, got "${value}"`);
+  throw new SimError(`--chain must be in-process, node, anvil or an http(s) URL, got "${value}"`);
 }
 
 interface CliOptions {
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       "-s, --scenario <name|file>",
       `a shipped scenario (${shippedScenarioNames().join(", ")}) or a YAML/JSON file`,
     )
-    .option("--chain <source>", "in-process (default) | node | <JSON-RPC URL>; with --fork: the network")
+    .option("--chain <source>", "in-process (default) | node | anvil | <JSON-RPC URL>; with --fork: the network")
     .option("-o, --out <dir>", "output folder (default sim-output/<scenario>-<seed>)")
     .option(
       "--set <name=value>",
@@ -162,6 +162,12 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `\n${stats.steps} steps × ${stats.traders} traders, ${stats.transactions} transactions in ${stats.wallSeconds.toFixed(1)} s ` +
       `(setup ${stats.setupSeconds.toFixed(1)} s) on ${chain.kind}`,
+  );
+  console.log(
+    "step phases: " +
+      Object.entries(stats.phaseSeconds)
+        .map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)} s`)
+        .join(", "),
   );
   console.log(
     `run log ${paths.runLog}\nreport  ${paths.reportJson}${options.html ? `\nhtml    ${paths.reportHtml}` : ""}`,

@@ -51,6 +51,21 @@ export interface RunStats {
   traders: number;
   /** Seconds spent before step 1 (deployment and setup). */
   setupSeconds: number;
+  /** Wall seconds per phase of the steps (prices, keeper, events, observe, agents). */
+  phaseSeconds: Record<string, number>;
+}
+
+/** Accumulates wall time per named phase. */
+class PhaseTimer {
+  readonly seconds: Record<string, number> = {};
+  async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.seconds[phase] = (this.seconds[phase] ?? 0) + (performance.now() - start) / 1_000;
+    }
+  }
 }
 
 export interface RunOutput {
@@ -220,6 +235,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
       bar.start(stepCount, 0, { liquidations: 0 });
     }
     let liquidations = 0;
+    const timer = new PhaseTimer();
     for (let step = 1; step <= stepCount; step++) {
       context.step = step;
       const timestamp = chain.clock.advanceTo(t0 + path.timeline.offsetsSeconds[step]);
@@ -230,19 +246,23 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         offsetSeconds: path.timeline.offsetsSeconds[step],
         timestamp,
       });
-      await environment.beforeStep?.(context, step);
-      for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
-      const keeperResult = await keeper.processBlock();
+      await timer.time("prices", async () => {
+        await environment.beforeStep?.(context, step);
+        for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
+      });
+      const keeperResult = await timer.time("keeper", () => keeper.processBlock());
       for (const tx of keeperResult.transactions) context.logAction("keeper", keeperAddress, tx.kind, tx.outcome);
-      const keeperEvents = await context.collectEvents();
+      const keeperEvents = await timer.time("events", () => context.collectEvents());
       liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
-      await observe(context, "afterKeeper", undefined);
-      await feeds.refreshStale();
-      await tradersAct(context, traders);
-      await lpsAct(context, lps);
-      await context.collectEvents();
+      await timer.time("observe", () => observe(context, "afterKeeper", undefined));
+      await timer.time("agents", async () => {
+        await feeds.refreshStale();
+        await tradersAct(context, traders);
+        await lpsAct(context, lps);
+      });
+      await timer.time("events", () => context.collectEvents());
       const withFree = step % scenario.checks.solvencyEverySteps === 0 || step === stepCount;
-      await observe(context, "end", withFree ? accounts : undefined);
+      await timer.time("observe", () => observe(context, "end", withFree ? accounts : undefined));
       bar?.update(step, { liquidations });
     }
     bar?.stop();
@@ -276,6 +296,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         steps: stepCount,
         traders: traders.length,
         setupSeconds,
+        phaseSeconds: timer.seconds,
       },
     };
   } finally {

@@ -23,6 +23,8 @@ export const SWEEP_PARAMETER_DOCS: Record<SweepParameter, string> = {
   insuranceFundUsd: "insurance fund donated before step 1 (USD)",
   liquidationPenaltyBps: "liquidation penalty of every market (bps of closed notional)",
   vaultDepositUsd: "each LP's deposit (USD, replaces the scenario's distribution)",
+  traders: "number of traders",
+  steps: "price steps (a CSV path is cut to this many rows after the first)",
 };
 
 function applyOne(scenario: Scenario, parameter: SweepParameter, value: number): Scenario {
@@ -38,6 +40,10 @@ function applyOne(scenario: Scenario, parameter: SweepParameter, value: number):
       return { ...scenario, protocol: { ...scenario.protocol, insuranceFundUsd: value } };
     case "vaultDepositUsd":
       return { ...scenario, lps: { ...scenario.lps, depositUsd: { kind: "fixed", value } } };
+    case "traders":
+      return { ...scenario, population: { ...scenario.population, traders: Math.round(value) } };
+    case "steps":
+      return { ...scenario, steps: Math.round(value) };
   }
 }
 

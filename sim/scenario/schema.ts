@@ -243,6 +243,8 @@ export const SWEEP_PARAMETERS = [
   "insuranceFundUsd",
   "liquidationPenaltyBps",
   "vaultDepositUsd",
+  "traders",
+  "steps",
 ] as const;
 export type SweepParameter = (typeof SWEEP_PARAMETERS)[number];
 
