@@ -1,6 +1,6 @@
 /**
  * Arbitrum One (chain 42161): native USDC as collateral, Chainlink's ETH/USD and BTC/USD feeds and the L2
- * sequencer-uptime feed. Each address cites where it was read; see deploy/networks/README.md.
+ * sequencer-uptime feed. Each address cites where it was read; sim/fork/README.md says how.
  */
 import { parseUnits } from "ethers";
 import type { Citation, NetworkConfig } from "./types";

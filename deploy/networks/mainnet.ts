@@ -1,6 +1,6 @@
 /**
  * Ethereum mainnet (chain 1): real USDC as collateral and Chainlink's ETH/USD and BTC/USD feeds.
- * Each address cites where it was read; see deploy/networks/README.md for how they were checked.
+ * Each address cites where it was read; sim/fork/README.md ("Network configuration") says how they were checked.
  */
 import { parseUnits } from "ethers";
 import type { Citation, NetworkConfig } from "./types";

@@ -52,7 +52,6 @@ interface CliOptions {
   fork?: string;
   block?: string;
   sequencerOutage?: string;
-  liveOrders?: boolean;
 }
 
 async function main(argv: string[]): Promise<number> {

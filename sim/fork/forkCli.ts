@@ -4,7 +4,6 @@
  *   --block <n>            fork at this block (default: the source's head); also FORK_BLOCK
  *   --chain <network>      with --fork: which network the source is (mainnet, arbitrum)
  *   --sequencer-outage F:T the L2 sequencer goes down at step F and comes back up at step T
- *   --live-orders          list the markets with the network's delayed-order settings instead of instant trading
  */
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -18,8 +17,7 @@ export function addForkOptions(command: Command): Command {
   return command
     .option("--fork <url|stand-in>", "fork a live network from this JSON-RPC URL (or its offline stand-in); FORK_URL")
     .option("--block <n>", "with --fork: fork at this block (default: the source's head); FORK_BLOCK")
-    .option("--sequencer-outage <from:to>", "with --fork on an L2: sequencer down from step FROM, up at step TO")
-    .option("--live-orders", "with --fork: the network's delayed-order settings (the default trades instantly)");
+    .option("--sequencer-outage <from:to>", "with --fork on an L2: sequencer down from step FROM, up at step TO");
 }
 
 export interface ForkCommandOptions {

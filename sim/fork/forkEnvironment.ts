@@ -62,7 +62,8 @@ export class ForkEnvironment implements SimEnvironment {
     if (this.resolved.sequencer) await installForkPriceFeed(chain, this.resolved.sequencer, deployer);
     const base = networkDeployConfig(this.resolved, {
       governance: LOCAL_CONFIG.governance,
-      orders: this.request.orders,
+      // The simulator's order flow executes trades at once (sim/keeper): markets trade instantly, as locally.
+      orders: "instant",
     });
     const deployment = await deployProtocol(chain, deployConfigFor(scenario, path, deployer, base), deployer);
     this.funding = await CollateralFunding.create(
@@ -133,7 +134,7 @@ export class ForkEnvironment implements SimEnvironment {
             },
           }
         : {}),
-      orders: request.orders,
+      orders: "instant",
       funding: this.funding?.summary() ?? {
         holderTransfers: 0,
         holderTokens: "0",

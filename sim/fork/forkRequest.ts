@@ -1,9 +1,8 @@
 /**
  * What a forked run was asked for, from the command line (`--fork <url|stand-in> [--block N] --chain <name>
- * [--sequencer-outage FROM:TO] [--live-orders]`) or the environment (`FORK_URL`, `FORK_BLOCK`), validated.
+ * [--sequencer-outage FROM:TO]`) or the environment (`FORK_URL`, `FORK_BLOCK`), validated.
  */
 import { networkByName, UnknownNetworkError, type NetworkConfig } from "../../deploy/networks";
-import type { OrderMode } from "../../deploy/networks/resolveNetwork";
 import { ForkError } from "./forkErrors";
 
 /** `--fork stand-in`: start the offline stand-in of the network (sim/fork/standIn) and fork it by URL. */
@@ -23,7 +22,6 @@ export interface ForkRequest {
   block?: number;
   network: NetworkConfig;
   sequencerOutage?: SequencerOutage;
-  orders: OrderMode;
 }
 
 export interface ForkOptionsInput {
@@ -31,7 +29,6 @@ export interface ForkOptionsInput {
   block?: string;
   chain?: string;
   sequencerOutage?: string;
-  liveOrders?: boolean;
 }
 
 function parseBlock(value: string): number {
@@ -57,8 +54,8 @@ export function forkRequestFrom(input: ForkOptionsInput, env: NodeJS.ProcessEnv)
   const source = input.fork ?? env.FORK_URL;
   const blockText = input.block ?? env.FORK_BLOCK;
   if (!source) {
-    if (input.block !== undefined || input.sequencerOutage !== undefined || input.liveOrders) {
-      throw new ForkError("--block, --sequencer-outage and --live-orders need --fork <url> (or FORK_URL)");
+    if (input.block !== undefined || input.sequencerOutage !== undefined) {
+      throw new ForkError("--block and --sequencer-outage need --fork <url> (or FORK_URL)");
     }
     return undefined;
   }
@@ -78,6 +75,5 @@ export function forkRequestFrom(input: ForkOptionsInput, env: NodeJS.ProcessEnv)
     block: blockText === undefined || blockText === "" ? undefined : parseBlock(blockText),
     network,
     sequencerOutage: input.sequencerOutage === undefined ? undefined : parseOutage(input.sequencerOutage, network),
-    orders: input.liveOrders ? "live" : "instant",
   };
 }

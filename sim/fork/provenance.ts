@@ -60,8 +60,11 @@ export interface ForkProvenance {
     /** A played outage: down from the start of `downAtStep`, back up at the start of `upAtStep`. */
     outage?: { downAtStep: number; upAtStep: number };
   };
-  /** `instant`: markets trade at once as in the local simulator; `live`: the network's delayed orders. */
-  orders: "instant" | "live";
+  /**
+   * How the markets trade: `instant`, as in the local simulator, whose order flow executes trades at once
+   * (sim/keeper); the network's delayed-order settings (deploy/networks) apply to a live deployment.
+   */
+  orders: "instant";
   funding: ForkFunding;
 }
 

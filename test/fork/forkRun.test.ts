@@ -61,7 +61,7 @@ describe("fork: a scenario on the offline stand-in of Ethereum mainnet", functio
   let header: HeaderRecord;
 
   before(async () => {
-    session = await ForkSession.open({ source: STAND_IN_SOURCE, network: MAINNET, orders: "instant" });
+    session = await ForkSession.open({ source: STAND_IN_SOURCE, network: MAINNET });
     result = await runAndReport({
       loaded: loadScenario(FIXTURE),
       overrides: {},
@@ -199,7 +199,6 @@ describe("fork: --block forks an older block of the source", function () {
       source: STAND_IN_SOURCE,
       network: MAINNET,
       block: OLDER_BLOCK,
-      orders: "instant",
     });
     expect(await session.chain.blockNumber()).to.equal(OLDER_BLOCK);
     expect(session.resolved.block.number).to.equal(OLDER_BLOCK);

@@ -15,7 +15,13 @@ import { ChainlinkOracleAdapter__factory, PerpEngine__factory } from "../../type
 import { runAndReport, type RunAndReportResult } from "../../sim/engine/runAndReport";
 import { ForkSession } from "../../sim/fork/forkSession";
 import { STAND_IN_SOURCE } from "../../sim/fork/forkRequest";
-import { readRunLog, type HeaderRecord, type ObservationRecord, type RunRecord } from "../../sim/report/runLog";
+import {
+  readRunLog,
+  type ActionRecord,
+  type HeaderRecord,
+  type ObservationRecord,
+  type RunRecord,
+} from "../../sim/report/runLog";
 import { loadScenario } from "../../sim/scenario/loadScenario";
 import { revertDataOf } from "../../sim/chain/revertReason";
 
@@ -53,7 +59,6 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
     session = await ForkSession.open({
       source: STAND_IN_SOURCE,
       network: ARBITRUM_ONE,
-      orders: "instant",
       sequencerOutage: OUTAGE,
     });
     result = await runAndReport({
@@ -78,16 +83,15 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
 
   it("flips the uptime feed at the chosen steps and records it", () => {
     const flips = records.filter(
-      (record) => record.type === "action" && (record.kind === "sequencerDown" || record.kind === "sequencerUp"),
+      (record): record is ActionRecord =>
+        record.type === "action" && (record.kind === "sequencerDown" || record.kind === "sequencerUp"),
     );
-    expect(flips.map((record) => [record.step, (record as { kind: string }).kind])).to.deep.equal([
+    expect(flips.map((record) => [record.step, record.kind])).to.deep.equal([
       [OUTAGE.downAtStep, "sequencerDown"],
       [OUTAGE.upAtStep, "sequencerUp"],
     ]);
     expect(result.report.scenario.fork!.sequencer!.outage).to.deep.equal(OUTAGE);
-    for (const market of header.deployment.markets) {
-      expect(market.symbol).to.be.oneOf(["ETH-USD", "BTC-USD"]);
-    }
+    expect(flips.every((record) => record.ok)).to.equal(true);
   });
 
   it("refuses every price while down and during the grace period: no trade, no liquidation", async () => {

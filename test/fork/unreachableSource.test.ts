@@ -51,9 +51,7 @@ describe("fork: a source that does not answer, or is not the network", function 
     const port = await freePort();
     await new Promise<void>((resolve) => silent!.listen(port, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${port}/v2/secret-api-key`;
-    const { error, ms } = await elapsedRejection(() =>
-      ForkSession.open({ source: url, network: MAINNET, orders: "instant" }),
-    );
+    const { error, ms } = await elapsedRejection(() => ForkSession.open({ source: url, network: MAINNET }));
     expect(error).to.be.instanceOf(ForkSourceError);
     expect(error.message).to.contain(`the fork source 127.0.0.1:${port} did not answer eth_chainId within`);
     expect(error.message, "the URL's path may hold an API key").to.not.contain("secret-api-key");
@@ -73,9 +71,7 @@ describe("fork: a source that does not answer, or is not the network", function 
 
   it("a source that answers as another chain is refused with the chain ids, and its fork is stopped", async () => {
     wrongNetwork = await startAnvil(["--chain-id", "31337", "--silent"], "a chain that is not mainnet", 30_000);
-    const { error } = await elapsedRejection(() =>
-      ForkSession.open({ source: wrongNetwork!.url, network: MAINNET, orders: "instant" }),
-    );
+    const { error } = await elapsedRejection(() => ForkSession.open({ source: wrongNetwork!.url, network: MAINNET }));
     expect(error).to.be.instanceOf(ForkError);
     expect(error.message).to.contain("the chain has id 31337, but mainnet is 1 (its offline stand-in 9000001)");
     expect(forksOf(wrongNetwork.url)).to.deep.equal([]);

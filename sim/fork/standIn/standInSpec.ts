@@ -1,5 +1,5 @@
 /**
- * What the offline stand-in of each network contains (sim/fork/standIn/README in sim/fork/README.md): at the
+ * What the offline stand-in of each network contains (sim/fork/README.md, "The offline stand-in"): at the
  * network's real addresses, a USDC-like token funding the network's holder list, Chainlink-like proxies over
  * aggregators with a day of hourly rounds, and on an L2 a sequencer-uptime proxy that has been up for days.
  * It runs under the network's stand-in chain id (9,000,000 + the real one), never the real id.
