@@ -37,7 +37,12 @@ export async function runForkCommand(options: ForkCommandOptions): Promise<numbe
   if (options.sweep) throw new ForkError("--sweep runs cells in parallel workers and is not supported with --fork");
   const { loaded, fork } = options;
   const baseName = `${loaded.scenario.name}-${loaded.scenario.seed}-fork-${forkRunSuffix(fork)}`;
-  const { report, stats, paths } = await runForked({
+  const {
+    report,
+    stats,
+    paths,
+    fork: provenance,
+  } = await runForked({
     loaded,
     overrides: options.overrides,
     fork,
@@ -46,6 +51,15 @@ export async function runForkCommand(options: ForkCommandOptions): Promise<numbe
     html: options.html,
   });
   console.log(terminalSummary(report));
+  for (const feed of provenance.feeds) {
+    const gap = feed.observedMaxUpdateGapSeconds;
+    if (gap !== null && gap > Number(feed.heartbeatSeconds)) {
+      console.warn(
+        `warning: ${feed.symbol}'s last updates before the fork block were up to ${gap} s apart, more than the ` +
+          `heartbeat of ${feed.heartbeatSeconds} s in deploy/networks: check the feed's published heartbeat`,
+      );
+    }
+  }
   console.log(
     `\n${stats.steps} steps × ${stats.traders} traders, ${stats.transactions} transactions in ` +
       `${stats.wallSeconds.toFixed(1)} s (setup ${stats.setupSeconds.toFixed(1)} s) on ${report.scenario.chain}`,
