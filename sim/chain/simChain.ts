@@ -66,6 +66,8 @@ export class SimChain {
   readonly provider: BrowserProvider;
   /** Transactions sent through this chain (anyone's). */
   transactionCount = 0;
+  /** Calls and wall milliseconds per JSON-RPC method (for the speed table). */
+  readonly rpcStats = new Map<string, { calls: number; ms: number }>();
   private constructor(
     /** The connection, without the clock. */
     readonly raw: Eip1193,
@@ -110,14 +112,22 @@ export class SimChain {
     };
     const clock = new ChainClock(Number(head.timestamp) + 1);
     const revertsThrow = clientVersion.toLowerCase().startsWith("hardhat");
-    return new SimChain(
-      raw,
+    const chain: SimChain = new SimChain(
+      timedEip1193(raw, (method, ms) => chain.countRpc(method, ms)),
       clock,
       { kind: spec.kind, url, clientVersion, chainId },
       revertsThrow,
       onClose,
       timestamps,
     );
+    return chain;
+  }
+
+  private countRpc(method: string, ms: number): void {
+    const entry = this.rpcStats.get(method) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += ms;
+    this.rpcStats.set(method, entry);
   }
 
   /** Every request; transactions get the clock's next timestamp first. */
@@ -211,6 +221,20 @@ export class SimChain {
     this.provider.destroy();
     await this.onClose();
   }
+}
+
+/** Wraps a connection to report each request's method and wall time. */
+function timedEip1193(inner: Eip1193, report: (method: string, ms: number) => void): Eip1193 {
+  return {
+    async request(args) {
+      const start = performance.now();
+      try {
+        return await inner.request(args);
+      } finally {
+        report(args.method, performance.now() - start);
+      }
+    },
+  };
 }
 
 function isRevertMessage(error: unknown): boolean {

@@ -42,6 +42,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
   const markets = await marketsNow(context);
   for (const trader of traders) {
     const { spec } = trader;
+    if (spec.behaviour === "hold" || trader.finished) continue;
     const now = markets.get(spec.symbol);
     if (!now) continue;
     const market = context.market(spec.symbol);

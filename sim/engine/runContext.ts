@@ -45,7 +45,7 @@ export class RunContext {
     this.listeners.push(listener);
   }
 
-  /** Reads every protocol event since the last collection into the mirror and the log. */
+  /** Reads every protocol event since the last collection into the mirror, the log and the listeners. */
   async collectEvents(): Promise<ChainEvent[]> {
     const head = await this.chain.blockNumber();
     const logs = await this.chain.getLogs(this.decoder.addresses, this.nextEventBlock, head);

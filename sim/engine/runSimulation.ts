@@ -23,6 +23,7 @@ import type { AuditRecord, HeaderRecord, RunRecord } from "../report/runLog";
 import { lpsAct, tradersAct } from "./agentsPhase";
 import { FeedPoster } from "./feedPoster";
 import { observe } from "./observe";
+import { FreeBalanceBook, FULL_READ_EVERY_STEPS } from "./freeBalances";
 import { RunContext } from "./runContext";
 import { setupInsuranceFund, setupLps, setupTraders } from "./setup";
 
@@ -50,6 +51,8 @@ export interface RunStats {
   setupSeconds: number;
   /** Wall seconds per phase of the steps (prices, keeper, events, observe, agents). */
   phaseSeconds: Record<string, number>;
+  /** JSON-RPC calls and wall seconds per method over the whole run. */
+  rpc: Record<string, { calls: number; seconds: number }>;
 }
 
 /** Accumulates wall time per named phase. */
@@ -184,8 +187,10 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await chain.impersonate(keeperAddress);
     const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
     const context = new RunContext(chain, deployment, calls, keeper);
+    const tradersByAddress = new Map(traders.map((t) => [t.spec.address.toLowerCase(), t]));
     context.onEvent((event) => {
-      for (const trader of traders) trader.observe(event, context.step);
+      const account = event.args.account;
+      if (typeof account === "string") tradersByAddress.get(account.toLowerCase())?.observe(event, context.step);
     });
     await keeper.start();
 
@@ -206,14 +211,15 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await setupLps(context, lps);
     await setupInsuranceFund(context, scenario.protocol.insuranceFundUsd);
     await setupTraders(context, traders, openingPrices, scenario.population.reserveMultiple, feeds);
-    await context.collectEvents();
     const accounts = [
       ...traders.map((t) => t.spec.address),
       ...lps.map((l) => l.spec.address),
       keeperAddress,
       deployer,
     ];
-    await observe(context, "end", accounts);
+    const freeBalances = new FreeBalanceBook(accounts);
+    freeBalances.note(await context.collectEvents());
+    await observe(context, "end", { book: freeBalances, full: true });
     const setupSeconds = (Date.now() - wallStart) / 1_000;
 
     const stepCount = path.timeline.offsetsSeconds.length - 1;
@@ -248,6 +254,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
       const keeperResult = await timer.time("keeper", () => keeper.processBlock());
       for (const tx of keeperResult.transactions) context.logAction("keeper", keeperAddress, tx.kind, tx.outcome);
       const keeperEvents = await timer.time("events", () => context.collectEvents());
+      freeBalances.note(keeperEvents);
       liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
       await timer.time("observe", () => observe(context, "afterKeeper", undefined));
       await timer.time("agents", async () => {
@@ -255,9 +262,9 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         await tradersAct(context, traders);
         await lpsAct(context, lps);
       });
-      await timer.time("events", () => context.collectEvents());
-      const withFree = step % scenario.checks.solvencyEverySteps === 0 || step === stepCount;
-      await timer.time("observe", () => observe(context, "end", withFree ? accounts : undefined));
+      freeBalances.note(await timer.time("events", () => context.collectEvents()));
+      const full = step % FULL_READ_EVERY_STEPS === 0 || step === stepCount;
+      await timer.time("observe", () => observe(context, "end", { book: freeBalances, full }));
       bar?.update(step, { liquidations });
     }
     bar?.stop();
@@ -292,6 +299,9 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         traders: traders.length,
         setupSeconds,
         phaseSeconds: timer.seconds,
+        rpc: Object.fromEntries(
+          [...chain.rpcStats.entries()].map(([method, { calls, ms }]) => [method, { calls, seconds: ms / 1_000 }]),
+        ),
       },
     };
   } finally {

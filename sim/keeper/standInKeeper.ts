@@ -5,8 +5,8 @@
  * What it does per cycle, like the real keeper's design (DESIGN §13): follows the engine's events into an
  * event-sourced mirror (sim/events/protocolLedger.ts), reads each market's price and state once, computes
  * every position's health with the SDK (`positionHealth`, no per-position RPC), sends the liquidatable ones
- * through `liquidateMany` in batches sized by `eth_estimateGas` (split in half when a batch would not fit in
- * a transaction), repeats while a round liquidated something (a socialized loss can push others under), and
+ * through `liquidateMany` in batches checked by a static call at the per-transaction gas cap (split in half when
+ * a batch would not fit), repeats while a round liquidated something (a socialized loss can push others under), and
  * calls `deleverageVault` on a market when a static call says the vault's loss there is over its threshold.
  * Orders execute at once through `modifyPosition` / `closePosition`.
  */
@@ -16,6 +16,7 @@ import { currentFundingIndexWad, positionHealth } from "../../sdk/math/engineMat
 import { EventDecoder } from "../events/decodeEvents";
 import { ProtocolLedger } from "../events/protocolLedger";
 import { GAS, type ProtocolCalls } from "../protocol/calls";
+import { encodeCall } from "../protocol/abiEncoding";
 import type { SimDeployment } from "../protocol/deployment";
 import type { SimChain } from "../chain/simChain";
 import type { KeeperAdapter, KeeperStepResult, OrderFlow, OrderRequest, OrderSubmission } from "./keeperAdapter";
@@ -26,10 +27,6 @@ export interface StandInKeeperOptions {
   /** Liquidation rounds per cycle. */
   maxRoundsPerStep: number;
 }
-
-/** Head-room over the estimate: the state can move between estimate and inclusion. */
-const GAS_HEADROOM_NUMERATOR = 5n;
-const GAS_HEADROOM_DENOMINATOR = 4n;
 
 const engineInterface = PerpEngine__factory.createInterface() as Interface;
 
@@ -53,7 +50,7 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
   }
 
   async start(): Promise<void> {
-    const raw = await this.chain.call(this.deployment.engine, engineInterface.encodeFunctionData("adlConfig", []));
+    const raw = await this.chain.call(this.deployment.engine, encodeCall(engineInterface, "adlConfig", []));
     const [config] = engineInterface.decodeFunctionResult("adlConfig", raw);
     this.vaultProtectionSteps = BigInt(config.maxSteps);
     await this.sync();
@@ -98,40 +95,45 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
     return { accounts, marketIds };
   }
 
-  private async estimate(data: string): Promise<bigint | undefined> {
+  /** `eth_call` of the keeper's transaction at the head with the per-transaction gas cap: does it go through? */
+  private async staticCallSucceeds(data: string, head: number): Promise<boolean> {
     try {
-      const gas = await this.chain.raw.request({
-        method: "eth_estimateGas",
-        params: [{ from: this.address, to: this.deployment.engine, data }],
+      await this.chain.raw.request({
+        method: "eth_call",
+        params: [
+          { from: this.address, to: this.deployment.engine, data, gas: toQuantity(GAS.keeperMax) },
+          toQuantity(head),
+        ],
       });
-      return BigInt(gas as string);
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
   }
 
-  /** Sends one batch, halving it while it does not fit in one transaction. */
+  /**
+   * Sends one batch after a static call at the gas cap; a batch that does not fit (out of gas: `liquidateMany`
+   * skips instead of reverting otherwise) is halved. A single entry that still fails is sent anyway: its
+   * revert is what the report must show.
+   */
   private async sendBatch(
     accounts: string[],
     marketIds: string[],
+    head: number,
     sent: KeeperStepResult["transactions"],
   ): Promise<void> {
-    const data = engineInterface.encodeFunctionData("liquidateMany", [accounts, marketIds]);
-    const estimate = await this.estimate(data);
-    const gas = estimate === undefined ? undefined : (estimate * GAS_HEADROOM_NUMERATOR) / GAS_HEADROOM_DENOMINATOR;
-    if ((gas === undefined || gas > GAS.keeperMax) && accounts.length > 1) {
+    const data = encodeCall(engineInterface, "liquidateMany", [accounts, marketIds]);
+    if (accounts.length > 1 && !(await this.staticCallSucceeds(data, head))) {
       const half = Math.ceil(accounts.length / 2);
-      await this.sendBatch(accounts.slice(0, half), marketIds.slice(0, half), sent);
-      await this.sendBatch(accounts.slice(half), marketIds.slice(half), sent);
+      await this.sendBatch(accounts.slice(0, half), marketIds.slice(0, half), head, sent);
+      await this.sendBatch(accounts.slice(half), marketIds.slice(half), head, sent);
       return;
     }
-    // A single entry that cannot be estimated is still sent: its revert is what the report must show.
-    const gasLimit = gas === undefined || gas > GAS.keeperMax ? GAS.keeperMax : gas;
     const outcome = await this.chain.sendTransaction({
       from: this.address,
       to: this.deployment.engine,
       data,
-      gas: gasLimit,
+      gas: GAS.keeperMax,
     });
     sent.push({ kind: "liquidateMany", outcome });
   }
@@ -140,19 +142,15 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
     let calls = 0;
     if (this.vaultProtectionSteps === 0n) return 0;
     for (const market of this.deployment.markets) {
-      const data = engineInterface.encodeFunctionData("deleverageVault", [market.marketId, this.vaultProtectionSteps]);
-      try {
-        await this.chain.raw.request({
-          method: "eth_call",
-          params: [{ from: this.address, to: this.deployment.engine, data }, toQuantity(head)],
-        });
-      } catch {
-        continue; // VaultDeleverageNotNeeded (or an invalid price): nothing to do
-      }
-      const estimate = await this.estimate(data);
-      const gas =
-        estimate === undefined ? GAS.keeperMax : (estimate * GAS_HEADROOM_NUMERATOR) / GAS_HEADROOM_DENOMINATOR;
-      const outcome = await this.chain.sendTransaction({ from: this.address, to: this.deployment.engine, data, gas });
+      const data = encodeCall(engineInterface, "deleverageVault", [market.marketId, this.vaultProtectionSteps]);
+      // VaultDeleverageNotNeeded (or an invalid price) reverts the static call: nothing to do.
+      if (!(await this.staticCallSucceeds(data, head))) continue;
+      const outcome = await this.chain.sendTransaction({
+        from: this.address,
+        to: this.deployment.engine,
+        data,
+        gas: GAS.keeperMax,
+      });
       sent.push({ kind: "deleverageVault", outcome });
       calls++;
     }
@@ -171,7 +169,7 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
       previous = signature;
       for (let i = 0; i < accounts.length; i += this.options.batchSize) {
         const end = i + this.options.batchSize;
-        await this.sendBatch(accounts.slice(i, end), marketIds.slice(i, end), transactions);
+        await this.sendBatch(accounts.slice(i, end), marketIds.slice(i, end), head, transactions);
       }
       liquidationsAttempted += accounts.length;
     }

@@ -190,7 +190,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
 
   // Share price: the vault's mark-to-market equity per share (USD).
   const sharePriceOf = (o: ObservationRecord): number | null =>
-    o.vaultEquityForDepositUsd === null || o.vaultShareSupply === "0"
+    o.vaultEquityForDepositUsd === null || o.vaultShareSupply === null || o.vaultShareSupply === "0"
       ? null
       : usdNumber(BigInt(o.vaultEquityForDepositUsd)) / ((Number(o.vaultShareSupply) * Number(collateralScale)) / 1e18);
   const sharePrices = endObservations.map(sharePriceOf);

@@ -241,7 +241,11 @@ export class InvariantTracker {
       const equity = BigInt(observation.vaultEquityForDepositUsd);
       this.vaultEquity.record(equity >= 0n, () => `step ${observation.step}: vault equity ${equity}`);
     }
-    if (observation.freeBalancesUsd === null || observation.vaultEquityForDepositUsd === null) {
+    if (
+      observation.freeBalancesUsd === null ||
+      observation.vaultEquityForDepositUsd === null ||
+      observation.engineTokenBalance === null
+    ) {
       this.solvency.notEvaluated++;
       return;
     }

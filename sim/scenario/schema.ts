@@ -227,14 +227,6 @@ export const keeperSchema = z
   .strict()
   .default({});
 
-export const checksSchema = z
-  .object({
-    /** Read every account's free balance for the solvency check every N steps (1 = every step). */
-    solvencyEverySteps: z.number().int().min(1).default(1),
-  })
-  .strict()
-  .default({});
-
 /** Parameters a sweep may vary; each maps onto the scenario (see sim/sweep/axes.ts). */
 export const SWEEP_PARAMETERS = [
   "maintenanceMarginBps",
@@ -272,7 +264,6 @@ export const scenarioSchema = z
     lps: lpSchema,
     protocol: protocolSchema,
     keeper: keeperSchema,
-    checks: checksSchema,
     sweep: sweepSchema.optional(),
   })
   .strict();
