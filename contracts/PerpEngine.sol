@@ -16,7 +16,8 @@ import {
     AdlConfig,
     PauseState,
     GovernanceConfig,
-    MaintenanceRamp
+    MaintenanceRamp,
+    Order
 } from "./interfaces/IPerpTypes.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {SignedMath} from "./libraries/SignedMath.sol";
@@ -25,14 +26,10 @@ import {MarketLogic} from "./libraries/MarketLogic.sol";
 import {LiquidationLogic} from "./liquidation/LiquidationLogic.sol";
 import {AdlLogic} from "./adl/AdlLogic.sol";
 import {MarketAdminLogic} from "./governance/MarketAdminLogic.sol";
+import {OrderLogic} from "./orders/OrderLogic.sol";
 import {
     BPS,
     INTERNAL_DECIMALS,
-    MAX_ADL_STEPS,
-    MAX_ADL_SKIPS,
-    MAX_LIQUIDATION_GRACE_SECONDS,
-    MIN_MAINTENANCE_RAMP_SECONDS,
-    MAX_MAINTENANCE_RAMP_SECONDS,
     DEFAULT_LIQUIDATION_GRACE_SECONDS,
     DEFAULT_MAINTENANCE_RAMP_SECONDS,
     VAULT_PROTECTION_STEPS_PER_ACTION
@@ -70,6 +67,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 realizedPnlUsd;
         int256 openedSize;
         uint256 newEntryPriceWad;
+        int256 newSize;
     }
 
     /// @inheritdoc IPerpEngine
@@ -104,7 +102,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         collateral = collateralToken;
         collateralScale = 10 ** (INTERNAL_DECIMALS - decimals);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _setGovernanceConfig(
+        MarketAdminLogic.setGovernanceConfig(
+            st,
             GovernanceConfig({
                 liquidationGracePeriodSeconds: DEFAULT_LIQUIDATION_GRACE_SECONDS,
                 maintenanceRampSeconds: DEFAULT_MAINTENANCE_RAMP_SECONDS
@@ -148,6 +147,8 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             if (marginDelta == 0) revert EmptyAction();
             if (st.positions[marketId][msg.sender].size == 0) revert NoPosition(msg.sender, marketId);
         }
+        // Adding margin only lowers risk, so it stays instant in a market with delayed orders.
+        if (sizeDelta != 0 || marginDelta < 0) _checkInstantTrading(marketId);
         _applyAction(msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
         _protectVault(marketId);
     }
@@ -156,8 +157,83 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     function closePosition(bytes32 marketId, uint256 acceptablePrice) external nonReentrant {
         int256 size = st.positions[marketId][msg.sender].size;
         if (size == 0) revert NoPosition(msg.sender, marketId);
+        _checkInstantTrading(marketId);
         _applyAction(msg.sender, marketId, -size, 0, acceptablePrice);
         _protectVault(marketId);
+    }
+
+    /// @dev A market with an execution delay trades only through orders.
+    function _checkInstantTrading(bytes32 marketId) internal view {
+        uint256 delaySeconds = st.marketConfigs[marketId].params.executionDelaySeconds;
+        if (delaySeconds != 0) revert ExecutionDelayActive(marketId, delaySeconds);
+    }
+
+    // ═════════════════════════════ ORDERS ═════════════════════════════
+
+    /// @inheritdoc IPerpEngine
+    function commitOrder(
+        bytes32 marketId,
+        int256 sizeDelta,
+        int256 marginDelta,
+        uint256 acceptablePrice
+    ) external nonReentrant {
+        OrderLogic.commitOrder(st, msg.sender, marketId, sizeDelta, marginDelta, acceptablePrice);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function executeOrder(address account, bytes32 marketId) external nonReentrant {
+        (Order memory order, bytes memory cancelReason) = OrderLogic.takeForExecution(st, account, marketId);
+        if (cancelReason.length == 0) {
+            try
+                this.executeOrderTrade(
+                    account,
+                    marketId,
+                    msg.sender,
+                    order.sizeDelta,
+                    order.marginDeltaUsd,
+                    order.acceptablePriceWad,
+                    order.executionFeeUsd
+                )
+            {} catch (bytes memory reason) {
+                // Every engine failure carries a custom error; only running out of gas leaves no data, and that
+                // is the executor's doing, not the order's: revert so the order stays pending.
+                if (reason.length == 0) revert OrderExecutionOutOfGas(account, marketId);
+                cancelReason = reason;
+            }
+        }
+        OrderLogic.finishExecution(st, account, marketId, msg.sender, order, cancelReason);
+    }
+
+    /// @notice The trade of an order, run by `executeOrder` through an external self-call so that its revert
+    /// cancels the order instead of failing the execution. Only the engine may call it.
+    function executeOrderTrade(
+        address account,
+        bytes32 marketId,
+        address executor,
+        int256 sizeDelta,
+        int256 marginDelta,
+        uint256 acceptablePrice,
+        uint256 executionFeeUsd
+    ) external {
+        if (msg.sender != address(this)) revert OnlyEngine(msg.sender);
+        if (sizeDelta == 0 && st.positions[marketId][account].size == 0) revert NoPosition(account, marketId);
+        TradeResult memory trade = _applyAction(account, marketId, sizeDelta, marginDelta, acceptablePrice);
+        _protectVault(marketId);
+        emit OrderExecuted(
+            account,
+            marketId,
+            executor,
+            sizeDelta,
+            trade.fillPriceWad,
+            trade.feeUsd,
+            trade.newSize,
+            executionFeeUsd
+        );
+    }
+
+    /// @inheritdoc IPerpEngine
+    function cancelOrder(address account, bytes32 marketId) external nonReentrant {
+        OrderLogic.cancelOrder(st, account, marketId, msg.sender);
     }
 
     /// @dev Runs a few vault-protection steps when the vault's loss in the market is over its upper threshold,
@@ -176,7 +252,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         int256 sizeDelta,
         int256 marginDelta,
         uint256 acceptablePrice
-    ) internal {
+    ) internal returns (TradeResult memory trade) {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         if (config.settlementPriceWad != 0) revert MarketIsSettled(marketId);
         ActionContext memory ctx;
@@ -198,7 +274,6 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             marginUsd += marginDelta;
         }
 
-        TradeResult memory trade;
         if (sizeDelta != 0) {
             trade = _trade(config.params, state.netSize, old, sizeDelta, ctx.priceWad, acceptablePrice);
             marginUsd += trade.realizedPnlUsd - int256(trade.feeUsd);
@@ -234,6 +309,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
             _checkVaultExposure(marketId, config.params, state.netSize, ctx.priceWad);
         }
         _emitPositionModified(ctx, trade, updated);
+        trade.newSize = updated.size;
     }
 
     /// @dev Writes the position, folds it into the market totals and re-ranks it in the ADL queues.
@@ -474,12 +550,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPerpEngine
     function setAdlConfig(AdlConfig calldata config) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds("maxSteps", config.maxSteps, 0, MAX_ADL_STEPS);
-        _checkBounds("maxSkips", config.maxSkips, 0, MAX_ADL_SKIPS);
-        _checkBounds("vaultLossUpperBps", config.vaultLossUpperBps, 1, BPS);
-        _checkBounds("vaultLossLowerBps", config.vaultLossLowerBps, 0, uint256(config.vaultLossUpperBps) - 1);
-        st.adlConfig = config;
-        emit AdlConfigSet(config);
+        MarketAdminLogic.setAdlConfig(st, config);
     }
 
     // ═════════════════════════════ INSURANCE FUND ═════════════════════════════
@@ -680,34 +751,13 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPerpEngine
     function setGovernanceConfig(GovernanceConfig calldata config) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setGovernanceConfig(config);
-    }
-
-    function _setGovernanceConfig(GovernanceConfig memory config) internal {
-        _checkBounds(
-            "liquidationGracePeriodSeconds",
-            config.liquidationGracePeriodSeconds,
-            0,
-            MAX_LIQUIDATION_GRACE_SECONDS
-        );
-        _checkBounds(
-            "maintenanceRampSeconds",
-            config.maintenanceRampSeconds,
-            MIN_MAINTENANCE_RAMP_SECONDS,
-            MAX_MAINTENANCE_RAMP_SECONDS
-        );
-        st.governance = config;
-        emit GovernanceConfigSet(config);
+        MarketAdminLogic.setGovernanceConfig(st, config);
     }
 
     function _checkGuardianOrAdmin() internal view {
         if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
         }
-    }
-
-    function _checkBounds(bytes32 name, uint256 value, uint256 minValue, uint256 maxValue) internal pure {
-        if (value < minValue || value > maxValue) revert ParameterOutOfBounds(name, value, minValue, maxValue);
     }
 
     // ═════════════════════════════ VIEWS ═════════════════════════════
@@ -723,6 +773,16 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
     /// @inheritdoc IPerpEngine
     function adlQueueHead(bytes32 marketId, bool isLong) external view returns (address) {
         return AdlLogic.queueHead(st, marketId, isLong);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function getOrder(address account, bytes32 marketId) external view returns (Order memory) {
+        return st.orders[marketId][account];
+    }
+
+    /// @inheritdoc IPerpEngine
+    function escrowedOrdersUsd() external view returns (uint256) {
+        return st.escrowedOrdersUsd;
     }
 
     /// @inheritdoc IPerpEngine

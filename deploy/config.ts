@@ -94,6 +94,39 @@ function defaultParams(maxOpenInterest: string, skewScale: string): MarketParams
     // close before any loser (at margin m) is liquidated costs the vault (g − m)/2 of gross OI with an empty
     // insurance fund, so 12.5% covers g = 27.5% with losers at the 2.5% maintenance margin (the breaker is 25%).
     vaultReserveBps: 1_250n,
+    // Delayed orders (DESIGN §4) are off here: unit tests trade instantly. `DEVNET_CONFIG` and live networks
+    // turn them on (`withDelayedOrders`).
+    executionDelaySeconds: 0n,
+    orderExpirySeconds: 0n,
+    executionFeeUsd: 0n,
+    // The fee floor 2 × takerFeeBps ≥ this holds with the 5 bps fee: feeds whose threshold is at most 0.1%
+    // (Arbitrum's ETH/USD and BTC/USD are 0.05%; the local mock feeds move when the price feeder says so).
+    oracleDeviationThresholdBps: 10n,
+  };
+}
+
+/** Delayed-order settings of a network (DESIGN §4): the delay must exceed the time a pending feed update needs
+ * to land, so that nobody executes against an answer they know is about to change. */
+export interface OrderSettings {
+  executionDelaySeconds: bigint;
+  orderExpirySeconds: bigint;
+  /** USD, 1e18: covers a keeper's gas for one execution. */
+  executionFeeUsd: bigint;
+}
+
+/** The local chain of `npm start`: blocks arrive with each transaction and the price feeder's updates, so
+ * a 5 s delay shows the real two-step flow without making the demo slow; $0.50 pays the demo keeper. */
+export const DEVNET_ORDERS: OrderSettings = {
+  executionDelaySeconds: 5n,
+  orderExpirySeconds: 5n * 60n,
+  executionFeeUsd: usd("0.5"),
+};
+
+/** Returns `config` with every market trading through delayed orders with `orders`. */
+export function withDelayedOrders(config: SystemDeployConfig, orders: OrderSettings): SystemDeployConfig {
+  return {
+    ...config,
+    markets: config.markets.map((m) => ({ ...m, params: { ...m.params, ...orders } })),
   };
 }
 
@@ -145,8 +178,12 @@ export const LOCAL_CONFIG: SystemDeployConfig = {
   ],
 };
 
+/** What `npm start` deploys on its local node: `LOCAL_CONFIG` with delayed orders on. */
+export const DEVNET_CONFIG: SystemDeployConfig = withDelayedOrders(LOCAL_CONFIG, DEVNET_ORDERS);
+
 /** Per-network configuration. Live networks must name real feeds and the real collateral token. */
 export function configForNetwork(network: string): SystemDeployConfig {
-  if (network === "hardhat" || network === "localhost") return LOCAL_CONFIG;
+  if (network === "hardhat") return LOCAL_CONFIG;
+  if (network === "localhost") return DEVNET_CONFIG;
   throw new Error(`no deployment config for network "${network}": add one to deploy/config.ts`);
 }

@@ -10,6 +10,7 @@ import {
   MockV3Aggregator__factory,
   PerpEngine__factory,
   MarketAdminLogic__factory,
+  OrderLogic__factory,
   TimelockController__factory,
   type TimelockController,
   type LiquidityVault,
@@ -54,10 +55,12 @@ export async function deployEngineLibraries(deployer: Signer): Promise<PerpEngin
   const marketAdminLogic = await (
     await new MarketAdminLogic__factory({ "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress }, deployer).deploy()
   ).waitForDeployment();
+  const orderLogic = await (await new OrderLogic__factory(deployer).deploy()).waitForDeployment();
   return {
     "contracts/adl/AdlLogic.sol:AdlLogic": adlLogicAddress,
     "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic": await liquidationLogic.getAddress(),
     "contracts/governance/MarketAdminLogic.sol:MarketAdminLogic": await marketAdminLogic.getAddress(),
+    "contracts/orders/OrderLogic.sol:OrderLogic": await orderLogic.getAddress(),
   };
 }
 

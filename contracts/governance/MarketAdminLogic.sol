@@ -3,7 +3,15 @@ pragma solidity 0.8.28;
 
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {MarginTier, MarketParams, Position, MarketState, MaintenanceRamp} from "../interfaces/IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    Position,
+    MarketState,
+    MaintenanceRamp,
+    AdlConfig,
+    GovernanceConfig
+} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
 import {MarketLogic} from "../libraries/MarketLogic.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
@@ -15,7 +23,17 @@ import {
     MAX_TAKER_FEE_BPS,
     MAX_MARGIN_RATE_BPS,
     MAX_FUNDING_RATE_PER_DAY_WAD,
-    MAX_LIQUIDATION_PENALTY_BPS
+    MAX_LIQUIDATION_PENALTY_BPS,
+    MAX_ADL_STEPS,
+    MAX_ADL_SKIPS,
+    MAX_LIQUIDATION_GRACE_SECONDS,
+    MIN_MAINTENANCE_RAMP_SECONDS,
+    MAX_MAINTENANCE_RAMP_SECONDS,
+    MAX_EXECUTION_DELAY_SECONDS,
+    MIN_ORDER_EXPIRY_SECONDS,
+    MAX_ORDER_EXPIRY_SECONDS,
+    MAX_EXECUTION_FEE_USD,
+    MAX_ORACLE_DEVIATION_THRESHOLD_BPS
 } from "../libraries/Constants.sol";
 
 /// @title MarketAdminLogic
@@ -103,6 +121,36 @@ library MarketAdminLogic {
         }
         config.params.maxOpenInterestPerSide = uint128(newCap);
         emit IPerpEngine.OpenInterestCapLowered(marketId, currentCap, newCap, msg.sender);
+    }
+
+    // ───────────────────────── engine-wide settings ─────────────────────────
+
+    /// @notice See PerpEngine.setAdlConfig: steps ≤ MAX_ADL_STEPS, skips ≤ MAX_ADL_SKIPS, lower < upper ≤ 100%.
+    function setAdlConfig(EngineState storage st, AdlConfig calldata config) external {
+        _checkBounds("maxSteps", config.maxSteps, 0, MAX_ADL_STEPS);
+        _checkBounds("maxSkips", config.maxSkips, 0, MAX_ADL_SKIPS);
+        _checkBounds("vaultLossUpperBps", config.vaultLossUpperBps, 1, BPS);
+        _checkBounds("vaultLossLowerBps", config.vaultLossLowerBps, 0, uint256(config.vaultLossUpperBps) - 1);
+        st.adlConfig = config;
+        emit IPerpEngine.AdlConfigSet(config);
+    }
+
+    /// @notice See PerpEngine.setGovernanceConfig: grace ≤ 1 day, ramp between 1 hour and 30 days.
+    function setGovernanceConfig(EngineState storage st, GovernanceConfig memory config) public {
+        _checkBounds(
+            "liquidationGracePeriodSeconds",
+            config.liquidationGracePeriodSeconds,
+            0,
+            MAX_LIQUIDATION_GRACE_SECONDS
+        );
+        _checkBounds(
+            "maintenanceRampSeconds",
+            config.maintenanceRampSeconds,
+            MIN_MAINTENANCE_RAMP_SECONDS,
+            MAX_MAINTENANCE_RAMP_SECONDS
+        );
+        st.governance = config;
+        emit IPerpEngine.GovernanceConfigSet(config);
     }
 
     // ───────────────────────── settlement ─────────────────────────
@@ -213,6 +261,32 @@ library MarketAdminLogic {
         _checkBounds("keeperPenaltyShareBps", params.keeperPenaltyShareBps, 0, BPS);
         _checkBounds("liquidationBufferBps", params.liquidationBufferBps, 0, BPS);
         _checkBounds("vaultReserveBps", params.vaultReserveBps, 0, BPS);
+        _validateOrderParams(params);
+    }
+
+    /// @dev Delayed orders (DESIGN §4): a bounded delay; when on, an expiry window keepers can act in; a bounded
+    /// execution fee; and the fee floor against the feed's remaining lag, 2 × takerFeeBps ≥ its deviation
+    /// threshold (a round trip's fees cover what a trader who sees the market move first can gain).
+    function _validateOrderParams(MarketParams calldata params) private pure {
+        _checkBounds("executionDelaySeconds", params.executionDelaySeconds, 0, MAX_EXECUTION_DELAY_SECONDS);
+        if (params.executionDelaySeconds != 0) {
+            _checkBounds(
+                "orderExpirySeconds",
+                params.orderExpirySeconds,
+                MIN_ORDER_EXPIRY_SECONDS,
+                MAX_ORDER_EXPIRY_SECONDS
+            );
+        }
+        _checkBounds("executionFeeUsd", params.executionFeeUsd, 0, MAX_EXECUTION_FEE_USD);
+        _checkBounds(
+            "oracleDeviationThresholdBps",
+            params.oracleDeviationThresholdBps,
+            0,
+            MAX_ORACLE_DEVIATION_THRESHOLD_BPS
+        );
+        if (2 * uint256(params.takerFeeBps) < params.oracleDeviationThresholdBps) {
+            revert IPerpEngine.TakerFeeBelowOracleDeviation(params.takerFeeBps, params.oracleDeviationThresholdBps);
+        }
     }
 
     /// @notice Tiers: 1..MAX_MARGIN_TIERS, first floor 0, floors strictly increasing, rates non-decreasing,

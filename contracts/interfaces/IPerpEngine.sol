@@ -10,7 +10,8 @@ import {
     AdlConfig,
     PauseState,
     GovernanceConfig,
-    MaintenanceRamp
+    MaintenanceRamp,
+    Order
 } from "./IPerpTypes.sol";
 
 /// @title IPerpEngine
@@ -128,6 +129,33 @@ interface IPerpEngine {
     error MaintenanceRampInProgress(bytes32 marketId, uint256 endsAt);
     /// @notice Thrown when `lowerOpenInterestCap` would not lower the cap (or would set it to 0).
     error OpenInterestCapNotLowered(bytes32 marketId, uint256 currentCap, uint256 requestedCap);
+    /// @notice Thrown by `modifyPosition`/`closePosition` for a size change or a margin removal in a market that
+    /// trades through delayed orders: commit an order instead (adding margin stays instant).
+    error ExecutionDelayActive(bytes32 marketId, uint256 executionDelaySeconds);
+    /// @notice Thrown by `commitOrder` in a market without an execution delay (trade with `modifyPosition`).
+    error OrdersNotEnabled(bytes32 marketId);
+    /// @notice Thrown by `commitOrder` while the account already has a pending order in the market.
+    error OrderAlreadyPending(address account, bytes32 marketId);
+    /// @notice Thrown when executing or cancelling an order that does not exist.
+    error NoPendingOrder(address account, bytes32 marketId);
+    /// @notice Thrown when executing an order before its delay has passed.
+    error OrderNotReady(address account, bytes32 marketId, uint256 executableAt);
+    /// @notice Thrown when executing an order past its expiry (it can only be cancelled); also the reason of
+    /// the cancellation of an expired order.
+    error OrderExpired(address account, bytes32 marketId, uint256 expiresAt);
+    /// @notice Thrown when cancelling a live order: it can be cancelled only once expired (or its market
+    /// settled), so that the delay is no free option.
+    error OrderNotExpired(address account, bytes32 marketId, uint256 expiresAt);
+    /// @notice Reason of a cancellation: the position changed between commit and execution (liquidated,
+    /// deleveraged, closed by settlement), so the order no longer means what its owner committed to.
+    error PositionChangedSinceCommit(address account, bytes32 marketId, int256 sizeAtCommit, int256 sizeNow);
+    /// @notice Thrown when an order's execution ran out of gas: the executor must send more (the order stays).
+    error OrderExecutionOutOfGas(address account, bytes32 marketId);
+    /// @notice Thrown when anyone but the engine calls its internal order-execution entry point.
+    error OnlyEngine(address caller);
+    /// @notice Thrown when a market's taker fee does not cover the lag of its feed: 2 × takerFeeBps must be at
+    /// least oracleDeviationThresholdBps.
+    error TakerFeeBelowOracleDeviation(uint256 takerFeeBps, uint256 oracleDeviationThresholdBps);
 
     // ───────────────────────────── events ─────────────────────────────
 
@@ -315,6 +343,52 @@ interface IPerpEngine {
     event VaultDeposited(uint256 tokenAmount, int256 vaultCashUsd);
     /// @notice LP collateral left the vault's engine account.
     event VaultWithdrawn(address indexed receiver, uint256 tokenAmount, int256 vaultCashUsd);
+    /// @notice An order was committed; `escrowedMarginUsd` + `executionFeeUsd` left the free balance.
+    /// @param sizeDelta Base units, 1e18.
+    /// @param marginDeltaUsd USD, 1e18 (+ in, − out).
+    /// @param acceptablePriceWad Worst acceptable fill (capped at type(uint128).max).
+    /// @param sizeAtCommit The position's size now; execution cancels the order if it changed.
+    /// @param escrowedMarginUsd Margin escrowed for the order (its positive marginDelta).
+    /// @param executionFeeUsd Fee escrowed for whoever executes or cancels it.
+    /// @param executableAt Earliest execution time (seconds).
+    /// @param expiresAt Latest execution time (seconds).
+    event OrderCommitted(
+        address indexed account,
+        bytes32 indexed marketId,
+        int256 sizeDelta,
+        int256 marginDeltaUsd,
+        uint256 acceptablePriceWad,
+        int256 sizeAtCommit,
+        uint256 escrowedMarginUsd,
+        uint256 executionFeeUsd,
+        uint64 executableAt,
+        uint64 expiresAt
+    );
+    /// @notice An order was executed by `executor` at the price read then (its `PositionModified` carries the
+    /// rest); the executor was credited `executionFeeUsd`.
+    event OrderExecuted(
+        address indexed account,
+        bytes32 indexed marketId,
+        address indexed executor,
+        int256 sizeDelta,
+        uint256 fillPriceWad,
+        uint256 takerFeeUsd,
+        int256 newSize,
+        uint256 executionFeeUsd
+    );
+    /// @notice An order was cancelled: its escrowed margin returned to the owner's free balance and
+    /// `executionFeeUsd` was credited to `by` (the executor or canceller).
+    /// @param reason The custom error that cancelled it, ABI-encoded (selector and values): the revert of its
+    /// execution (e.g. SlippageExceeded, InitialMarginNotMet, MarketVolatile), PositionChangedSinceCommit,
+    /// MarketIsSettled, or OrderExpired.
+    event OrderCancelled(
+        address indexed account,
+        bytes32 indexed marketId,
+        address indexed by,
+        bytes reason,
+        uint256 refundedMarginUsd,
+        uint256 executionFeeUsd
+    );
 
     // ───────────────────────────── accounts ─────────────────────────────
 
@@ -342,6 +416,30 @@ interface IPerpEngine {
     /// @notice Closes the caller's whole position; its margin returns to the free balance.
     /// @param acceptablePrice Worst fill accepted, as in `modifyPosition`.
     function closePosition(bytes32 marketId, uint256 acceptablePrice) external;
+
+    // ───────────────────────────── orders ─────────────────────────────
+
+    /// @notice Commits the caller's order in a market with an execution delay: `modifyPosition`'s arguments,
+    /// executed by anyone at the price read at execution once `executionDelaySeconds` have passed. Escrows the
+    /// margin to add and the market's execution fee from the free balance. One pending order per market.
+    function commitOrder(bytes32 marketId, int256 sizeDelta, int256 marginDelta, uint256 acceptablePrice) external;
+
+    /// @notice Executes `account`'s order (anyone, between `executableAt` and `expiresAt`): exactly
+    /// `modifyPosition`'s path at this transaction's price. An order that would revert, or whose position
+    /// changed since commit, is cancelled instead (`OrderCancelled` with the reason); either way the caller is
+    /// credited the execution fee.
+    function executeOrder(address account, bytes32 marketId) external;
+
+    /// @notice Cancels `account`'s expired order (or any order of a settled market): the owner gets the
+    /// escrowed margin back and the caller (the owner or anyone) the execution fee. A live order cannot be
+    /// cancelled.
+    function cancelOrder(address account, bytes32 marketId) external;
+
+    /// @notice `account`'s pending order in a market (all zero when none).
+    function getOrder(address account, bytes32 marketId) external view returns (Order memory);
+
+    /// @notice Σ over pending orders of escrowed margin and execution fees (USD, 1e18).
+    function escrowedOrdersUsd() external view returns (uint256);
 
     /// @notice The stored position (funding not yet settled).
     function getPosition(address account, bytes32 marketId) external view returns (Position memory);

@@ -43,6 +43,19 @@ struct MarketParams {
     /// the capital for deficits the vault absorbs alone when a gap's winners close before its losers are
     /// liquidated (a balanced book has no net exposure to cap).
     uint16 vaultReserveBps;
+    /// @dev Seconds between an order's commit and its earliest execution (DESIGN §4: orders cannot front-run
+    /// the oracle). 0 = instant trading through `modifyPosition`/`closePosition`; otherwise size changes and
+    /// margin removals go through `commitOrder` → `executeOrder`.
+    uint32 executionDelaySeconds;
+    /// @dev Seconds after it becomes executable during which an order may be executed; afterwards it can only
+    /// be cancelled.
+    uint32 orderExpirySeconds;
+    /// @dev The price feed's deviation threshold in bps (how far its on-chain answer can lag the market before
+    /// it updates). Listing checks 2 × takerFeeBps ≥ it, so a round trip's fees cover that lag.
+    uint16 oracleDeviationThresholdBps;
+    /// @dev USD, 1e18. Escrowed with each order and paid to whoever executes it (even when execution cancels
+    /// it) or cancels it once expired: covers a keeper's gas.
+    uint96 executionFeeUsd;
 }
 
 /// @notice A trader's isolated position in one market.
@@ -129,4 +142,23 @@ struct GovernanceConfig {
     uint64 liquidationGracePeriodSeconds;
     /// @dev Duration over which a maintenance-margin raise is phased in, in seconds.
     uint64 maintenanceRampSeconds;
+}
+
+/// @notice A pending two-step order (DESIGN §4): committed by its owner, executed by anyone once
+/// `executableAt` is reached, at the price read at execution.
+struct Order {
+    /// @dev Base units, 1e18; the size change to apply (0 for a pure margin move). 0 with 0 margin = no order.
+    int128 sizeDelta;
+    /// @dev The position's size when the order was committed: execution cancels the order if it changed.
+    int128 sizeAtCommit;
+    /// @dev USD, 1e18: margin to add (escrowed from the free balance at commit) or to remove (negative).
+    int128 marginDeltaUsd;
+    /// @dev Worst acceptable fill (USD per base unit, 1e18), capped at type(uint128).max ("any price").
+    uint128 acceptablePriceWad;
+    /// @dev Earliest execution time (seconds).
+    uint64 executableAt;
+    /// @dev Latest execution time (seconds); after it the order can only be cancelled.
+    uint64 expiresAt;
+    /// @dev USD, 1e18: the execution fee escrowed at commit.
+    uint128 executionFeeUsd;
 }

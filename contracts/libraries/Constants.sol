@@ -41,3 +41,14 @@ uint256 constant MAX_MAINTENANCE_RAMP_SECONDS = 30 days;
 /// @dev Defaults set at construction (governance can change them within the bounds above).
 uint64 constant DEFAULT_LIQUIDATION_GRACE_SECONDS = 1 hours;
 uint64 constant DEFAULT_MAINTENANCE_RAMP_SECONDS = 7 days;
+/// @dev Longest execution delay of an order: long enough for a pending feed update to land on any chain, short
+/// enough that a trader is not held hostage.
+uint256 constant MAX_EXECUTION_DELAY_SECONDS = 10 minutes;
+/// @dev When orders are on, keepers get at least a minute to execute one ...
+uint256 constant MIN_ORDER_EXPIRY_SECONDS = 1 minutes;
+/// @dev ... and an order lives at most a day before it can only be cancelled.
+uint256 constant MAX_ORDER_EXPIRY_SECONDS = 1 days;
+/// @dev Hard cap on the execution fee (USD, 1e18): a keeper's gas, never a revenue line.
+uint256 constant MAX_EXECUTION_FEE_USD = 100e18;
+/// @dev Hard cap on the stated feed deviation threshold (10%).
+uint256 constant MAX_ORACLE_DEVIATION_THRESHOLD_BPS = 1_000;

@@ -10,7 +10,8 @@ import {
     AdlConfig,
     MaintenanceRamp,
     PauseState,
-    GovernanceConfig
+    GovernanceConfig,
+    Order
 } from "../interfaces/IPerpTypes.sol";
 import {AdlQueue} from "../adl/AdlQueue.sol";
 
@@ -54,4 +55,8 @@ struct EngineState {
     mapping(bytes32 marketId => MarginTier[]) previousTiers;
     PauseState pauses;
     GovernanceConfig governance;
+    /// @dev One pending order per (market, account), see `Order`.
+    mapping(bytes32 marketId => mapping(address account => Order)) orders;
+    /// @dev Σ over pending orders of escrowed margin + execution fee: a bucket of the accounting identity.
+    uint256 escrowedOrdersUsd;
 }

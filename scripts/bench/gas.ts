@@ -5,7 +5,7 @@
  */
 import hre from "hardhat";
 import { parseUnits, type ContractTransactionResponse } from "ethers";
-import { LOCAL_CONFIG } from "../../deploy/config";
+import { LOCAL_CONFIG, DEVNET_ORDERS, withDelayedOrders } from "../../deploy/config";
 import { deploySystem } from "../../deploy/deploySystem";
 
 const MAX_RUNTIME_CODE_BYTES = 24_576;
@@ -16,6 +16,7 @@ const PRODUCTION_CONTRACTS: Record<string, string> = {
   MarketAdminLogic: "contracts/governance/MarketAdminLogic.sol:MarketAdminLogic",
   LiquidationLogic: "contracts/liquidation/LiquidationLogic.sol:LiquidationLogic",
   AdlLogic: "contracts/adl/AdlLogic.sol:AdlLogic",
+  OrderLogic: "contracts/orders/OrderLogic.sol:OrderLogic",
   LiquidityVault: "contracts/LiquidityVault.sol:LiquidityVault",
   ChainlinkOracleAdapter: "contracts/oracle/ChainlinkOracleAdapter.sol:ChainlinkOracleAdapter",
 };
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
 
   rows.push(...(await liquidationRows(s)));
   rows.push(...(await adlRows(deployer)));
+  rows.push(...(await orderRows(deployer)));
 
   console.log("| action | gas used |\n| --- | ---: |");
   for (const [name, gas] of rows) console.log(`| ${name} | ${gas.toLocaleString("en-US")} |`);
@@ -123,9 +125,9 @@ async function liquidationRows(s: System): Promise<[string, bigint][]> {
     await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
   ]);
   await restore();
-  await setPrice("1200"); // 40% gap: bankrupt, fund too small, deficit socialized
+  await setPrice("1200"); // 40% gap: bankrupt, fund too small, the vault absorbs the rest
   rows.push([
-    "liquidate (bankrupt, fund + socialized)",
+    "liquidate (bankrupt, fund + vault)",
     await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
   ]);
   for (const size of [BATCH_SMALL, BATCH_LARGE]) {
@@ -163,6 +165,7 @@ async function adlRows(
   await s.engine.setAdlConfig({
     minQueueNotionalUsd: usd("100"),
     maxSteps: 16,
+    maxSkips: 128,
     vaultLossUpperBps: 3_000,
     vaultLossLowerBps: 2_000,
   });
@@ -185,6 +188,7 @@ async function adlRows(
     await s.engine.setAdlConfig({
       minQueueNotionalUsd: usd("100"),
       maxSteps: steps,
+      maxSkips: 128,
       vaultLossUpperBps: 3_000,
       vaultLossLowerBps: 2_000,
     });
@@ -209,3 +213,50 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
+
+/**
+ * Two-step orders (DESIGN §4) on a market with the devnet's delay: commit and execute of an open, a margin
+ * removal and a close, an execution that cancels (slippage), and the cancellation of an expired order.
+ */
+async function orderRows(
+  deployer: Awaited<ReturnType<typeof hre.ethers.getSigners>>[number],
+): Promise<[string, bigint][]> {
+  const s = await deploySystem(deployer, withDelayedOrders(BENCH_CONFIG, DEVNET_ORDERS), hre.network.name);
+  const [, lp, alice, bob, keeper] = await hre.ethers.getSigners();
+  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
+  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
+  const usd = (amount: string) => parseUnits(amount, 18);
+  const MAX = hre.ethers.MaxUint256;
+  const delay = Number(DEVNET_ORDERS.executionDelaySeconds);
+  const wait = async (seconds: number) => {
+    await hre.network.provider.send("evm_increaseTime", [seconds]);
+    await eth.feed.updateAnswer(parseUnits("2000", eth.feedDecimals));
+  };
+  for (const who of [lp, alice, bob]) {
+    await s.collateral.mint(who.address, tokens("2000000"));
+    await s.collateral.connect(who).approve(await s.engine.getAddress(), MAX);
+    await s.collateral.connect(who).approve(await s.vault.getAddress(), MAX);
+  }
+  await s.vault.connect(lp).deposit(tokens("1000000"), lp.address);
+  await s.engine.connect(alice).deposit(tokens("10000"));
+  await s.engine.connect(bob).deposit(tokens("10000"));
+  const rows: [string, bigint][] = [];
+  const commit = (sizeDelta: bigint, marginDelta: bigint, acceptable: bigint) =>
+    gasOf(s.engine.connect(alice).commitOrder(eth.marketId, sizeDelta, marginDelta, acceptable));
+  const execute = async () => {
+    await wait(delay);
+    return gasOf(s.engine.connect(keeper).executeOrder(alice.address, eth.marketId));
+  };
+  rows.push(["commitOrder (open)", await commit(usd("1"), usd("500"), MAX)]);
+  rows.push(["executeOrder (open)", await execute()]);
+  rows.push(["commitOrder (remove margin)", await commit(0n, -usd("50"), 0n)]);
+  rows.push(["executeOrder (remove margin)", await execute()]);
+  rows.push(["commitOrder (close)", await commit(-usd("1"), 0n, 0n)]);
+  rows.push(["executeOrder (close)", await execute()]);
+  await commit(usd("1"), usd("500"), usd("1900"));
+  rows.push(["executeOrder that cancels (slippage)", await execute()]);
+  await commit(usd("1"), usd("500"), MAX);
+  await wait(Number(DEVNET_ORDERS.executionDelaySeconds + DEVNET_ORDERS.orderExpirySeconds) + 1);
+  rows.push(["cancelOrder (expired)", await gasOf(s.engine.connect(bob).cancelOrder(alice.address, eth.marketId))]);
+  return rows;
+}

@@ -40,13 +40,19 @@ export interface MarketParams {
   keeperPenaltyShareBps: bigint;
   /** A partial liquidation aims for equity ≥ maintenance × (1 + buffer), buffer in bps (uint16). */
   liquidationBufferBps: bigint;
-  /** Bound on how far a liquidation's execution price may be from the oracle price, bps (uint16). */
-  maxLiquidationSlippageBps: bigint;
   /**
    * Equity the vault keeps against gross open interest, bps of its notional (uint16); binds LP withdrawals
    * only (see `vaultRequiredEquityUsd`).
    */
   vaultReserveBps: bigint;
+  /** Seconds between an order's commit and its earliest execution (uint32); 0 = instant trading. */
+  executionDelaySeconds: bigint;
+  /** Seconds after it becomes executable during which an order may be executed (uint32). */
+  orderExpirySeconds: bigint;
+  /** The feed's deviation threshold in bps (uint16); listing checks 2 × takerFeeBps ≥ it. */
+  oracleDeviationThresholdBps: bigint;
+  /** USD, 1e18 (uint96): escrowed with each order, paid to whoever executes or cancels it. */
+  executionFeeUsd: bigint;
 }
 
 /** A trader's isolated position in one market (`Position` in IPerpTypes.sol). */
@@ -160,7 +166,18 @@ export type EngineErrorName =
   | "PositionBankrupt"
   | "InvalidMarginTier"
   | "NoPosition"
-  | "PositionNotLiquidatable";
+  | "PositionNotLiquidatable"
+  | "TradingPaused"
+  | "MarketReduceOnly"
+  | "MarketVolatile"
+  | "MarketIsSettled"
+  | "OpenInterestCapExceeded"
+  | "InitialMarginNotMet"
+  | "MarginBelowMinimum"
+  | "MarginRatioDecreased"
+  | "VaultExposureCapExceeded"
+  | "EmptyAction"
+  | "PositionChangedSinceCommit";
 
 /**
  * Thrown where the engine would revert with one of its custom errors; `errorName` matches the Solidity

@@ -83,7 +83,7 @@ describe("PerpEngine funding", () => {
     const eth = s.market(ETH).marketId;
     await time.increase(1_000);
     const t = await pinNextTimestamp();
-    await expect(s.engine.pokeFunding(eth)).to.emit(s.engine, "FundingAccrued").withArgs(eth, 0n, 0n, P2000);
+    await expect(s.engine.pokeFunding(eth)).to.emit(s.engine, "FundingAccrued").withArgs(eth, 0n, 0n, P2000, t);
     const st = await s.engine.getMarketState(eth);
     expect(st.fundingIndexWad).to.equal(0n);
     expect(st.lastFundingTimestamp).to.equal(t);
@@ -149,7 +149,7 @@ describe("PerpEngine funding", () => {
     expect(index).to.equal(expectedIndexAt(before, P, P2000, t));
     await expect(s.engine.connect(s.keeper).pokeFunding(eth))
       .to.emit(s.engine, "FundingAccrued")
-      .withArgs(eth, rate, index, P2000);
+      .withArgs(eth, rate, index, P2000, t);
     const st = await s.engine.getMarketState(eth);
     expect(st.fundingIndexWad).to.equal(index);
     expect(st.lastFundingTimestamp).to.equal(t);
@@ -174,7 +174,9 @@ describe("PerpEngine funding", () => {
     expect(numerator % (WAD * SECONDS_PER_DAY), "the delta must not be a whole number of wei").to.not.equal(0n);
     const truncated = before.fundingIndexWad + numerator / (WAD * SECONDS_PER_DAY);
     expect(truncated).to.equal(before.fundingIndexWad + divFloor(numerator, WAD * SECONDS_PER_DAY) + 1n);
-    await expect(s.engine.pokeFunding(eth)).to.emit(s.engine, "FundingAccrued").withArgs(eth, rate, truncated, price);
+    await expect(s.engine.pokeFunding(eth))
+      .to.emit(s.engine, "FundingAccrued")
+      .withArgs(eth, rate, truncated, price, t);
   });
 
   it("accrual_values_the_elapsed_interval_at_the_current_price", async () => {
@@ -208,7 +210,7 @@ describe("PerpEngine funding", () => {
     const index = expectedIndexAt(before, P, P2000, t);
     await expect(poke1)
       .to.emit(s.engine, "FundingAccrued")
-      .withArgs(eth, expectedFundingRate(size("10"), P.skewScale, P.maxFundingRate), index, P2000);
+      .withArgs(eth, expectedFundingRate(size("10"), P.skewScale, P.maxFundingRate), index, P2000, t);
     await expect(poke2).not.to.emit(s.engine, "FundingAccrued");
     await expect(open).not.to.emit(s.engine, "FundingAccrued");
     // Bob's position was opened and touched in the same second: it owes nothing.
@@ -317,7 +319,7 @@ describe("PerpEngine funding", () => {
       before.fundingIndexWad + (ninetyPercent * P2000 * (t - before.lastFundingTimestamp)) / (WAD * SECONDS_PER_DAY);
     await expect(s.engine.pokeFunding(eth))
       .to.emit(s.engine, "FundingAccrued")
-      .withArgs(eth, ninetyPercent, index, P2000);
+      .withArgs(eth, ninetyPercent, index, P2000, t);
 
     // A 9 ETH short brings the skew to 0 (no funding); shorts then dominate: −4 ETH ⇒ −40%.
     await act(s.engine, bob, eth, params, P2000, -size("9"), usd("5000"));
@@ -337,7 +339,7 @@ describe("PerpEngine funding", () => {
     const rate = expectedFundingRate(size("3"), P.skewScale, P.maxFundingRate);
     await expect(s.engine.connect(s.keeper).pokeFunding(eth))
       .to.emit(s.engine, "FundingAccrued")
-      .withArgs(eth, rate, expectedIndexAt(before, P, P2000, t), P2000);
+      .withArgs(eth, rate, expectedIndexAt(before, P, P2000, t), P2000, t);
     await expect(s.engine.pokeFunding(UNLISTED))
       .to.be.revertedWithCustomError(s.engine, "MarketNotListed")
       .withArgs(UNLISTED);

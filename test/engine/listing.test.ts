@@ -38,7 +38,6 @@ describe("PerpEngine market listing", () => {
     expect(params.liquidationPenaltyBps).to.equal(BASE_PARAMS.liquidationPenaltyBps);
     expect(params.keeperPenaltyShareBps).to.equal(BASE_PARAMS.keeperPenaltyShareBps);
     expect(params.liquidationBufferBps).to.equal(BASE_PARAMS.liquidationBufferBps);
-    expect(params.maxLiquidationSlippageBps).to.equal(BASE_PARAMS.maxLiquidationSlippageBps);
     expect(params.vaultReserveBps).to.equal(BASE_PARAMS.vaultReserveBps);
     expect((await s.engine.getMarginTiers(marketId)).length).to.equal(BASE_TIERS.length);
     expect((await s.engine.getMarketState(marketId)).lastFundingTimestamp).to.equal(t);
@@ -93,12 +92,10 @@ describe("PerpEngine market listing", () => {
     ["takerFeeBps", { takerFeeBps: 1_001n }, 1_001n, 0n, 1_000n],
     ["insuranceFeeShareBps", { insuranceFeeShareBps: 10_001n }, 10_001n, 0n, 10_000n],
     ["maxVaultExposureBps", { maxVaultExposureBps: 0n }, 0n, 1n, 65_535n],
-    // Liquidation parameters (Constants.sol: penalty and slippage ≤ 10%; shares and buffer ≤ 100%).
+    // Liquidation parameters (Constants.sol: penalty ≤ 10%; shares and buffer ≤ 100%).
     ["liquidationPenaltyBps", { liquidationPenaltyBps: 1_001n }, 1_001n, 0n, 1_000n],
     ["keeperPenaltyShareBps", { keeperPenaltyShareBps: 10_001n }, 10_001n, 0n, 10_000n],
     ["liquidationBufferBps", { liquidationBufferBps: 10_001n }, 10_001n, 0n, 10_000n],
-    ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n],
-    ["maxLiquidationSlippageBps", { maxLiquidationSlippageBps: 65_535n }, 65_535n, 0n, 1_000n],
     // The LP-withdrawal reserve on gross open interest: at most 100% of the notional.
     ["vaultReserveBps", { vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n],
   ];
@@ -119,7 +116,6 @@ describe("PerpEngine market listing", () => {
           liquidationPenaltyBps: 1_000n,
           keeperPenaltyShareBps: 10_000n,
           liquidationBufferBps: 10_000n,
-          maxLiquidationSlippageBps: 1_000n,
         },
         "MAX",
       ],
@@ -128,7 +124,6 @@ describe("PerpEngine market listing", () => {
           liquidationPenaltyBps: 0n,
           keeperPenaltyShareBps: 0n,
           liquidationBufferBps: 0n,
-          maxLiquidationSlippageBps: 0n,
         },
         "MIN",
       ],
@@ -140,16 +135,10 @@ describe("PerpEngine market listing", () => {
         "MarketListed",
       );
       const [, params] = await s.engine.getMarketConfig(marketId);
-      expect([
-        params.liquidationPenaltyBps,
-        params.keeperPenaltyShareBps,
-        params.liquidationBufferBps,
-        params.maxLiquidationSlippageBps,
-      ]).to.deep.equal([
+      expect([params.liquidationPenaltyBps, params.keeperPenaltyShareBps, params.liquidationBufferBps]).to.deep.equal([
         override.liquidationPenaltyBps,
         override.keeperPenaltyShareBps,
         override.liquidationBufferBps,
-        override.maxLiquidationSlippageBps,
       ]);
     }
   });

@@ -138,11 +138,6 @@ describe("Governance parameter safety", () => {
         rejected: [[{ liquidationBufferBps: 10_001n }, 10_001n, 0n, 10_000n]],
       },
       {
-        field: "maxLiquidationSlippageBps",
-        accepted: [{ maxLiquidationSlippageBps: 0n }, { maxLiquidationSlippageBps: 1_000n }],
-        rejected: [[{ maxLiquidationSlippageBps: 1_001n }, 1_001n, 0n, 1_000n]],
-      },
-      {
         field: "vaultReserveBps",
         accepted: [{ vaultReserveBps: 0n }, { vaultReserveBps: 10_000n }],
         rejected: [[{ vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n]],
@@ -289,6 +284,8 @@ describe("Governance parameter safety", () => {
       const ACCEPTED = [
         { ...DEFAULT_ADL, maxSteps: 0n },
         { ...DEFAULT_ADL, maxSteps: 64n },
+        { ...DEFAULT_ADL, maxSkips: 0n },
+        { ...DEFAULT_ADL, maxSkips: 1_024n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 1n, vaultLossLowerBps: 0n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 10_000n, vaultLossLowerBps: 9_999n },
         { ...DEFAULT_ADL, vaultLossUpperBps: 3_000n, vaultLossLowerBps: 2_999n },
@@ -298,6 +295,7 @@ describe("Governance parameter safety", () => {
         const expected = [
           config.minQueueNotionalUsd,
           config.maxSteps,
+          config.maxSkips,
           config.vaultLossUpperBps,
           config.vaultLossLowerBps,
         ];
@@ -310,6 +308,7 @@ describe("Governance parameter safety", () => {
       const s = await loadFixture(deployParams);
       const REJECTED: [typeof DEFAULT_ADL, string, bigint, bigint, bigint][] = [
         [{ ...DEFAULT_ADL, maxSteps: 65n }, "maxSteps", 65n, 0n, 64n],
+        [{ ...DEFAULT_ADL, maxSkips: 1_025n }, "maxSkips", 1_025n, 0n, 1_024n],
         [{ ...DEFAULT_ADL, vaultLossUpperBps: 0n, vaultLossLowerBps: 0n }, "vaultLossUpperBps", 0n, 1n, 10_000n],
         [{ ...DEFAULT_ADL, vaultLossUpperBps: 10_001n }, "vaultLossUpperBps", 10_001n, 1n, 10_000n],
         [{ ...DEFAULT_ADL, vaultLossLowerBps: 3_000n }, "vaultLossLowerBps", 3_000n, 0n, 2_999n],
@@ -591,7 +590,7 @@ describe("Governance parameter safety", () => {
         ),
       )
         .to.emit(s.engine, "FundingAccrued")
-        .withArgs(s.eth, oldRate, index1, price);
+        .withArgs(s.eth, oldRate, index1, price, t1);
       const after = await s.engine.getMarketState(s.eth);
       expect([after.fundingIndexWad, after.lastFundingTimestamp]).to.deep.equal([index1, t1]);
       expect(oldRate).to.equal(expectedFundingRate(size("50"), old.skewScale, old.maxFundingRate));
@@ -603,7 +602,7 @@ describe("Governance parameter safety", () => {
       expect(newRate).to.equal(10n * oldRate);
       await expect(s.engine.pokeFunding(s.eth))
         .to.emit(s.engine, "FundingAccrued")
-        .withArgs(s.eth, newRate, index1 + expectedFundingIndexDelta(newRate, price, t2 - t1), price);
+        .withArgs(s.eth, newRate, index1 + expectedFundingIndexDelta(newRate, price, t2 - t1), price, t2);
     });
   });
 });

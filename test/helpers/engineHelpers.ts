@@ -329,10 +329,14 @@ export async function assertConservation({ engine, accounts, marketIds, donatedT
   }
   const vaultCash = await engine.vaultCashUsd();
   const insurance = await engine.insuranceFund();
+  const escrowed = await engine.escrowedOrdersUsd();
   const lhs = tokenBalance * scale;
-  const rhs = free + margins + vaultCash + insurance + donatedTokens * scale;
-  expect(lhs, "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + donations").to.equal(rhs);
-  return { tokenBalance, scale, free, margins, vaultCash, insurance };
+  const rhs = free + margins + vaultCash + insurance + escrowed + donatedTokens * scale;
+  expect(
+    lhs,
+    "balanceOf(engine)·scale == Σfree + Σmargin + vaultCash + insurance + escrowed orders + donations",
+  ).to.equal(rhs);
+  return { tokenBalance, scale, free, margins, vaultCash, insurance, escrowed };
 }
 
 /**
@@ -593,6 +597,7 @@ export async function act(
       marginDelta,
       e.newSize,
       e.newMargin,
+      e.newEntry,
     );
   if (e.insuranceFee > 0n) {
     await expect(tx)
@@ -748,6 +753,11 @@ export async function deleveragedEvents(engine: PerpEngine, tx: ContractTransact
     marketId: a.marketId as string,
     size: a.size as bigint,
     priceWad: a.priceWad as bigint,
+    realizedPnlUsd: a.realizedPnlUsd as bigint,
+    fundingPaidUsd: a.fundingPaidUsd as bigint,
+    lossPaidUsd: a.lossPaidUsd as bigint,
+    newSize: a.newSize as bigint,
+    newMarginUsd: a.newMarginUsd as bigint,
   }));
 }
 
@@ -765,18 +775,19 @@ export async function liquidatedEvent(engine: PerpEngine, tx: ContractTransactio
     deficitUsd: a.deficitUsd as bigint,
     insurancePaidUsd: a.insurancePaidUsd as bigint,
     adlPaidUsd: a.adlPaidUsd as bigint,
+    vaultPaidUsd: a.vaultPaidUsd as bigint,
     socializedUsd: a.socializedUsd as bigint,
+    remainingMarginUsd: a.remainingMarginUsd as bigint,
   };
 }
 
 // ───────────────────────────── liquidation formulas (DESIGN §7, §8, §10) ─────────────────────────────
 
-/** Market parameters the liquidation model reads: the trading ones plus penalty, buffer, slippage and tiers. */
+/** Market parameters the liquidation model reads: the trading ones plus penalty, buffer and tiers. */
 export interface LiquidationParams extends RiskParams {
   penaltyBps: bigint;
   keeperShareBps: bigint;
   bufferBps: bigint;
-  maxSlippageBps: bigint;
   tiers: Tier[];
 }
 
@@ -786,7 +797,6 @@ export const ETH_LIQUIDATION_DEFAULTS: LiquidationParams = {
   penaltyBps: 100n,
   keeperShareBps: 2_500n,
   bufferBps: 2_500n,
-  maxSlippageBps: 100n,
   tiers: DEFAULT_TIERS,
 };
 
@@ -800,22 +810,17 @@ export function expectedMaintenanceFor(
 }
 
 /**
- * Liquidation execution price: the skew-adjusted fill of the closing trade clamped to
- * [ceil(P·(1 − s)), floor(P·(1 + s))], s = maxLiquidationSlippageBps (rounded toward the liquidated trader).
+ * Execution price of a forced close (liquidation, vault protection): the skew-adjusted fill of the closing
+ * trade, exactly as a voluntary close of that size (no clamp; path-independent impact), floored at 1 wei.
  */
 export function expectedExecutionPrice(
   priceWad: bigint,
   skew: bigint,
   closingDelta: bigint,
   skewScale: bigint,
-  maxSlippageBps: bigint,
 ): bigint {
   const fill = expectedFill(priceWad, skew, closingDelta, skewScale);
-  const lowest = divCeil(priceWad * (BPS - maxSlippageBps), BPS);
-  const highest = (priceWad * (BPS + maxSlippageBps)) / BPS;
-  if (fill < lowest) return lowest;
-  if (fill > highest) return highest;
-  return fill;
+  return fill > 0n ? fill : 1n;
 }
 
 /** Adverse slippage of the execution against the liquidated trader, in bps rounded up. */
@@ -895,6 +900,7 @@ export interface ExpectedLiquidation {
   // waterfall, given the fund before
   keeperTopUp: bigint;
   insurancePaid: bigint;
+  vaultPaid: bigint;
   socialized: bigint;
   fundAfter: bigint;
   keeperCredit: bigint;
@@ -915,7 +921,7 @@ export function expectedClose(
   settled: bigint,
   closed: bigint,
 ) {
-  const exec = expectedExecutionPrice(priceWad, st.netSize, -closed, p.skewScale, p.maxSlippageBps);
+  const exec = expectedExecutionPrice(priceWad, st.netSize, -closed, p.skewScale);
   const realized = expectedPnl(closed, pos.entryPriceWad, exec);
   const after = settled + realized;
   if (after < 0n) {
@@ -940,7 +946,9 @@ export function expectedClose(
 /**
  * What `liquidate` should do at `priceWad` in a block at `timestamp`, with the insurance fund at `fund` and
  * ADL placing nothing: settle funding and socialized loss, check health, choose partial or full, pay keeper,
- * penalty and the waterfall (insurance → socialized over the opposite side incl. the vault).
+ * penalty and the waterfall (insurance → the vault up to its equity → socialized over the opposite traders).
+ * `vaultEquityAfterBooksUsd` is the vault's mark-to-market equity once the liquidation's books are written
+ * and before the split (absent: the vault has ample equity and absorbs everything the fund leaves).
  */
 export function expectedLiquidation(args: {
   p: LiquidationParams;
@@ -949,8 +957,9 @@ export function expectedLiquidation(args: {
   priceWad: bigint;
   timestamp: bigint;
   fund: bigint;
+  vaultEquityAfterBooksUsd?: bigint;
 }): ExpectedLiquidation {
-  const { p, pos, st, priceWad, timestamp, fund } = args;
+  const { p, pos, st, priceWad, timestamp, fund, vaultEquityAfterBooksUsd } = args;
   const indexWad = expectedIndexAt(st, p, priceWad, timestamp);
   const fundingPaid = expectedFundingOwed(pos.size, indexWad, pos.fundingIndexSnapshotWad);
   const lossPaid = expectedLossOwed(pos.size, sideLossIndex(pos.size, st), pos.lossIndexSnapshotWad);
@@ -960,7 +969,7 @@ export function expectedLiquidation(args: {
   const base = { indexWad, fundingPaid, lossPaid, settledMargin, equity, mm, liquidatable: equity < mm };
 
   const sizeAbs = abs(pos.size);
-  const fullExec = expectedExecutionPrice(priceWad, st.netSize, -pos.size, p.skewScale, p.maxSlippageBps);
+  const fullExec = expectedExecutionPrice(priceWad, st.netSize, -pos.size, p.skewScale);
   const slip = expectedAdverseSlippageBps(priceWad, fullExec, pos.size > 0n);
   const closeAbs = expectedPartialCloseSizeAbs(
     sizeAbs,
@@ -997,23 +1006,20 @@ export function expectedLiquidation(args: {
   fundLeft -= keeperTopUp;
   const insurancePaid = minBig(close.deficit, fundLeft);
   fundLeft -= insurancePaid;
-  const socialized = close.deficit - insurancePaid;
+  const rest = close.deficit - insurancePaid;
   fundLeft += close.penalty - close.keeperPenalty;
 
-  // Socialized loss over the opposite side as it stood when the position went bankrupt, i.e. before the
-  // close: that side's traders plus the vault with the size it held on that side BEFORE taking over the
-  // bankrupt position (vault size = −netSize, netSize still including the bankrupt size; no ADL here).
-  // The charged side's trader open interest does not hold the bankrupt position, so the close leaves it
-  // unchanged. Δindex = ceil(S·1e18 / OI).
-  let lossIndexDelta = 0n;
-  let chargedOpenInterest = 0n;
-  if (socialized > 0n) {
-    const chargeLongs = pos.size < 0n;
-    const vaultSize = -st.netSize;
-    const vaultOnSide = chargeLongs ? (vaultSize > 0n ? vaultSize : 0n) : vaultSize < 0n ? -vaultSize : 0n;
-    chargedOpenInterest = (chargeLongs ? st.longOpenInterest : st.shortOpenInterest) + vaultOnSide;
-    if (chargedOpenInterest > 0n) lossIndexDelta = divCeil(socialized * WAD, chargedOpenInterest);
+  // DESIGN §8 steps 3–4: the vault absorbs the rest up to its equity; only what would take its equity below
+  // zero is socialized, over the opposite side's traders (not the vault; they do not hold the bankrupt
+  // position, so the close leaves their open interest unchanged). Δindex = ceil(S·1e18 / OI).
+  const oppositeTraders = pos.size > 0n ? st.shortOpenInterest : st.longOpenInterest;
+  let socialized = 0n;
+  if (rest > 0n && oppositeTraders > 0n && vaultEquityAfterBooksUsd !== undefined && vaultEquityAfterBooksUsd < 0n) {
+    socialized = minBig(rest, -vaultEquityAfterBooksUsd);
   }
+  const vaultPaid = rest - socialized;
+  const chargedOpenInterest = socialized > 0n ? oppositeTraders : 0n;
+  const lossIndexDelta = socialized > 0n ? divCeil(socialized * WAD, oppositeTraders) : 0n;
 
   return {
     ...base,
@@ -1022,6 +1028,7 @@ export function expectedLiquidation(args: {
     ...close,
     keeperTopUp,
     insurancePaid,
+    vaultPaid,
     socialized,
     fundAfter: fundLeft,
     keeperCredit: close.keeperFromMargin + close.keeperPenalty + keeperTopUp,
@@ -1029,6 +1036,139 @@ export function expectedLiquidation(args: {
     vaultCashDelta: fundingPaid + lossPaid - close.realized - close.deficit + insurancePaid,
     lossIndexDelta,
     chargedOpenInterest,
+  };
+}
+
+// ───────────────────────────── the vault's equity from the market totals ─────────────────────────────
+
+/** The market aggregates that value the vault's implied position (`getMarketState`, 1e36-exact sums). */
+export interface MarketTotals {
+  netSize: bigint;
+  longOpenInterest: bigint;
+  shortOpenInterest: bigint;
+  sumSizeTimesEntry: bigint;
+  sumSizeTimesFundingSnapshot: bigint;
+  longLossIndexWad: bigint;
+  shortLossIndexWad: bigint;
+  sumLongSizeTimesLossSnapshot: bigint;
+  sumShortSizeTimesLossSnapshot: bigint;
+}
+
+/** `getMarketState` as `MarketTotals`. */
+export async function readMarketTotals(engine: PerpEngine, marketId: string): Promise<MarketTotals> {
+  const s = await engine.getMarketState(marketId);
+  return {
+    netSize: s.netSize,
+    longOpenInterest: s.longOpenInterest,
+    shortOpenInterest: s.shortOpenInterest,
+    sumSizeTimesEntry: s.sumSizeTimesEntry,
+    sumSizeTimesFundingSnapshot: s.sumSizeTimesFundingSnapshot,
+    longLossIndexWad: s.longLossIndexWad,
+    shortLossIndexWad: s.shortLossIndexWad,
+    sumLongSizeTimesLossSnapshot: s.sumLongSizeTimesLossSnapshot,
+    sumShortSizeTimesLossSnapshot: s.sumShortSizeTimesLossSnapshot,
+  };
+}
+
+/**
+ * The totals after a position changed from `old` to `updated` while Σ sizes moved by `sizeDelta` (the documented
+ * bookkeeping of a position change: its old terms leave the sums, its new ones join; flat positions add nothing).
+ */
+export function withPositionChange(
+  t: MarketTotals,
+  old: Omit<PositionState, "marginUsd">,
+  updated: Omit<PositionState, "marginUsd">,
+  sizeDelta: bigint,
+): MarketTotals {
+  const out = { ...t };
+  out.netSize += sizeDelta;
+  out.sumSizeTimesEntry += updated.size * updated.entryPriceWad - old.size * old.entryPriceWad;
+  out.sumSizeTimesFundingSnapshot +=
+    updated.size * updated.fundingIndexSnapshotWad - old.size * old.fundingIndexSnapshotWad;
+  for (const [p, sign] of [
+    [old, -1n],
+    [updated, 1n],
+  ] as const) {
+    if (p.size > 0n) {
+      out.longOpenInterest += sign * p.size;
+      out.sumLongSizeTimesLossSnapshot += sign * p.size * p.lossIndexSnapshotWad;
+    } else if (p.size < 0n) {
+      out.shortOpenInterest += sign * -p.size;
+      out.sumShortSizeTimesLossSnapshot += sign * -p.size * p.lossIndexSnapshotWad;
+    }
+  }
+  return out;
+}
+
+/**
+ * The exact (1e36) value of the vault's implied position in one market: Σ size·(entry − P) + Σ size·(F − snapshot)
+ * + Σ |size|·(sideLossIndex − lossSnapshot) over traders, from the totals (DESIGN §4).
+ */
+export function vaultMarketValue36(t: MarketTotals, priceWad: bigint, fundingIndexWad: bigint): bigint {
+  const lossReceivable =
+    t.longLossIndexWad * t.longOpenInterest -
+    t.sumLongSizeTimesLossSnapshot +
+    t.shortLossIndexWad * t.shortOpenInterest -
+    t.sumShortSizeTimesLossSnapshot;
+  return (
+    t.sumSizeTimesEntry -
+    t.netSize * priceWad +
+    t.netSize * fundingIndexWad -
+    t.sumSizeTimesFundingSnapshot +
+    lossReceivable
+  );
+}
+
+/** `vaultMarketValue36` rounded down to USD-wei (the vault claims at most the exact value); 0 with no open interest. */
+export function vaultMarketValueFromTotals(t: MarketTotals, priceWad: bigint, fundingIndexWad: bigint): bigint {
+  if (t.longOpenInterest === 0n && t.shortOpenInterest === 0n) return 0n;
+  return divFloor(vaultMarketValue36(t, priceWad, fundingIndexWad), WAD);
+}
+
+/**
+ * Predicts a FULL liquidation of `account` in the next block like `predictLiquidation`, and the split of what the
+ * fund leaves between the vault and socialization: the vault's mark-to-market equity once the liquidation's books
+ * are written (its cash moved by `vaultCashDelta`, the position gone from the market totals), from which the vault
+ * absorbs up to its equity and only the excess is socialized over the opposite traders (DESIGN §8 steps 3–4). ADL
+ * must place nothing (off, or no counterparty), and every other listed market must be empty (its value is then 0).
+ * Returns the prediction and the equity it used.
+ */
+export async function predictLiquidationWithVault(
+  engine: PerpEngine,
+  p: LiquidationParams,
+  account: string,
+  marketId: string,
+  priceWad: bigint,
+  gap = 1n,
+) {
+  for (const other of await engine.marketIds()) {
+    if (other === marketId) continue;
+    const st = await engine.getMarketState(other);
+    if (st.longOpenInterest + st.shortOpenInterest !== 0n) {
+      throw new Error(`predictLiquidationWithVault: market ${other} has open interest; its value is not modelled`);
+    }
+  }
+  const pos = await readPosition(engine, account, marketId);
+  const st = await readMarket(engine, marketId);
+  const totals = await readMarketTotals(engine, marketId);
+  const fund = await engine.insuranceFund();
+  const cash = await engine.vaultCashUsd();
+  const timestamp = await pinNextTimestamp(gap);
+  const plain = expectedLiquidation({ p, pos, st, priceWad, timestamp, fund });
+  if (plain.partial) throw new Error("predictLiquidationWithVault: a partial liquidation leaves no deficit to split");
+  const flat = { size: 0n, entryPriceWad: 0n, fundingIndexSnapshotWad: 0n, lossIndexSnapshotWad: 0n };
+  const booked = withPositionChange(totals, pos, flat, -pos.size);
+  const vaultEquityAfterBooksUsd =
+    cash + plain.vaultCashDelta + vaultMarketValueFromTotals(booked, priceWad, plain.indexWad);
+  return {
+    pos,
+    st,
+    totals,
+    timestamp,
+    vaultEquityAfterBooksUsd,
+    /** The totals once the books are written (before any loss index moves). */
+    bookedTotals: booked,
+    ...expectedLiquidation({ p, pos, st, priceWad, timestamp, fund, vaultEquityAfterBooksUsd }),
   };
 }
 
@@ -1077,11 +1217,13 @@ export async function expectLiquidationMatches(
       e.closedSize,
       e.exec,
       e.pos.size - e.closedSize,
+      e.partial ? e.remainingMargin : 0n,
       e.penalty,
       e.keeperCredit,
       e.deficit,
       e.insurancePaid,
       0n,
+      e.vaultPaid,
       e.socialized,
     );
   const after = await engine.getPosition(who.account, who.marketId);
@@ -1154,6 +1296,7 @@ export async function openPosition(
 export interface AdlSettings {
   minQueueNotionalUsd: bigint;
   maxSteps: bigint;
+  maxSkips: bigint;
   vaultLossUpperBps: bigint;
   vaultLossLowerBps: bigint;
 }
@@ -1162,6 +1305,7 @@ export interface AdlSettings {
 export const ADL_DEFAULTS: AdlSettings = {
   minQueueNotionalUsd: 100n * WAD,
   maxSteps: 16n,
+  maxSkips: 128n,
   vaultLossUpperBps: 3_000n,
   vaultLossLowerBps: 2_000n,
 };
@@ -1188,6 +1332,7 @@ export async function withAdlOff<T extends System>(s: T): Promise<T> {
     await s.engine.connect(s.deployer).setAdlConfig({
       minQueueNotionalUsd: config.minQueueNotionalUsd,
       maxSteps: 0n,
+      maxSkips: config.maxSkips,
       vaultLossUpperBps: config.vaultLossUpperBps,
       vaultLossLowerBps: config.vaultLossLowerBps,
     });
