@@ -180,6 +180,23 @@ export class SimChain {
     }
   }
 
+  /**
+   * The earliest timestamp the next transaction can get: the clock's next stamp in `simulated` mode; in `node`
+   * mode a lower bound (one second after the head, and not before the wall clock).
+   */
+  async nextTimestamp(): Promise<number> {
+    if (this.timestamps === "simulated") return this.clock.peek();
+    const head = await this.blockTimestamp(await this.blockNumber());
+    return Math.max(head + 1, Math.floor(Date.now() / 1_000));
+  }
+
+  /** Mines an empty block at the clock's next stamp, so that everyone watching the head sees the time move. */
+  async mineEmptyBlock(): Promise<void> {
+    if (this.timestamps !== "simulated") throw new ChainSourceError("only the simulator mines blocks");
+    await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+    await this.raw.request({ method: "evm_mine" });
+  }
+
   /** `eth_call` at an explicit block (default: the head). Throws with the revert data on a revert. */
   async call(to: string, data: string, blockNumber?: number, from?: string): Promise<string> {
     const block = blockNumber === undefined ? await this.blockNumber() : blockNumber;

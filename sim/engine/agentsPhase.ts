@@ -78,8 +78,9 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       });
       context.logAction("trader", spec.address, "takeProfit", submission.outcome);
       if (submission.outcome.ok) {
-        trader.finished = true;
+        trader.closeSubmitted();
         now.state.netSize -= position.size;
+        if (submission.status === "committed") context.ordersAwaitingExecution++;
       }
     } else if (decision.kind === "reenter") {
       const plan = planOpening(spec, market, now.priceWad, now.state.netSize);
@@ -101,6 +102,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       if (submission.outcome.ok) {
         trader.marginUsd = plan.marginUsd;
         now.state.netSize += plan.sizeDelta;
+        if (submission.status === "committed") context.ordersAwaitingExecution++;
       }
     }
   }

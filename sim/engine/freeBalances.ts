@@ -10,8 +10,9 @@ import type { ProtocolCalls } from "../protocol/calls";
 
 /** Steps between full re-reads of every account's free balance. */
 export const FULL_READ_EVERY_STEPS = 100;
-/** Engine event arguments that name an account whose free balance may have changed. */
-const ACCOUNT_ARGUMENTS = ["account", "keeper"];
+/** Engine event arguments that name an account whose free balance may have changed (owners, keepers, order
+ * executors and cancellers). */
+const ACCOUNT_ARGUMENTS = ["account", "keeper", "executor", "by"];
 
 export class FreeBalanceBook {
   private readonly balances = new Map<string, bigint>();

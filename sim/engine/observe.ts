@@ -59,6 +59,7 @@ export async function observe(
   const totals = freeBalances ? await calls.totals(block) : undefined;
   const free = freeBalances ? await freeBalances.book.total(calls, block, freeBalances.full) : undefined;
   const insuranceFundUsd = totals ? totals.insuranceFundUsd : await calls.insuranceFund(block);
+  const escrowedOrdersUsd = freeBalances ? await calls.escrowedOrders(block) : undefined;
   const record: ObservationRecord = {
     type: "observation",
     step: context.step,
@@ -77,6 +78,7 @@ export async function observe(
     vaultEquityForDepositUsd: totals?.vaultEquityForDepositUsd?.toString() ?? null,
     vaultEquityForWithdrawUsd: totals?.vaultEquityForWithdrawUsd?.toString() ?? null,
     freeBalancesUsd: free?.toString() ?? null,
+    escrowedOrdersUsd: escrowedOrdersUsd?.toString() ?? null,
   };
   context.records.push(record);
   return record;

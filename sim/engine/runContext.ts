@@ -17,6 +17,8 @@ export class RunContext {
   readonly ledger = new ProtocolLedger();
   readonly decoder: EventDecoder;
   step = 0;
+  /** Delayed orders committed since the last keeper cycle (the step then lets them mature and runs one). */
+  ordersAwaitingExecution = 0;
   private nextEventBlock: number;
   /** Listeners told about every event after the mirror applied it (agents track their liquidations). */
   private readonly listeners: ((event: ChainEvent) => void)[] = [];

@@ -23,6 +23,7 @@ import type { AuditRecord, HeaderRecord, RunRecord } from "../report/runLog";
 import { lpsAct, tradersAct } from "./agentsPhase";
 import { FeedPoster } from "./feedPoster";
 import { observe } from "./observe";
+import { executeCommittedOrders, keeperCycle } from "./keeperPhase";
 import { FreeBalanceBook, FULL_READ_EVERY_STEPS } from "./freeBalances";
 import { RunContext } from "./runContext";
 import { setupInsuranceFund, setupLps, setupTraders } from "./setup";
@@ -219,6 +220,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     ];
     const freeBalances = new FreeBalanceBook(accounts);
     freeBalances.note(await context.collectEvents());
+    freeBalances.note(await executeCommittedOrders(context));
     await observe(context, "end", { book: freeBalances, full: true });
     const setupSeconds = (Date.now() - wallStart) / 1_000;
 
@@ -251,9 +253,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
       await timer.time("prices", async () => {
         for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
       });
-      const keeperResult = await timer.time("keeper", () => keeper.processBlock());
-      for (const tx of keeperResult.transactions) context.logAction("keeper", keeperAddress, tx.kind, tx.outcome);
-      const keeperEvents = await timer.time("events", () => context.collectEvents());
+      const keeperEvents = await timer.time("keeper", () => keeperCycle(context));
       freeBalances.note(keeperEvents);
       liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
       await timer.time("observe", () => observe(context, "afterKeeper", undefined));
@@ -263,6 +263,9 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         await lpsAct(context, lps);
       });
       freeBalances.note(await timer.time("events", () => context.collectEvents()));
+      const orderEvents = await timer.time("keeper", () => executeCommittedOrders(context));
+      freeBalances.note(orderEvents);
+      liquidations += orderEvents.filter((event) => event.name === "Liquidated").length;
       const full = step % FULL_READ_EVERY_STEPS === 0 || step === stepCount;
       await timer.time("observe", () => observe(context, "end", { book: freeBalances, full }));
       bar?.update(step, { liquidations });

@@ -68,12 +68,11 @@ export async function setupTraders(
     trader.effectiveLeverage = plan.effectiveLeverage;
     trader.reserveUsd = (plan.marginUsd * reserveMilli) / 1_000n;
     await context.chain.impersonate(spec.address);
-    await fund(context, spec.address, tokensFor(context, plan.marginUsd + trader.reserveUsd));
+    // Margin, reserve and the execution fee a delayed order escrows.
+    const deposit = tokensFor(context, plan.marginUsd + trader.reserveUsd + market.params.executionFeeUsd);
+    await fund(context, spec.address, deposit);
     context.required("engine approval", await context.calls.approveCollateral(spec.address, context.deployment.engine));
-    context.required(
-      "trader deposit",
-      await context.calls.depositToEngine(spec.address, tokensFor(context, plan.marginUsd + trader.reserveUsd)),
-    );
+    context.required("trader deposit", await context.calls.depositToEngine(spec.address, deposit));
     const submission = await context.keeper.submitOrder({
       account: spec.address,
       marketId: market.marketId,
@@ -83,6 +82,7 @@ export async function setupTraders(
     });
     context.logAction("trader", spec.address, "open", submission.outcome);
     if (submission.outcome.ok) skews.set(spec.symbol, skew + plan.sizeDelta);
+    if (submission.status === "committed") context.ordersAwaitingExecution++;
   }
 }
 

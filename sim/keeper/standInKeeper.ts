@@ -1,25 +1,33 @@
 /**
- * STAND-IN for the real keeper (keeper/, being written on branch `keeper`) and for issue 11's delayed
- * orders, behind the interfaces of sim/keeper/keeperAdapter.ts. Replace it there when they land.
+ * STAND-IN for the real keeper (keeper/, being written on branch `keeper`), behind the interfaces of
+ * sim/keeper/keeperAdapter.ts. Replace it there when the keeper lands.
  *
  * What it does per cycle, like the real keeper's design (DESIGN §13): follows the engine's events into an
  * event-sourced mirror (sim/events/protocolLedger.ts), reads each market's price and state once, computes
  * every position's health with the SDK (`positionHealth`, no per-position RPC), sends the liquidatable ones
  * through `liquidateMany` in batches checked by a static call at the per-transaction gas cap (split in half when
  * a batch would not fit), repeats while a round liquidated something (a socialized loss can push others under), and
- * calls `deleverageVault` on a market when a static call says the vault's loss there is over its threshold.
- * Orders execute at once through `modifyPosition` / `closePosition`.
+ * calls `deleverageVault` on a market when a static call says the vault's loss there is over its threshold,
+ * then executes every delayed order whose delay is over (issue 11) and cancels expired ones for their fee.
+ * `submitOrder` commits in markets with an execution delay and trades at once in the others.
  */
 import { toQuantity, type Interface } from "ethers";
 import { PerpEngine__factory } from "../../typechain-types";
 import { currentFundingIndexWad, positionHealth } from "../../sdk/math/engineMath";
-import { EventDecoder } from "../events/decodeEvents";
+import { EventDecoder, type ChainEvent } from "../events/decodeEvents";
 import { ProtocolLedger } from "../events/protocolLedger";
 import { GAS, type ProtocolCalls } from "../protocol/calls";
 import { encodeCall } from "../protocol/abiEncoding";
 import type { SimDeployment } from "../protocol/deployment";
 import type { SimChain } from "../chain/simChain";
 import type { KeeperAdapter, KeeperStepResult, OrderFlow, OrderRequest, OrderSubmission } from "./keeperAdapter";
+
+interface PendingOrder {
+  account: string;
+  marketId: string;
+  executableAt: number;
+  expiresAt: number;
+}
 
 export interface StandInKeeperOptions {
   /** Entries per `liquidateMany` transaction (before gas-based splitting). */
@@ -33,6 +41,8 @@ const engineInterface = PerpEngine__factory.createInterface() as Interface;
 export class StandInKeeper implements KeeperAdapter, OrderFlow {
   readonly name = "stand-in keeper (SDK health on an event mirror + liquidateMany)";
   private readonly ledger = new ProtocolLedger();
+  /** Pending delayed orders by "account/marketId", in commit order (from OrderCommitted/Executed/Cancelled). */
+  private readonly pendingOrders = new Map<string, PendingOrder>();
   private readonly decoder: EventDecoder;
   private syncedToBlock: number;
   /** `adlConfig().maxSteps`, the most a `deleverageVault` call may close. */
@@ -62,9 +72,52 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
   private async sync(): Promise<number> {
     const head = await this.chain.blockNumber();
     const logs = await this.chain.getLogs([this.deployment.engine], this.syncedToBlock + 1, head);
-    for (const event of this.decoder.decodeAll(logs)) this.ledger.apply(event);
+    for (const event of this.decoder.decodeAll(logs)) {
+      this.ledger.apply(event);
+      this.trackOrder(event);
+    }
     this.syncedToBlock = head;
     return head;
+  }
+
+  private trackOrder(event: ChainEvent): void {
+    if (!event.name.startsWith("Order")) return;
+    const account = String(event.args.account);
+    const marketId = String(event.args.marketId);
+    const key = `${account.toLowerCase()}/${marketId.toLowerCase()}`;
+    if (event.name === "OrderCommitted") {
+      this.pendingOrders.set(key, {
+        account,
+        marketId,
+        executableAt: Number(event.args.executableAt),
+        expiresAt: Number(event.args.expiresAt),
+      });
+    } else if (event.name === "OrderExecuted" || event.name === "OrderCancelled") {
+      this.pendingOrders.delete(key);
+    }
+  }
+
+  /** Executes every order whose delay is over and cancels every expired one (for the fee), in commit order. */
+  private async processOrders(sent: KeeperStepResult["transactions"]): Promise<number> {
+    const now = await this.chain.nextTimestamp();
+    let processed = 0;
+    for (const order of this.pendingOrders.values()) {
+      if (now > order.expiresAt) {
+        sent.push({
+          kind: "cancelOrder",
+          outcome: await this.calls.cancelOrder(this.address, order.account, order.marketId),
+        });
+      } else if (now >= order.executableAt) {
+        sent.push({
+          kind: "executeOrder",
+          outcome: await this.calls.executeOrder(this.address, order.account, order.marketId),
+        });
+      } else {
+        continue;
+      }
+      processed++;
+    }
+    return processed;
   }
 
   /** Positions the SDK says are liquidatable at the head's price and time. */
@@ -175,11 +228,28 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
     }
     const head = await this.sync();
     const vaultProtectionCalls = await this.protectVault(head, transactions);
-    return { transactions, liquidationsAttempted, vaultProtectionCalls, ordersProcessed: 0 };
+    // Liquidations first, then the orders that are due (DESIGN §13, issue 11).
+    await this.sync();
+    const ordersProcessed = await this.processOrders(transactions);
+    return { transactions, liquidationsAttempted, vaultProtectionCalls, ordersProcessed };
   }
 
-  /** Instant execution until issue 11's `commitOrder`/`executeOrder` land. */
+  /**
+   * A trade as the market takes it: `commitOrder` in a market with an execution delay (this keeper executes it
+   * once the delay is over), `modifyPosition`/`closePosition` at once otherwise.
+   */
   async submitOrder(order: OrderRequest): Promise<OrderSubmission> {
+    const market = this.deployment.markets.find((m) => m.marketId.toLowerCase() === order.marketId.toLowerCase());
+    if (market && market.params.executionDelaySeconds > 0n) {
+      const outcome = await this.calls.commitOrder(
+        order.account,
+        order.marketId,
+        order.sizeDelta,
+        order.marginDeltaUsd,
+        order.acceptablePrice,
+      );
+      return { status: outcome.ok ? "committed" : "rejected", outcome };
+    }
     const outcome = order.closeAll
       ? await this.calls.closePosition(order.account, order.marketId, order.acceptablePrice)
       : await this.calls.modifyPosition(

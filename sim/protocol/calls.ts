@@ -22,6 +22,8 @@ export const GAS = {
   /** Open/increase/close, including the automatic vault-protection walk (≤ 4 closes). */
   trade: 3_000_000n,
   marginMove: 1_500_000n,
+  /** An order's execution runs the trade in a self-call that must not run out of gas. */
+  orderExecution: 4_000_000n,
   /** LP deposit/redeem values every market. */
   vault: 2_000_000n,
   feedUpdate: 250_000n,
@@ -98,6 +100,21 @@ export class ProtocolCalls {
   closePosition(account: string, marketId: string, acceptablePrice: bigint) {
     const data = encodeCall(engineInterface, "closePosition", [marketId, acceptablePrice]);
     return this.send(account, this.deployment.engine, data, GAS.trade);
+  }
+
+  commitOrder(account: string, marketId: string, sizeDelta: bigint, marginDeltaUsd: bigint, acceptablePrice: bigint) {
+    const data = encodeCall(engineInterface, "commitOrder", [marketId, sizeDelta, marginDeltaUsd, acceptablePrice]);
+    return this.send(account, this.deployment.engine, data, GAS.marginMove);
+  }
+
+  executeOrder(executor: string, account: string, marketId: string) {
+    const data = encodeCall(engineInterface, "executeOrder", [account, marketId]);
+    return this.send(executor, this.deployment.engine, data, GAS.orderExecution);
+  }
+
+  cancelOrder(caller: string, account: string, marketId: string) {
+    const data = encodeCall(engineInterface, "cancelOrder", [account, marketId]);
+    return this.send(caller, this.deployment.engine, data, GAS.marginMove);
   }
 
   donateToInsurance(from: string, tokenAmount: bigint) {
@@ -188,6 +205,12 @@ export class ProtocolCalls {
       for (let a = 0; a < chunk.length; a++) result.push(words[LENS_HEADER_WORDS + a * LENS_ACCOUNT_WORDS]);
     }
     return result;
+  }
+
+  /** Σ escrowed margin and fees of pending orders (USD, 1e18): a claim on the engine's tokens. */
+  async escrowedOrders(block?: number): Promise<bigint> {
+    const [escrow] = await this.view(this.deployment.engine, engineInterface, "escrowedOrdersUsd", [], block);
+    return escrow as bigint;
   }
 
   async insuranceFund(block?: number): Promise<bigint> {

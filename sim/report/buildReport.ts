@@ -3,6 +3,7 @@
  * `buildReport(readRunLog(path))` rebuilds exactly what the run wrote.
  */
 import { formatUnits } from "ethers";
+import { decodeRevertData } from "../chain/revertReason";
 import { RunLogError } from "../errors";
 import { bigArg, type ChainEvent } from "../events/decodeEvents";
 import { InvariantTracker } from "./invariants";
@@ -103,6 +104,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
   let insuranceMin: bigint | undefined;
   let step = 0;
   const skipReasons = ["MarketNotListed", "PriceInvalid", "NoPosition", "Healthy", "MarketSettled"];
+  const orders = { committed: 0, executed: 0, cancelled: 0, cancelReasons: {} as Record<string, number> };
 
   for (const record of records) {
     tracker.feed(record);
@@ -176,6 +178,18 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
         split.insurance += bigArg(event, "insurancePaidUsd");
         split.vault += bigArg(event, "vaultPaidUsd");
         totals.vault += bigArg(event, "vaultPaidUsd");
+        break;
+      }
+      case "OrderCommitted":
+        orders.committed++;
+        break;
+      case "OrderExecuted":
+        orders.executed++;
+        break;
+      case "OrderCancelled": {
+        orders.cancelled++;
+        const reason = decodeRevertData(String(event.args.reason)).name;
+        orders.cancelReasons[reason] = (orders.cancelReasons[reason] ?? 0) + 1;
         break;
       }
       case "LiquidationSkipped": {
@@ -322,6 +336,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
       },
       actions,
       rejections,
+      orders,
       openPositionsAtEnd: last?.openPositions ?? 0,
       clockOverrunSeconds: end.clockOverrunSeconds,
     },

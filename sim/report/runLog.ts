@@ -138,6 +138,8 @@ export interface ObservationRecord {
   vaultEquityForWithdrawUsd: string | null;
   /** Σ free balances of every account the run knows (end of step; null after the keeper). */
   freeBalancesUsd: string | null;
+  /** Escrowed margin and fees of pending orders (end of step; null after the keeper). */
+  escrowedOrdersUsd: string | null;
 }
 
 export interface AuditRecord {

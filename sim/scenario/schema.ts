@@ -197,10 +197,24 @@ const marketOverridesSchema = z
   })
   .strict();
 
+/**
+ * Two-step orders (issue 11): every trade is committed, then executed by the keeper after the delay at the price
+ * of that moment. The defaults are the devnet's (deploy/config.ts DEVNET_ORDERS); a delay of 0 trades instantly.
+ */
+const ordersSchema = z
+  .object({
+    executionDelaySeconds: z.number().int().min(0).max(600).default(5),
+    orderExpirySeconds: z.number().int().min(60).max(86_400).default(300),
+    executionFeeUsd: nonNegative.max(100).default(0.5),
+  })
+  .strict()
+  .default({});
+
 export const protocolSchema = z
   .object({
     /** Donated to the insurance fund before the first step (USD). */
     insuranceFundUsd: nonNegative.default(50_000),
+    orders: ordersSchema,
     /** Applied to every market, then `markets[symbol]` on top. */
     allMarkets: marketOverridesSchema.default({}),
     markets: z.record(z.string(), marketOverridesSchema).default({}),
