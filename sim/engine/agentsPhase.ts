@@ -10,6 +10,7 @@ import type { TraderAgent } from "../agents/traderAgent";
 import { LiquidityVault__factory } from "../../typechain-types";
 import type { Interface } from "ethers";
 import { expectedFill, fund, tokensFor } from "./setup";
+import { executeOrdersBeforeExpiry } from "./keeperPhase";
 import type { RunContext } from "./runContext";
 
 const PPM = 1_000_000n;
@@ -43,6 +44,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
   for (const trader of traders) {
     const { spec } = trader;
     if (spec.behaviour === "hold" || trader.finished) continue;
+    await executeOrdersBeforeExpiry(context);
     const now = markets.get(spec.symbol);
     if (!now) continue;
     const market = context.market(spec.symbol);
@@ -80,7 +82,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       if (submission.outcome.ok) {
         trader.closeSubmitted();
         now.state.netSize -= position.size;
-        if (submission.status === "committed") context.ordersAwaitingExecution++;
+        if (submission.status === "committed") context.orderCommitted();
       }
     } else if (decision.kind === "reenter") {
       const plan = planOpening(spec, market, now.priceWad, now.state.netSize);
@@ -102,7 +104,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       if (submission.outcome.ok) {
         trader.marginUsd = plan.marginUsd;
         now.state.netSize += plan.sizeDelta;
-        if (submission.status === "committed") context.ordersAwaitingExecution++;
+        if (submission.status === "committed") context.orderCommitted();
       }
     }
   }

@@ -22,14 +22,12 @@ export class FreeBalanceBook {
     for (const account of accounts) this.dirty.add(account.toLowerCase());
   }
 
-  /** Marks the accounts `events` name as changed. */
-  note(events: readonly ChainEvent[]): void {
-    for (const event of events) {
-      if (event.contract !== "engine") continue;
-      for (const name of ACCOUNT_ARGUMENTS) {
-        const value = event.args[name];
-        if (typeof value === "string") this.dirty.add(value.toLowerCase());
-      }
+  /** Marks the accounts an event names as changed (register as a RunContext event listener). */
+  note(event: ChainEvent): void {
+    if (event.contract !== "engine") return;
+    for (const name of ACCOUNT_ARGUMENTS) {
+      const value = event.args[name];
+      if (typeof value === "string") this.dirty.add(value.toLowerCase());
     }
   }
 

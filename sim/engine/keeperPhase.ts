@@ -13,6 +13,17 @@ export async function keeperCycle(context: RunContext): Promise<ChainEvent[]> {
   return context.collectEvents();
 }
 
+/**
+ * Runs a cycle for the orders waiting if the oldest was committed half an expiry ago: a long setup or a busy
+ * step takes many seconds of chain time (one per transaction) and must not let early orders expire.
+ */
+export async function executeOrdersBeforeExpiry(context: RunContext): Promise<ChainEvent[]> {
+  if (context.ordersAwaitingExecution === 0) return [];
+  const expirySeconds = Math.min(...context.deployment.markets.map((m) => Number(m.params.orderExpirySeconds)));
+  if (context.chain.clock.peek() - context.oldestAwaitingCommitAt < expirySeconds / 2) return [];
+  return executeCommittedOrders(context);
+}
+
 /** Lets the orders committed since the last cycle mature, then runs a cycle to execute them. */
 export async function executeCommittedOrders(context: RunContext): Promise<ChainEvent[]> {
   if (context.ordersAwaitingExecution === 0) return [];

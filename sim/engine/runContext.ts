@@ -19,6 +19,8 @@ export class RunContext {
   step = 0;
   /** Delayed orders committed since the last keeper cycle (the step then lets them mature and runs one). */
   ordersAwaitingExecution = 0;
+  /** Clock time of the oldest of those commits. */
+  oldestAwaitingCommitAt = 0;
   private nextEventBlock: number;
   /** Listeners told about every event after the mirror applied it (agents track their liquidations). */
   private readonly listeners: ((event: ChainEvent) => void)[] = [];
@@ -72,6 +74,12 @@ export class RunContext {
       ok: outcome.ok,
       ...(outcome.ok ? {} : { reason: outcome.reason.name, reasonArgs: outcome.reason.args }),
     });
+  }
+
+  /** Records a committed delayed order (executed by the next keeper cycle). */
+  orderCommitted(): void {
+    if (this.ordersAwaitingExecution === 0) this.oldestAwaitingCommitAt = this.chain.clock.peek();
+    this.ordersAwaitingExecution++;
   }
 
   /** For plumbing the run cannot do without (funding, approvals): a failure stops the run. */

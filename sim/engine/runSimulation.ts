@@ -188,6 +188,14 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await chain.impersonate(keeperAddress);
     const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
     const context = new RunContext(chain, deployment, calls, keeper);
+    const accounts = [
+      ...traders.map((t) => t.spec.address),
+      ...lps.map((l) => l.spec.address),
+      keeperAddress,
+      deployer,
+    ];
+    const freeBalances = new FreeBalanceBook(accounts);
+    context.onEvent((event) => freeBalances.note(event));
     const tradersByAddress = new Map(traders.map((t) => [t.spec.address.toLowerCase(), t]));
     context.onEvent((event) => {
       const account = event.args.account;
@@ -212,15 +220,8 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await setupLps(context, lps);
     await setupInsuranceFund(context, scenario.protocol.insuranceFundUsd);
     await setupTraders(context, traders, openingPrices, scenario.population.reserveMultiple, feeds);
-    const accounts = [
-      ...traders.map((t) => t.spec.address),
-      ...lps.map((l) => l.spec.address),
-      keeperAddress,
-      deployer,
-    ];
-    const freeBalances = new FreeBalanceBook(accounts);
-    freeBalances.note(await context.collectEvents());
-    freeBalances.note(await executeCommittedOrders(context));
+    await context.collectEvents();
+    await executeCommittedOrders(context);
     await observe(context, "end", { book: freeBalances, full: true });
     const setupSeconds = (Date.now() - wallStart) / 1_000;
 
@@ -254,7 +255,6 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
       });
       const keeperEvents = await timer.time("keeper", () => keeperCycle(context));
-      freeBalances.note(keeperEvents);
       liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
       await timer.time("observe", () => observe(context, "afterKeeper", undefined));
       await timer.time("agents", async () => {
@@ -262,9 +262,8 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         await tradersAct(context, traders);
         await lpsAct(context, lps);
       });
-      freeBalances.note(await timer.time("events", () => context.collectEvents()));
+      await timer.time("events", () => context.collectEvents());
       const orderEvents = await timer.time("keeper", () => executeCommittedOrders(context));
-      freeBalances.note(orderEvents);
       liquidations += orderEvents.filter((event) => event.name === "Liquidated").length;
       const full = step % FULL_READ_EVERY_STEPS === 0 || step === stepCount;
       await timer.time("observe", () => observe(context, "end", { book: freeBalances, full }));

@@ -9,6 +9,7 @@ import { planOpening, usdWad } from "../agents/openingPlan";
 import type { LpAgent } from "../agents/lpAgent";
 import type { TraderAgent } from "../agents/traderAgent";
 import type { FeedPoster } from "./feedPoster";
+import { executeOrdersBeforeExpiry } from "./keeperPhase";
 import type { RunContext } from "./runContext";
 
 /** Token units for a USD amount, rounded up (the agent deposits at least what it needs). */
@@ -59,6 +60,7 @@ export async function setupTraders(
   const reserveMilli = BigInt(Math.round(reserveMultiple * 1_000));
   for (const trader of traders) {
     await feeds.refreshStale();
+    await executeOrdersBeforeExpiry(context);
     const { spec } = trader;
     const market = context.market(spec.symbol);
     const price = openingPricesWad.get(spec.symbol)!;
@@ -82,7 +84,7 @@ export async function setupTraders(
     });
     context.logAction("trader", spec.address, "open", submission.outcome);
     if (submission.outcome.ok) skews.set(spec.symbol, skew + plan.sizeDelta);
-    if (submission.status === "committed") context.ordersAwaitingExecution++;
+    if (submission.status === "committed") context.orderCommitted();
   }
 }
 

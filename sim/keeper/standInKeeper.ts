@@ -99,9 +99,10 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
 
   /** Executes every order whose delay is over and cancels every expired one (for the fee), in commit order. */
   private async processOrders(sent: KeeperStepResult["transactions"]): Promise<number> {
-    const now = await this.chain.nextTimestamp();
     let processed = 0;
     for (const order of this.pendingOrders.values()) {
+      // Each transaction is mined later than the previous one: judge every order at its own time.
+      const now = await this.chain.nextTimestamp();
       if (now > order.expiresAt) {
         sent.push({
           kind: "cancelOrder",
