@@ -9,7 +9,7 @@ import { rpcAnswers } from "../../sdk/chain/rpc";
 import { ChainSourceError } from "../errors";
 import { ChainClock } from "./clock";
 import { httpEip1193, type Eip1193, type RequestArguments } from "./eip1193";
-import { spawnAnvil, spawnHardhatNode } from "./hardhatNodeChain";
+import { spawnAnvil, spawnHardhatNode } from "./localNodes";
 import { createInProcessChain } from "./inProcessChain";
 import { decodeRevertData, revertDataOf, type RevertReason } from "./revertReason";
 

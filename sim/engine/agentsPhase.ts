@@ -9,7 +9,8 @@ import type { LpAgent } from "../agents/lpAgent";
 import type { TraderAgent } from "../agents/traderAgent";
 import { LiquidityVault__factory } from "../../typechain-types";
 import type { Interface } from "ethers";
-import { expectedFill, fund, tokensFor } from "./setup";
+import { fund, tokensFor } from "./setup";
+import { fillPriceWad } from "../../sdk/math/positionMath";
 import { executeOrdersBeforeExpiry } from "./keeperPhase";
 import type { RunContext } from "./runContext";
 
@@ -69,7 +70,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
         trader.topUps++;
       }
     } else if (decision.kind === "takeProfit" && position) {
-      const fill = expectedFill(now.priceWad, now.state.netSize, -position.size, market.params.skewScale);
+      const fill = fillPriceWad(now.priceWad, now.state.netSize, -position.size, market.params.skewScale);
       const submission = await context.keeper.submitOrder({
         account: spec.address,
         marketId: market.marketId,

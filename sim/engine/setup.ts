@@ -3,7 +3,6 @@
  * donated to its scenario level, then every trader is funded (mock USDC minted to it), deposits its margin
  * plus its reserve and opens through the order flow.
  */
-import { fillPriceWad } from "../../sdk/math/positionMath";
 import { divCeilU } from "../../sdk/math/signedMath";
 import { planOpening, usdWad } from "../agents/openingPlan";
 import type { LpAgent } from "../agents/lpAgent";
@@ -86,9 +85,4 @@ export async function setupTraders(
     if (submission.outcome.ok) skews.set(spec.symbol, skew + plan.sizeDelta);
     if (submission.status === "committed") context.orderCommitted();
   }
-}
-
-/** The fill a trade of `sizeDelta` expects now (for its acceptable price). */
-export function expectedFill(priceWad: bigint, skew: bigint, sizeDelta: bigint, skewScale: bigint): bigint {
-  return fillPriceWad(priceWad, skew, sizeDelta, skewScale);
 }
