@@ -31,6 +31,10 @@ export class TraderAgent {
   liquidatedAtStep: number | undefined;
   /** Took profit or was closed by ADL: it stays out. */
   finished = false;
+  /** A delayed order of this trader awaits execution (no new order until it is executed or cancelled). */
+  orderPending = false;
+  /** Its take-profit close was submitted; `finished` once the position is gone. */
+  private closing = false;
 
   constructor(
     readonly spec: TraderSpec,
@@ -44,6 +48,18 @@ export class TraderAgent {
     }
     if (event.name === "Liquidated" && event.args.remainingSize === "0") this.liquidatedAtStep = step;
     if (event.name === "Deleveraged" && event.args.newSize === "0") this.finished = true;
+    if (event.name === "OrderCommitted") this.orderPending = true;
+    if (event.name === "OrderExecuted") this.orderPending = false;
+    if (event.name === "OrderCancelled") {
+      this.orderPending = false;
+      this.closing = false;
+    }
+    if (event.name === "PositionModified" && event.args.newSize === "0" && this.closing) this.finished = true;
+  }
+
+  /** Its take-profit close went out (committed or executed at once). */
+  closeSubmitted(): void {
+    this.closing = true;
   }
 
   decide(
@@ -53,6 +69,7 @@ export class TraderAgent {
     step: number,
   ): TraderDecision | undefined {
     const { behaviour } = this.spec;
+    if (this.orderPending || this.closing) return undefined;
     if (position && health) {
       if (behaviour === "topUp" && this.topUps < this.params.topUp.maxTimes && health.maintenanceRequirementUsd > 0n) {
         const ratio = (health.equityUsd * RATIO_SCALE) / health.maintenanceRequirementUsd;

@@ -59,6 +59,17 @@ async function main(argv: string[]): Promise<void> {
       report.invariants.every((inv) => inv.pass) ? "pass" : "FAIL",
       phases,
     ]);
+    const rpc = Object.entries(stats.rpc)
+      .sort(([, a], [, b]) => b.seconds - a.seconds)
+      .map(([method, { calls, seconds }]) => [
+        method,
+        String(calls),
+        seconds.toFixed(1),
+        ((seconds / calls) * 1_000).toFixed(2),
+      ]);
+    console.error(
+      `\nJSON-RPC on ${chain.kind}:\n${textTable(["method", "calls", "seconds", "ms/call"], rpc, [false, true, true, true])}\n`,
+    );
   }
   const headers = [
     "chain",

@@ -22,6 +22,16 @@ export interface RevertReason {
 const ERROR_STRING_SELECTOR = "0x08c379a0";
 const PANIC_SELECTOR = "0x4e487b71";
 
+/** selector → error fragment, built once (ethers' parseError recomputes every selector on each call). */
+function errorTable(): Map<string, { contractInterface: Interface; fragment: ErrorFragment }> {
+  const contractInterface = combinedErrorInterface();
+  const table = new Map<string, { contractInterface: Interface; fragment: ErrorFragment }>();
+  contractInterface.forEachError((fragment) =>
+    table.set(fragment.selector.toLowerCase(), { contractInterface, fragment }),
+  );
+  return table;
+}
+
 function combinedErrorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
   const sources = [
@@ -38,7 +48,7 @@ function combinedErrorInterface(): Interface {
   return new Interface([...seen.values()]);
 }
 
-const ERRORS = combinedErrorInterface();
+const ERRORS = errorTable();
 
 function stringify(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
@@ -59,8 +69,11 @@ export function decodeRevertData(data: string): RevertReason {
       const [code] = AbiCoder.defaultAbiCoder().decode(["uint256"], "0x" + data.slice(10));
       return { name: "Panic", args: [stringify(code)], data };
     }
-    const parsed = ERRORS.parseError(data);
-    if (parsed) return { name: parsed.name, args: [...parsed.args].map(stringify), data };
+    const known = ERRORS.get(selector);
+    if (known) {
+      const args = known.contractInterface.decodeErrorResult(known.fragment, data);
+      return { name: known.fragment.name, args: [...args].map(stringify), data };
+    }
   } catch {
     /* fall through: keep the raw data */
   }

@@ -9,7 +9,7 @@ import { rpcAnswers } from "../../sdk/chain/rpc";
 import { ChainSourceError } from "../errors";
 import { ChainClock } from "./clock";
 import { httpEip1193, type Eip1193, type RequestArguments } from "./eip1193";
-import { spawnAnvil, spawnHardhatNode } from "./hardhatNodeChain";
+import { spawnAnvil, spawnHardhatNode } from "./localNodes";
 import { createInProcessChain } from "./inProcessChain";
 import { decodeRevertData, revertDataOf, type RevertReason } from "./revertReason";
 
@@ -66,6 +66,8 @@ export class SimChain {
   readonly provider: BrowserProvider;
   /** Transactions sent through this chain (anyone's). */
   transactionCount = 0;
+  /** Calls and wall milliseconds per JSON-RPC method (for the speed table). */
+  readonly rpcStats = new Map<string, { calls: number; ms: number }>();
   private constructor(
     /** The connection, without the clock. */
     readonly raw: Eip1193,
@@ -110,14 +112,22 @@ export class SimChain {
     };
     const clock = new ChainClock(Number(head.timestamp) + 1);
     const revertsThrow = clientVersion.toLowerCase().startsWith("hardhat");
-    return new SimChain(
-      raw,
+    const chain: SimChain = new SimChain(
+      timedEip1193(raw, (method, ms) => chain.countRpc(method, ms)),
       clock,
       { kind: spec.kind, url, clientVersion, chainId },
       revertsThrow,
       onClose,
       timestamps,
     );
+    return chain;
+  }
+
+  private countRpc(method: string, ms: number): void {
+    const entry = this.rpcStats.get(method) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += ms;
+    this.rpcStats.set(method, entry);
   }
 
   /** Every request; transactions get the clock's next timestamp first. */
@@ -170,6 +180,23 @@ export class SimChain {
     }
   }
 
+  /**
+   * The earliest timestamp the next transaction can get: the clock's next stamp in `simulated` mode; in `node`
+   * mode a lower bound (one second after the head, and not before the wall clock).
+   */
+  async nextTimestamp(): Promise<number> {
+    if (this.timestamps === "simulated") return this.clock.peek();
+    const head = await this.blockTimestamp(await this.blockNumber());
+    return Math.max(head + 1, Math.floor(Date.now() / 1_000));
+  }
+
+  /** Mines an empty block at the clock's next stamp, so that everyone watching the head sees the time move. */
+  async mineEmptyBlock(): Promise<void> {
+    if (this.timestamps !== "simulated") throw new ChainSourceError("only the simulator mines blocks");
+    await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+    await this.raw.request({ method: "evm_mine" });
+  }
+
   /** `eth_call` at an explicit block (default: the head). Throws with the revert data on a revert. */
   async call(to: string, data: string, blockNumber?: number, from?: string): Promise<string> {
     const block = blockNumber === undefined ? await this.blockNumber() : blockNumber;
@@ -211,6 +238,20 @@ export class SimChain {
     this.provider.destroy();
     await this.onClose();
   }
+}
+
+/** Wraps a connection to report each request's method and wall time. */
+function timedEip1193(inner: Eip1193, report: (method: string, ms: number) => void): Eip1193 {
+  return {
+    async request(args) {
+      const start = performance.now();
+      try {
+        return await inner.request(args);
+      } finally {
+        report(args.method, performance.now() - start);
+      }
+    },
+  };
 }
 
 function isRevertMessage(error: unknown): boolean {

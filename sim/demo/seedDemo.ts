@@ -11,13 +11,14 @@ import type { AddressBook } from "../../sdk/addressBook";
 import { SimChain } from "../chain/simChain";
 import { planOpening, usdWad } from "../agents/openingPlan";
 import { agentAddress } from "../agents/population";
-import { createKeeper } from "../keeper/keeperAdapter";
+import { createKeeper, type KeeperAdapter } from "../keeper/keeperAdapter";
 import { ProtocolCalls } from "../protocol/calls";
 import { attachToDeployment } from "../protocol/deployment";
 import { Prng } from "../random/prng";
 import { SimError, TransactionFailedError } from "../errors";
 import { divCeilU } from "../../sdk/math/signedMath";
 import { PerpEngine__factory } from "../../typechain-types";
+import { encodeCall } from "../protocol/abiEncoding";
 import type { Interface } from "ethers";
 
 const engineInterface = PerpEngine__factory.createInterface() as Interface;
@@ -48,7 +49,10 @@ export interface SeededTrader {
   side: "long" | "short";
   leverage: number;
   notionalUsd: number;
+  /** Its open was submitted successfully (committed as a delayed order, or executed at once). */
   opened: boolean;
+  /** The open was a delayed order (the seeding executes it after the delay). */
+  committed: boolean;
   /** The custom error when the open was refused. */
   error?: string;
 }
@@ -58,6 +62,47 @@ export interface SeedDemoResult {
   lps: string[];
   insuranceFundUsd: string;
   insuranceFundTargetUsd: string;
+}
+
+/** How long the seeding waits for its delayed orders to be executed (the devnet's delay is 5 s). */
+export const ORDER_EXECUTION_TIMEOUT_MS = 60_000;
+const ORDER_POLL_MS = 1_000;
+
+/**
+ * On a devnet with delayed orders the opens were only committed: wait out the delay and execute them (the
+ * seeding acts as the executor; a keeper running at the same time may execute some first, harmlessly).
+ */
+async function executeSeededOrders(
+  keeper: KeeperAdapter,
+  chain: SimChain,
+  engine: string,
+  traders: SeededTrader[],
+  marketIdOf: (symbol: string) => string,
+): Promise<void> {
+  const committed = traders.filter((t) => t.committed);
+  if (committed.length === 0) return;
+  const stillPending = async () => {
+    let count = 0;
+    for (const trader of committed) {
+      const raw = await chain.call(
+        engine,
+        encodeCall(engineInterface, "getOrder", [trader.address, marketIdOf(trader.symbol)]),
+      );
+      const [order] = engineInterface.decodeFunctionResult("getOrder", raw);
+      if (order.sizeDelta !== 0n || order.marginDeltaUsd !== 0n) count++;
+    }
+    return count;
+  };
+  const deadline = Date.now() + ORDER_EXECUTION_TIMEOUT_MS;
+  for (;;) {
+    const result = await keeper.processBlock();
+    const pending = await stillPending();
+    if (pending === 0) return;
+    if (Date.now() > deadline) {
+      throw new SimError(`${pending} demo orders were not executed in time`, { result: result.ordersProcessed });
+    }
+    await new Promise((resolve) => setTimeout(resolve, ORDER_POLL_MS));
+  }
 }
 
 export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult> {
@@ -112,8 +157,8 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
       const address = agentAddress("demo-trader", i);
       const skew = skews.get(market.symbol)!;
       const plan = planOpening({ isLong, notionalUsd, leverage }, market, prices.get(market.symbol)!, skew);
-      // Margin plus as much again in the free balance, so the trader can add margin from the dApp.
-      const deposit = tokens(plan.marginUsd * 2n);
+      // Margin plus as much again in the free balance (to add margin from the dApp), and an order's fee.
+      const deposit = tokens(plan.marginUsd * 2n + market.params.executionFeeUsd);
       await chain.impersonate(address);
       required("trader mint", await calls.mintCollateral(funder, address, deposit));
       required("trader approval", await calls.approveCollateral(address, deployment.engine));
@@ -127,6 +172,7 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
       });
       if (submission.outcome.ok) skews.set(market.symbol, skew + plan.sizeDelta);
       traders.push({
+        committed: submission.status === "committed",
         address,
         symbol: market.symbol,
         side: isLong ? "long" : "short",
@@ -135,6 +181,21 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
         opened: submission.outcome.ok,
         error: submission.outcome.ok ? undefined : submission.outcome.reason.name,
       });
+    }
+
+    const marketIdOf = (symbol: string) => deployment.markets.find((m) => m.symbol === symbol)!.marketId;
+    await executeSeededOrders(orders, chain, deployment.engine, traders, marketIdOf);
+    // An order may have been cancelled at execution (its reason is in OrderCancelled): report what is open.
+    for (const trader of traders.filter((t) => t.committed)) {
+      const raw = await chain.call(
+        deployment.engine,
+        encodeCall(engineInterface, "getPosition", [trader.address, marketIdOf(trader.symbol)]),
+      );
+      const [position] = engineInterface.decodeFunctionResult("getPosition", raw);
+      if (position.size === 0n) {
+        trader.opened = false;
+        trader.error = "order cancelled at execution";
+      }
     }
 
     const view = async (fn: string) =>

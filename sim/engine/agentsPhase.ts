@@ -9,7 +9,9 @@ import type { LpAgent } from "../agents/lpAgent";
 import type { TraderAgent } from "../agents/traderAgent";
 import { LiquidityVault__factory } from "../../typechain-types";
 import type { Interface } from "ethers";
-import { expectedFill, fund, tokensFor } from "./setup";
+import { fund, tokensFor } from "./setup";
+import { fillPriceWad } from "../../sdk/math/positionMath";
+import { executeOrdersBeforeExpiry } from "./keeperPhase";
 import type { RunContext } from "./runContext";
 
 const PPM = 1_000_000n;
@@ -42,6 +44,8 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
   const markets = await marketsNow(context);
   for (const trader of traders) {
     const { spec } = trader;
+    if (spec.behaviour === "hold" || trader.finished) continue;
+    await executeOrdersBeforeExpiry(context);
     const now = markets.get(spec.symbol);
     if (!now) continue;
     const market = context.market(spec.symbol);
@@ -66,7 +70,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
         trader.topUps++;
       }
     } else if (decision.kind === "takeProfit" && position) {
-      const fill = expectedFill(now.priceWad, now.state.netSize, -position.size, market.params.skewScale);
+      const fill = fillPriceWad(now.priceWad, now.state.netSize, -position.size, market.params.skewScale);
       const submission = await context.keeper.submitOrder({
         account: spec.address,
         marketId: market.marketId,
@@ -77,8 +81,9 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       });
       context.logAction("trader", spec.address, "takeProfit", submission.outcome);
       if (submission.outcome.ok) {
-        trader.finished = true;
+        trader.closeSubmitted();
         now.state.netSize -= position.size;
+        if (submission.status === "committed") context.orderCommitted();
       }
     } else if (decision.kind === "reenter") {
       const plan = planOpening(spec, market, now.priceWad, now.state.netSize);
@@ -100,6 +105,7 @@ export async function tradersAct(context: RunContext, traders: readonly TraderAg
       if (submission.outcome.ok) {
         trader.marginUsd = plan.marginUsd;
         now.state.netSize += plan.sizeDelta;
+        if (submission.status === "committed") context.orderCommitted();
       }
     }
   }

@@ -6,12 +6,17 @@
  */
 import { currentFundingIndexWad, positionHealth } from "../../sdk/math/engineMath";
 import type { MarketObservation, ObservationRecord, PositionEquity } from "../report/runLog";
+import type { FreeBalanceBook } from "./freeBalances";
 import type { RunContext } from "./runContext";
 
+/**
+ * @param freeBalances For the step's end: the book of free balances and whether to re-read every account.
+ * Without it (after the keeper) only the markets and the insurance fund are read.
+ */
 export async function observe(
   context: RunContext,
   phase: ObservationRecord["phase"],
-  freeBalanceAccounts: readonly string[] | undefined,
+  freeBalances?: { book: FreeBalanceBook; full: boolean },
 ): Promise<ObservationRecord> {
   const { chain, calls } = context;
   const block = await chain.blockNumber();
@@ -51,7 +56,10 @@ export async function observe(
       }
     }
   }
-  const totals = await calls.totals(freeBalanceAccounts ?? [], block);
+  const totals = freeBalances ? await calls.totals(block) : undefined;
+  const free = freeBalances ? await freeBalances.book.total(calls, block, freeBalances.full) : undefined;
+  const insuranceFundUsd = totals ? totals.insuranceFundUsd : await calls.insuranceFund(block);
+  const escrowedOrdersUsd = freeBalances ? await calls.escrowedOrders(block) : undefined;
   const record: ObservationRecord = {
     type: "observation",
     step: context.step,
@@ -63,13 +71,14 @@ export async function observe(
     liquidatableCount,
     positiveEquityUsd: positiveEquityUsd.toString(),
     openPositions,
-    engineTokenBalance: totals.engineTokenBalance.toString(),
-    vaultCashUsd: totals.vaultCashUsd.toString(),
-    insuranceFundUsd: totals.insuranceFundUsd.toString(),
-    vaultShareSupply: totals.vaultShareSupply.toString(),
-    vaultEquityForDepositUsd: totals.vaultEquityForDepositUsd?.toString() ?? null,
-    vaultEquityForWithdrawUsd: totals.vaultEquityForWithdrawUsd?.toString() ?? null,
-    freeBalancesUsd: freeBalanceAccounts === undefined ? null : totals.freeBalancesUsd.toString(),
+    insuranceFundUsd: insuranceFundUsd.toString(),
+    engineTokenBalance: totals?.engineTokenBalance.toString() ?? null,
+    vaultCashUsd: totals?.vaultCashUsd.toString() ?? null,
+    vaultShareSupply: totals?.vaultShareSupply.toString() ?? null,
+    vaultEquityForDepositUsd: totals?.vaultEquityForDepositUsd?.toString() ?? null,
+    vaultEquityForWithdrawUsd: totals?.vaultEquityForWithdrawUsd?.toString() ?? null,
+    freeBalancesUsd: free?.toString() ?? null,
+    escrowedOrdersUsd: escrowedOrdersUsd?.toString() ?? null,
   };
   context.records.push(record);
   return record;

@@ -18,6 +18,10 @@ export class RunContext {
   readonly ledger = new ProtocolLedger();
   readonly decoder: EventDecoder;
   step = 0;
+  /** Delayed orders committed since the last keeper cycle (the step then lets them mature and runs one). */
+  ordersAwaitingExecution = 0;
+  /** Clock time of the oldest of those commits. */
+  oldestAwaitingCommitAt = 0;
   private nextEventBlock: number;
   /** Listeners told about every event after the mirror applied it (agents track their liquidations). */
   private readonly listeners: ((event: ChainEvent) => void)[] = [];
@@ -48,7 +52,7 @@ export class RunContext {
     this.listeners.push(listener);
   }
 
-  /** Reads every protocol event since the last collection into the mirror and the log. */
+  /** Reads every protocol event since the last collection into the mirror, the log and the listeners. */
   async collectEvents(): Promise<ChainEvent[]> {
     const head = await this.chain.blockNumber();
     const logs = await this.chain.getLogs(this.decoder.addresses, this.nextEventBlock, head);
@@ -73,6 +77,12 @@ export class RunContext {
       ok: outcome.ok,
       ...(outcome.ok ? {} : { reason: outcome.reason.name, reasonArgs: outcome.reason.args }),
     });
+  }
+
+  /** Records a committed delayed order (executed by the next keeper cycle). */
+  orderCommitted(): void {
+    if (this.ordersAwaitingExecution === 0) this.oldestAwaitingCommitAt = this.chain.clock.peek();
+    this.ordersAwaitingExecution++;
   }
 
   /** For plumbing the run cannot do without (funding, approvals): a failure stops the run. */

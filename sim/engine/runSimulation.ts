@@ -24,6 +24,8 @@ import { lpsAct, tradersAct } from "./agentsPhase";
 import { LOCAL_ENVIRONMENT, type SimEnvironment } from "./environment";
 import { FeedPoster } from "./feedPoster";
 import { observe } from "./observe";
+import { executeCommittedOrders, keeperCycle } from "./keeperPhase";
+import { FreeBalanceBook, FULL_READ_EVERY_STEPS } from "./freeBalances";
 import { RunContext } from "./runContext";
 import { setupInsuranceFund, setupLps, setupTraders } from "./setup";
 
@@ -53,6 +55,8 @@ export interface RunStats {
   setupSeconds: number;
   /** Wall seconds per phase of the steps (prices, keeper, events, observe, agents). */
   phaseSeconds: Record<string, number>;
+  /** JSON-RPC calls and wall seconds per method over the whole run. */
+  rpc: Record<string, { calls: number; seconds: number }>;
 }
 
 /** Accumulates wall time per named phase. */
@@ -188,8 +192,18 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await chain.impersonate(keeperAddress);
     const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
     const context = new RunContext(chain, deployment, calls, keeper, environment);
+    const accounts = [
+      ...traders.map((t) => t.spec.address),
+      ...lps.map((l) => l.spec.address),
+      keeperAddress,
+      deployer,
+    ];
+    const freeBalances = new FreeBalanceBook(accounts);
+    context.onEvent((event) => freeBalances.note(event));
+    const tradersByAddress = new Map(traders.map((t) => [t.spec.address.toLowerCase(), t]));
     context.onEvent((event) => {
-      for (const trader of traders) trader.observe(event, context.step);
+      const account = event.args.account;
+      if (typeof account === "string") tradersByAddress.get(account.toLowerCase())?.observe(event, context.step);
     });
     await keeper.start();
 
@@ -211,13 +225,8 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     await setupInsuranceFund(context, scenario.protocol.insuranceFundUsd);
     await setupTraders(context, traders, openingPrices, scenario.population.reserveMultiple, feeds);
     await context.collectEvents();
-    const accounts = [
-      ...traders.map((t) => t.spec.address),
-      ...lps.map((l) => l.spec.address),
-      keeperAddress,
-      deployer,
-    ];
-    await observe(context, "end", accounts);
+    await executeCommittedOrders(context);
+    await observe(context, "end", { book: freeBalances, full: true });
     const setupSeconds = (Date.now() - wallStart) / 1_000;
 
     const stepCount = path.timeline.offsetsSeconds.length - 1;
@@ -250,9 +259,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         await environment.beforeStep?.(context, step);
         for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
       });
-      const keeperResult = await timer.time("keeper", () => keeper.processBlock());
-      for (const tx of keeperResult.transactions) context.logAction("keeper", keeperAddress, tx.kind, tx.outcome);
-      const keeperEvents = await timer.time("events", () => context.collectEvents());
+      const keeperEvents = await timer.time("keeper", () => keeperCycle(context));
       liquidations += keeperEvents.filter((event) => event.name === "Liquidated").length;
       await timer.time("observe", () => observe(context, "afterKeeper", undefined));
       await timer.time("agents", async () => {
@@ -261,8 +268,10 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         await lpsAct(context, lps);
       });
       await timer.time("events", () => context.collectEvents());
-      const withFree = step % scenario.checks.solvencyEverySteps === 0 || step === stepCount;
-      await timer.time("observe", () => observe(context, "end", withFree ? accounts : undefined));
+      const orderEvents = await timer.time("keeper", () => executeCommittedOrders(context));
+      liquidations += orderEvents.filter((event) => event.name === "Liquidated").length;
+      const full = step % FULL_READ_EVERY_STEPS === 0 || step === stepCount;
+      await timer.time("observe", () => observe(context, "end", { book: freeBalances, full }));
       bar?.update(step, { liquidations });
     }
     bar?.stop();
@@ -297,6 +306,9 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         traders: traders.length,
         setupSeconds,
         phaseSeconds: timer.seconds,
+        rpc: Object.fromEntries(
+          [...chain.rpcStats.entries()].map(([method, { calls, ms }]) => [method, { calls, seconds: ms / 1_000 }]),
+        ),
       },
     };
   } finally {

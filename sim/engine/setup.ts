@@ -3,12 +3,12 @@
  * donated to its scenario level, then every trader is funded (mock USDC minted to it), deposits its margin
  * plus its reserve and opens through the order flow.
  */
-import { fillPriceWad } from "../../sdk/math/positionMath";
 import { divCeilU } from "../../sdk/math/signedMath";
 import { planOpening, usdWad } from "../agents/openingPlan";
 import type { LpAgent } from "../agents/lpAgent";
 import type { TraderAgent } from "../agents/traderAgent";
 import type { FeedPoster } from "./feedPoster";
+import { executeOrdersBeforeExpiry } from "./keeperPhase";
 import type { RunContext } from "./runContext";
 
 /** Token units for a USD amount, rounded up (the agent deposits at least what it needs). */
@@ -59,6 +59,7 @@ export async function setupTraders(
   const reserveMilli = BigInt(Math.round(reserveMultiple * 1_000));
   for (const trader of traders) {
     await feeds.refreshStale();
+    await executeOrdersBeforeExpiry(context);
     const { spec } = trader;
     const market = context.market(spec.symbol);
     const price = openingPricesWad.get(spec.symbol)!;
@@ -68,12 +69,11 @@ export async function setupTraders(
     trader.effectiveLeverage = plan.effectiveLeverage;
     trader.reserveUsd = (plan.marginUsd * reserveMilli) / 1_000n;
     await context.chain.impersonate(spec.address);
-    await fund(context, spec.address, tokensFor(context, plan.marginUsd + trader.reserveUsd));
+    // Margin, reserve and the execution fee a delayed order escrows.
+    const deposit = tokensFor(context, plan.marginUsd + trader.reserveUsd + market.params.executionFeeUsd);
+    await fund(context, spec.address, deposit);
     context.required("engine approval", await context.calls.approveCollateral(spec.address, context.deployment.engine));
-    context.required(
-      "trader deposit",
-      await context.calls.depositToEngine(spec.address, tokensFor(context, plan.marginUsd + trader.reserveUsd)),
-    );
+    context.required("trader deposit", await context.calls.depositToEngine(spec.address, deposit));
     const submission = await context.keeper.submitOrder({
       account: spec.address,
       marketId: market.marketId,
@@ -83,10 +83,6 @@ export async function setupTraders(
     });
     context.logAction("trader", spec.address, "open", submission.outcome);
     if (submission.outcome.ok) skews.set(spec.symbol, skew + plan.sizeDelta);
+    if (submission.status === "committed") context.orderCommitted();
   }
-}
-
-/** The fill a trade of `sizeDelta` expects now (for its acceptable price). */
-export function expectedFill(priceWad: bigint, skew: bigint, sizeDelta: bigint, skewScale: bigint): bigint {
-  return fillPriceWad(priceWad, skew, sizeDelta, skewScale);
 }

@@ -2,7 +2,7 @@
  * Turns raw logs of the protocol's contracts into JSON-safe records (every integer as a decimal string),
  * the form the run log, the reports and the audit index store. Shared by the simulator and `npm run report`.
  */
-import { Interface, type EventFragment, type LogDescription, type Result } from "ethers";
+import type { EventFragment, Interface, Result } from "ethers";
 import { LiquidityVault__factory, MockV3Aggregator__factory, PerpEngine__factory } from "../../typechain-types";
 
 export type ContractRole = "engine" | "vault" | "feed";
@@ -57,10 +57,27 @@ export interface ProtocolAddresses {
   feeds: string[];
 }
 
+interface KnownEvent {
+  contractInterface: Interface;
+  fragment: EventFragment;
+}
+
+/** topic0 → event, per contract role; built once (ethers recomputes every topic hash on each parseLog). */
+function eventTable(contractInterface: Interface, keep: (name: string) => boolean): Map<string, KnownEvent> {
+  const table = new Map<string, KnownEvent>();
+  contractInterface.forEachEvent((fragment) => {
+    if (keep(fragment.name)) table.set(fragment.topicHash.toLowerCase(), { contractInterface, fragment });
+  });
+  return table;
+}
+
+const TABLES: Record<ContractRole, Map<string, KnownEvent>> = {
+  engine: eventTable(PerpEngine__factory.createInterface() as Interface, () => true),
+  vault: eventTable(LiquidityVault__factory.createInterface() as Interface, (name) => !IGNORED_VAULT_EVENTS.has(name)),
+  feed: eventTable(MockV3Aggregator__factory.createInterface() as Interface, (name) => KEPT_FEED_EVENTS.has(name)),
+};
+
 export class EventDecoder {
-  private readonly engine = PerpEngine__factory.createInterface() as Interface;
-  private readonly vault = LiquidityVault__factory.createInterface() as Interface;
-  private readonly feed = MockV3Aggregator__factory.createInterface() as Interface;
   private readonly roles = new Map<string, ContractRole>();
 
   constructor(addresses: ProtocolAddresses) {
@@ -78,25 +95,18 @@ export class EventDecoder {
   decode(log: RawLogLike): ChainEvent | undefined {
     const address = log.address.toLowerCase();
     const role = this.roles.get(address);
-    if (!role) return undefined;
-    const contractInterface = role === "engine" ? this.engine : role === "vault" ? this.vault : this.feed;
-    let parsed: LogDescription | null;
-    try {
-      parsed = contractInterface.parseLog({ topics: [...log.topics], data: log.data });
-    } catch {
-      parsed = null;
-    }
-    if (!parsed) return undefined;
-    if (role === "vault" && IGNORED_VAULT_EVENTS.has(parsed.name)) return undefined;
-    if (role === "feed" && !KEPT_FEED_EVENTS.has(parsed.name)) return undefined;
+    if (!role || log.topics.length === 0) return undefined;
+    const known = TABLES[role].get(log.topics[0].toLowerCase());
+    if (!known) return undefined;
+    const values = known.contractInterface.decodeEventLog(known.fragment, log.data, [...log.topics]);
     return {
       block: Number(log.blockNumber),
       logIndex: Number(log.logIndex),
       txHash: log.transactionHash,
       address,
       contract: role,
-      name: parsed.name,
-      args: argsOf(parsed.fragment, parsed.args),
+      name: known.fragment.name,
+      args: argsOf(known.fragment, values),
     };
   }
 

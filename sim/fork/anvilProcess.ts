@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { rpcAnswers } from "../../sdk/chain/rpc";
-import { freePort } from "../chain/hardhatNodeChain";
+import { freePort } from "../chain/localNodes";
 import { ForkSourceError } from "./forkErrors";
 
 const PROJECT_ROOT = join(__dirname, "..", "..");

@@ -10,10 +10,12 @@
  *   Adding margin stays instant and does not go through it.
  *
  * Today both are implemented by `StandInKeeper` (sim/keeper/standInKeeper.ts): the SDK decides
- * liquidatability from an event-sourced mirror, `liquidateMany` executes, and orders are instant
- * `modifyPosition` calls because issue 11's delayed orders have not landed. When the real keeper (branch
- * `keeper`, folder keeper/) and `commitOrder`/`executeOrder` land, plug them in here by implementing these
- * interfaces in a new file and returning it from `createKeeper`; nothing else in sim/ changes.
+ * liquidatability from an event-sourced mirror, `liquidateMany` executes, due delayed orders are executed
+ * with `executeOrder` (expired ones cancelled), and trades are committed with `commitOrder` in markets with
+ * an execution delay (instant `modifyPosition` otherwise). When the real keeper (branch `keeper`, folder
+ * keeper/) lands, plug it in here by implementing these interfaces in a new file and returning it from
+ * `createKeeper`; nothing else in sim/ changes. The simulator mines an empty block at the simulated time
+ * before each cycle, so a keeper that watches the head sees orders become executable.
  */
 import type { ProtocolCalls } from "../protocol/calls";
 import type { SimChain, TxOutcome } from "../chain/simChain";
@@ -45,7 +47,7 @@ export interface KeeperStepResult {
   liquidationsAttempted: number;
   /** `deleverageVault` calls sent. */
   vaultProtectionCalls: number;
-  /** Delayed orders executed or cancelled (0 until issue 11 lands). */
+  /** Delayed orders executed or cancelled. */
   ordersProcessed: number;
 }
 

@@ -11,6 +11,7 @@ import {
   PerpEngine__factory,
 } from "../../typechain-types";
 import type { MarketState } from "../../sdk/math/types";
+import { decodeResult, encodeCall } from "./abiEncoding";
 import type { SimChain, TxOutcome, TxRequest } from "../chain/simChain";
 import type { SimDeployment } from "./deployment";
 
@@ -21,6 +22,8 @@ export const GAS = {
   /** Open/increase/close, including the automatic vault-protection walk (≤ 4 closes). */
   trade: 3_000_000n,
   marginMove: 1_500_000n,
+  /** An order's execution runs the trade in a self-call that must not run out of gas. */
+  orderExecution: 4_000_000n,
   /** LP deposit/redeem values every market. */
   vault: 2_000_000n,
   feedUpdate: 250_000n,
@@ -51,8 +54,6 @@ export interface ChainTotals {
   /** undefined when some market with open interest has no valid price. */
   vaultEquityForDepositUsd?: bigint;
   vaultEquityForWithdrawUsd?: bigint;
-  /** Σ free balances of the accounts asked for (USD, 1e18). */
-  freeBalancesUsd: bigint;
 }
 
 export class ProtocolCalls {
@@ -70,18 +71,18 @@ export class ProtocolCalls {
     return this.send(
       from,
       this.deployment.collateral,
-      tokenInterface.encodeFunctionData("mint", [to, tokenAmount]),
+      encodeCall(tokenInterface, "mint", [to, tokenAmount]),
       GAS.erc20,
     );
   }
 
   approveCollateral(owner: string, spender: string) {
-    const data = tokenInterface.encodeFunctionData("approve", [spender, MaxUint256]);
+    const data = encodeCall(tokenInterface, "approve", [spender, MaxUint256]);
     return this.send(owner, this.deployment.collateral, data, GAS.erc20);
   }
 
   depositToEngine(account: string, tokenAmount: bigint) {
-    const data = engineInterface.encodeFunctionData("deposit", [tokenAmount]);
+    const data = encodeCall(engineInterface, "deposit", [tokenAmount]);
     return this.send(account, this.deployment.engine, data, GAS.engineDeposit);
   }
 
@@ -92,44 +93,54 @@ export class ProtocolCalls {
     marginDeltaUsd: bigint,
     acceptablePrice: bigint,
   ) {
-    const data = engineInterface.encodeFunctionData("modifyPosition", [
-      marketId,
-      sizeDelta,
-      marginDeltaUsd,
-      acceptablePrice,
-    ]);
+    const data = encodeCall(engineInterface, "modifyPosition", [marketId, sizeDelta, marginDeltaUsd, acceptablePrice]);
     return this.send(account, this.deployment.engine, data, sizeDelta === 0n ? GAS.marginMove : GAS.trade);
   }
 
   closePosition(account: string, marketId: string, acceptablePrice: bigint) {
-    const data = engineInterface.encodeFunctionData("closePosition", [marketId, acceptablePrice]);
+    const data = encodeCall(engineInterface, "closePosition", [marketId, acceptablePrice]);
     return this.send(account, this.deployment.engine, data, GAS.trade);
   }
 
+  commitOrder(account: string, marketId: string, sizeDelta: bigint, marginDeltaUsd: bigint, acceptablePrice: bigint) {
+    const data = encodeCall(engineInterface, "commitOrder", [marketId, sizeDelta, marginDeltaUsd, acceptablePrice]);
+    return this.send(account, this.deployment.engine, data, GAS.marginMove);
+  }
+
+  executeOrder(executor: string, account: string, marketId: string) {
+    const data = encodeCall(engineInterface, "executeOrder", [account, marketId]);
+    return this.send(executor, this.deployment.engine, data, GAS.orderExecution);
+  }
+
+  cancelOrder(caller: string, account: string, marketId: string) {
+    const data = encodeCall(engineInterface, "cancelOrder", [account, marketId]);
+    return this.send(caller, this.deployment.engine, data, GAS.marginMove);
+  }
+
   donateToInsurance(from: string, tokenAmount: bigint) {
-    const data = engineInterface.encodeFunctionData("donateToInsurance", [tokenAmount]);
+    const data = encodeCall(engineInterface, "donateToInsurance", [tokenAmount]);
     return this.send(from, this.deployment.engine, data, GAS.donate);
   }
 
   vaultDeposit(lp: string, tokenAmount: bigint) {
-    const data = vaultInterface.encodeFunctionData("deposit", [tokenAmount, lp]);
+    const data = encodeCall(vaultInterface, "deposit", [tokenAmount, lp]);
     return this.send(lp, this.deployment.vault, data, GAS.vault);
   }
 
   vaultRedeem(lp: string, shares: bigint) {
-    const data = vaultInterface.encodeFunctionData("redeem", [shares, lp, lp]);
+    const data = encodeCall(vaultInterface, "redeem", [shares, lp, lp]);
     return this.send(lp, this.deployment.vault, data, GAS.vault);
   }
 
   updateFeed(from: string, feed: string, answer: bigint) {
-    return this.send(from, feed, feedInterface.encodeFunctionData("updateAnswer", [answer]), GAS.feedUpdate);
+    return this.send(from, feed, encodeCall(feedInterface, "updateAnswer", [answer]), GAS.feedUpdate);
   }
 
   // ───────────── views (at an explicit block) ─────────────
 
   private async view(to: string, contractInterface: Interface, fn: string, args: unknown[], block?: number) {
-    const raw = await this.chain.call(to, contractInterface.encodeFunctionData(fn, args), block);
-    return contractInterface.decodeFunctionResult(fn, raw);
+    const raw = await this.chain.call(to, encodeCall(contractInterface, fn, args), block);
+    return decodeResult(contractInterface, fn, raw);
   }
 
   async marketState(marketId: string, block?: number): Promise<MarketState> {
@@ -174,16 +185,13 @@ export class ProtocolCalls {
     return shares as bigint;
   }
 
-  /** Engine-wide totals and Σ free balances of `accounts`, through FuzzLens (chunked). */
-  async totals(accounts: readonly string[], block: number): Promise<ChainTotals> {
+  /** Free balances of `accounts` at `block`, through FuzzLens in chunks (one call per LENS_ACCOUNTS_PER_CALL). */
+  async freeBalances(accounts: readonly string[], block: number): Promise<bigint[]> {
     const lens = this.deployment.lens;
-    if (!lens) throw new Error("ProtocolCalls.totals needs the FuzzLens the simulator deploys");
-    const chunks: string[][] = [];
-    for (let i = 0; i < Math.max(accounts.length, 1); i += LENS_ACCOUNTS_PER_CALL) {
-      chunks.push(accounts.slice(i, i + LENS_ACCOUNTS_PER_CALL));
-    }
-    let totals: ChainTotals | undefined;
-    for (const [index, chunk] of chunks.entries()) {
+    if (!lens) throw new Error("ProtocolCalls.freeBalances needs the FuzzLens the simulator deploys");
+    const result: bigint[] = [];
+    for (let i = 0; i < accounts.length; i += LENS_ACCOUNTS_PER_CALL) {
+      const chunk = accounts.slice(i, i + LENS_ACCOUNTS_PER_CALL);
       const query = {
         engine: this.deployment.engine,
         vaultShares: this.deployment.vault,
@@ -191,26 +199,47 @@ export class ProtocolCalls {
         marketIds: [],
         traders: [],
         accounts: chunk,
-        withVaultViews: index === 0,
+        withVaultViews: false,
       };
       const [words] = (await this.view(lens, lensInterface, "snapshot", [query], block)) as unknown as [bigint[]];
-      let free = 0n;
-      for (let a = 0; a < chunk.length; a++) free += words[LENS_HEADER_WORDS + a * LENS_ACCOUNT_WORDS];
-      if (!totals) {
-        totals = {
-          engineTokenBalance: words[0],
-          vaultCashUsd: BigInt.asIntN(256, words[1]),
-          insuranceFundUsd: words[2],
-          vaultShareSupply: words[8],
-          vaultEquityForDepositUsd: words[9] === 1n ? BigInt.asIntN(256, words[10]) : undefined,
-          vaultEquityForWithdrawUsd: words[11] === 1n ? BigInt.asIntN(256, words[12]) : undefined,
-          freeBalancesUsd: free,
-        };
-      } else {
-        totals.freeBalancesUsd += free;
-      }
+      for (let a = 0; a < chunk.length; a++) result.push(words[LENS_HEADER_WORDS + a * LENS_ACCOUNT_WORDS]);
     }
-    return totals!;
+    return result;
+  }
+
+  /** Σ escrowed margin and fees of pending orders (USD, 1e18): a claim on the engine's tokens. */
+  async escrowedOrders(block?: number): Promise<bigint> {
+    const [escrow] = await this.view(this.deployment.engine, engineInterface, "escrowedOrdersUsd", [], block);
+    return escrow as bigint;
+  }
+
+  async insuranceFund(block?: number): Promise<bigint> {
+    const [fund] = await this.view(this.deployment.engine, engineInterface, "insuranceFund", [], block);
+    return fund as bigint;
+  }
+
+  /** Engine-wide totals (token balance, vault cash and equity, insurance, share supply): one FuzzLens call. */
+  async totals(block: number): Promise<ChainTotals> {
+    const lens = this.deployment.lens;
+    if (!lens) throw new Error("ProtocolCalls.totals needs the FuzzLens the simulator deploys");
+    const query = {
+      engine: this.deployment.engine,
+      vaultShares: this.deployment.vault,
+      adapters: [],
+      marketIds: [],
+      traders: [],
+      accounts: [],
+      withVaultViews: true,
+    };
+    const [words] = (await this.view(lens, lensInterface, "snapshot", [query], block)) as unknown as [bigint[]];
+    return {
+      engineTokenBalance: words[0],
+      vaultCashUsd: BigInt.asIntN(256, words[1]),
+      insuranceFundUsd: words[2],
+      vaultShareSupply: words[8],
+      vaultEquityForDepositUsd: words[9] === 1n ? BigInt.asIntN(256, words[10]) : undefined,
+      vaultEquityForWithdrawUsd: words[11] === 1n ? BigInt.asIntN(256, words[12]) : undefined,
+    };
   }
 
   /** Vault totalAssets (token units, gains excluded), or undefined while it cannot be valued. */

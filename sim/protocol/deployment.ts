@@ -11,6 +11,7 @@ import { deploySystem } from "../../deploy/deploySystem";
 import type { AddressBook } from "../../sdk/addressBook";
 import type { MarginTier, MarketParams } from "../../sdk/math/types";
 import { ScenarioError } from "../errors";
+import { usdWad } from "../agents/openingPlan";
 import type { PricePath } from "../paths/pricePath";
 import type { MarketOverrides, Scenario } from "../scenario/schema";
 import type { SimChain } from "../chain/simChain";
@@ -43,8 +44,17 @@ export interface SimDeployment {
 }
 
 /** The market's parameters with the scenario's overrides (all markets first, then this symbol's). */
-function overriddenMarket(base: MarketDeployConfig, overrides: MarketOverrides, startPriceUsd: string) {
+function overriddenMarket(
+  base: MarketDeployConfig,
+  overrides: MarketOverrides,
+  startPriceUsd: string,
+  orders: Scenario["protocol"]["orders"],
+) {
   const params: MarketParamsStruct = { ...base.params };
+  const delayed = orders.executionDelaySeconds > 0;
+  params.executionDelaySeconds = BigInt(orders.executionDelaySeconds);
+  params.orderExpirySeconds = delayed ? BigInt(orders.orderExpirySeconds) : 0n;
+  params.executionFeeUsd = delayed ? usdWad(orders.executionFeeUsd) : 0n;
   if (overrides.maxOpenInterestPerSide !== undefined) {
     params.maxOpenInterestPerSide = parseUnits(String(overrides.maxOpenInterestPerSide), SIZE_DECIMALS);
   }
@@ -101,7 +111,7 @@ export function deployConfigFor(
       });
     }
     const overrides = { ...scenario.protocol.allMarkets, ...(scenario.protocol.markets[symbol] ?? {}) };
-    return overriddenMarket(base, overrides, path.pricesUsd[symbol][0]);
+    return overriddenMarket(base, overrides, path.pricesUsd[symbol][0], scenario.protocol.orders);
   });
   for (const symbol of Object.keys(scenario.protocol.markets)) {
     if (!scenario.markets[symbol]) throw new ScenarioError(`protocol.markets.${symbol} names no scenario market`);

@@ -3,6 +3,7 @@
  * `buildReport(readRunLog(path))` rebuilds exactly what the run wrote.
  */
 import { formatUnits } from "ethers";
+import { decodeRevertData } from "../chain/revertReason";
 import { RunLogError } from "../errors";
 import { bigArg, type ChainEvent } from "../events/decodeEvents";
 import { InvariantTracker } from "./invariants";
@@ -103,6 +104,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
   let insuranceMin: bigint | undefined;
   let step = 0;
   const skipReasons = ["MarketNotListed", "PriceInvalid", "NoPosition", "Healthy", "MarketSettled"];
+  const orders = { committed: 0, executed: 0, cancelled: 0, cancelReasons: {} as Record<string, number> };
 
   for (const record of records) {
     tracker.feed(record);
@@ -178,6 +180,18 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
         totals.vault += bigArg(event, "vaultPaidUsd");
         break;
       }
+      case "OrderCommitted":
+        orders.committed++;
+        break;
+      case "OrderExecuted":
+        orders.executed++;
+        break;
+      case "OrderCancelled": {
+        orders.cancelled++;
+        const reason = decodeRevertData(String(event.args.reason)).name;
+        orders.cancelReasons[reason] = (orders.cancelReasons[reason] ?? 0) + 1;
+        break;
+      }
       case "LiquidationSkipped": {
         const reason = skipReasons[Number(event.args.reason)] ?? `reason ${String(event.args.reason)}`;
         skips[reason] = (skips[reason] ?? 0) + 1;
@@ -190,7 +204,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
 
   // Share price: the vault's mark-to-market equity per share (USD).
   const sharePriceOf = (o: ObservationRecord): number | null =>
-    o.vaultEquityForDepositUsd === null || o.vaultShareSupply === "0"
+    o.vaultEquityForDepositUsd === null || o.vaultShareSupply === null || o.vaultShareSupply === "0"
       ? null
       : usdNumber(BigInt(o.vaultEquityForDepositUsd)) / ((Number(o.vaultShareSupply) * Number(collateralScale)) / 1e18);
   const sharePrices = endObservations.map(sharePriceOf);
@@ -323,6 +337,7 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
       },
       actions,
       rejections,
+      orders,
       openPositionsAtEnd: last?.openPositions ?? 0,
       clockOverrunSeconds: end.clockOverrunSeconds,
     },

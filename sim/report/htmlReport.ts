@@ -66,6 +66,15 @@ function summaryTable(report: SimReport): string {
     ],
     ["Vault worst drawdown", `${s.vault.worstDrawdownPct.toFixed(2)}% of the share price`],
     ["Keeper rewards / penalties", `${formatUsd(s.keeperRewardsUsd)} / ${formatUsd(s.penaltiesUsd)}`],
+    [
+      "Delayed orders",
+      `${s.orders.committed} committed, ${s.orders.executed} executed, ${s.orders.cancelled} cancelled` +
+        (s.orders.cancelled
+          ? ` (${Object.entries(s.orders.cancelReasons)
+              .map(([reason, n]) => `${reason} ${n}`)
+              .join(", ")})`
+          : ""),
+    ],
     ["Open positions at the end", String(s.openPositionsAtEnd)],
   ];
   return `<table><tr><th>Figure</th><th>Value</th></tr>${rows.map(([a, b]) => row([escapeHtml(a), escapeHtml(b)])).join("")}</table>`;

@@ -3,6 +3,7 @@
  * is fed in order; events rebuild the protocol's books (sim/events/protocolLedger.ts) and observations bring
  * what the chain's views said at that block.
  */
+import { decodeRevertData } from "../chain/revertReason";
 import { bigArg, strArg, type ChainEvent } from "../events/decodeEvents";
 import { ProtocolLedger } from "../events/protocolLedger";
 import type { AuditRecord, ObservationRecord, RunRecord, ActionRecord } from "./runLog";
@@ -77,17 +78,23 @@ export class InvariantTracker {
   );
   readonly revertedLiquidations = new Invariant(
     "noRevertedLiquidation",
-    "No liquidation or vault-protection transaction of the keeper reverted",
+    "No keeper transaction (liquidateMany, deleverageVault, executeOrder, cancelOrder) reverted",
   );
   readonly vaultEquity = new Invariant("vaultEquityNonNegative", "The vault's equity (mark to market) stays ≥ 0");
   readonly solvency = new Invariant(
     "solvency",
-    "Tokens held ≥ every claim: free balances + positive position equity + vault equity + insurance fund",
+    "Tokens held ≥ every claim: free balances + positive equity + vault equity + insurance fund + order escrow",
   );
   readonly eventsMatchChain = new Invariant(
     "eventsMatchChain",
     "Books rebuilt from the events equal the chain's market aggregates and insurance fund at every observation",
   );
+  readonly ordersExecuted = new Invariant(
+    "ordersExecutedBeforeExpiry",
+    "Every committed order was executed (or cancelled for its trade's reason) by the keeper before it expired",
+  );
+  /** Committed orders not yet executed or cancelled, by "account/market". */
+  private readonly openOrders = new Map<string, number>();
   readonly mirrorMatchesPositions = new Invariant(
     "mirrorMatchesPositions",
     "At the end, every trader's position rebuilt from the events equals getPosition on chain",
@@ -112,6 +119,7 @@ export class InvariantTracker {
       this.vaultEquity,
       this.solvency,
       this.eventsMatchChain,
+      this.ordersExecuted,
       this.mirrorMatchesPositions,
     ];
   }
@@ -133,12 +141,31 @@ export class InvariantTracker {
       case "audit":
         this.onAudit(record);
         return;
+      case "end":
+        for (const [key, step] of this.openOrders) {
+          this.ordersExecuted.record(false, () => `order ${key} committed at step ${step} still pending at the end`);
+        }
+        this.openOrders.clear();
+        return;
       default:
         return;
     }
   }
 
+  private onOrderEvent(event: ChainEvent): void {
+    const key = `${strArg(event, "account").toLowerCase()}/${strArg(event, "marketId").toLowerCase()}`;
+    if (event.name === "OrderCommitted") {
+      this.openOrders.set(key, this.step);
+      return;
+    }
+    this.openOrders.delete(key);
+    const expired =
+      event.name === "OrderCancelled" && decodeRevertData(strArg(event, "reason")).name === "OrderExpired";
+    this.ordersExecuted.record(!expired, () => `step ${this.step}: order ${key} expired before the keeper executed it`);
+  }
+
   private onEvent(event: ChainEvent): void {
+    if (event.contract === "engine" && event.name.startsWith("Order")) this.onOrderEvent(event);
     if (event.contract === "engine") {
       if (event.name === "Deleveraged") {
         if (!this.pendingAdl || this.pendingAdl.txHash !== event.txHash) {
@@ -241,7 +268,12 @@ export class InvariantTracker {
       const equity = BigInt(observation.vaultEquityForDepositUsd);
       this.vaultEquity.record(equity >= 0n, () => `step ${observation.step}: vault equity ${equity}`);
     }
-    if (observation.freeBalancesUsd === null || observation.vaultEquityForDepositUsd === null) {
+    if (
+      observation.freeBalancesUsd === null ||
+      observation.vaultEquityForDepositUsd === null ||
+      observation.engineTokenBalance === null ||
+      observation.escrowedOrdersUsd === null
+    ) {
       this.solvency.notEvaluated++;
       return;
     }
@@ -250,7 +282,8 @@ export class InvariantTracker {
       BigInt(observation.freeBalancesUsd) +
       BigInt(observation.positiveEquityUsd) +
       (vaultEquity > 0n ? vaultEquity : 0n) +
-      BigInt(observation.insuranceFundUsd);
+      BigInt(observation.insuranceFundUsd) +
+      BigInt(observation.escrowedOrdersUsd);
     const held = BigInt(observation.engineTokenBalance) * this.collateralScale;
     this.solvency.record(held >= claims, () => `step ${observation.step}: held ${held} < claims ${claims}`);
   }

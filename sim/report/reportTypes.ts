@@ -81,6 +81,8 @@ export interface SimReport {
     actions: Record<string, { ok: number; failed: number }>;
     /** Failed actions by custom error. */
     rejections: Record<string, number>;
+    /** Delayed orders: committed, executed, cancelled (by the custom error that cancelled them). */
+    orders: { committed: number; executed: number; cancelled: number; cancelReasons: Record<string, number> };
     openPositionsAtEnd: number;
     clockOverrunSeconds: number;
   };

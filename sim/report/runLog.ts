@@ -130,14 +130,18 @@ export interface ObservationRecord {
   /** Σ max(0, equity) over open positions. */
   positiveEquityUsd: string;
   openPositions: number;
-  engineTokenBalance: string;
-  vaultCashUsd: string;
   insuranceFundUsd: string;
-  vaultShareSupply: string;
+  /** The engine's totals (FuzzLens): read at the step's end only (null after the keeper). */
+  engineTokenBalance: string | null;
+  vaultCashUsd: string | null;
+  vaultShareSupply: string | null;
+  /** null also while the vault cannot be valued (a market with open interest has no valid price). */
   vaultEquityForDepositUsd: string | null;
   vaultEquityForWithdrawUsd: string | null;
-  /** Σ free balances of every account the run knows (null when not read this step). */
+  /** Σ free balances of every account the run knows (end of step; null after the keeper). */
   freeBalancesUsd: string | null;
+  /** Escrowed margin and fees of pending orders (end of step; null after the keeper). */
+  escrowedOrdersUsd: string | null;
 }
 
 export interface AuditRecord {

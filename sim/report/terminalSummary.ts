@@ -56,6 +56,15 @@ export function terminalSummary(report: SimReport): string {
     ],
     ["vault worst drawdown", `${s.vault.worstDrawdownPct.toFixed(2)}% of share price`],
     ["keeper rewards / penalties", `${formatUsd(s.keeperRewardsUsd)} / ${formatUsd(s.penaltiesUsd)}`],
+    [
+      "delayed orders",
+      `${s.orders.committed} committed, ${s.orders.executed} executed, ${s.orders.cancelled} cancelled` +
+        (s.orders.cancelled
+          ? ` (${Object.entries(s.orders.cancelReasons)
+              .map(([reason, n]) => `${reason} ${n}`)
+              .join(", ")})`
+          : ""),
+    ],
   ];
   const summary = textTable(
     ["figure", "value"],

@@ -197,10 +197,24 @@ const marketOverridesSchema = z
   })
   .strict();
 
+/**
+ * Two-step orders (issue 11): every trade is committed, then executed by the keeper after the delay at the price
+ * of that moment. The defaults are the devnet's (deploy/config.ts DEVNET_ORDERS); a delay of 0 trades instantly.
+ */
+const ordersSchema = z
+  .object({
+    executionDelaySeconds: z.number().int().min(0).max(600).default(5),
+    orderExpirySeconds: z.number().int().min(60).max(86_400).default(300),
+    executionFeeUsd: nonNegative.max(100).default(0.5),
+  })
+  .strict()
+  .default({});
+
 export const protocolSchema = z
   .object({
     /** Donated to the insurance fund before the first step (USD). */
     insuranceFundUsd: nonNegative.default(50_000),
+    orders: ordersSchema,
     /** Applied to every market, then `markets[symbol]` on top. */
     allMarkets: marketOverridesSchema.default({}),
     markets: z.record(z.string(), marketOverridesSchema).default({}),
@@ -223,14 +237,6 @@ export const keeperSchema = z
     batchSize: z.number().int().min(1).max(500).default(100),
     /** Liquidation rounds per keeper cycle (a socialized loss can make more positions liquidatable). */
     maxRoundsPerStep: z.number().int().min(1).max(16).default(4),
-  })
-  .strict()
-  .default({});
-
-export const checksSchema = z
-  .object({
-    /** Read every account's free balance for the solvency check every N steps (1 = every step). */
-    solvencyEverySteps: z.number().int().min(1).default(1),
   })
   .strict()
   .default({});
@@ -272,7 +278,6 @@ export const scenarioSchema = z
     lps: lpSchema,
     protocol: protocolSchema,
     keeper: keeperSchema,
-    checks: checksSchema,
     sweep: sweepSchema.optional(),
   })
   .strict();

@@ -11,6 +11,7 @@ import type { AddressBook } from "../../sdk/addressBook";
 import { seedDemo, type SeedDemoResult } from "../../sim/demo/seedDemo";
 import { startFeeder, type RunningFeeder } from "../../sim/feeder/startFeeder";
 import { deployToNode, startLocalNode, type LocalNode } from "../support/localChain";
+import { DEVNET_CONFIG } from "../../deploy/config";
 import { stopAllChildren, waitFor } from "../support/processes";
 
 const feedInterface = MockV3Aggregator__factory.createInterface() as Interface;
@@ -48,7 +49,7 @@ describe("sim: devnet seeding and price feeder", function () {
 
   before(async () => {
     node = await startLocalNode();
-    book = (await deployToNode(node)).addressBook;
+    book = (await deployToNode(node, DEVNET_CONFIG)).addressBook; // as `npm start`: delayed orders on
     seeded = await seedDemo({ rpcUrl: node.url, book, traders: 30 });
   });
 
@@ -60,6 +61,10 @@ describe("sim: devnet seeding and price feeder", function () {
 
   it("seeds ~30 open positions across leverage on both markets and sides, LPs and the insurance target", async () => {
     expect(seeded.traders).to.have.length(30);
+    expect(
+      seeded.traders.every((t) => t.committed),
+      "opens go through delayed orders",
+    ).to.equal(true);
     expect(
       seeded.traders.filter((t) => !t.opened),
       JSON.stringify(seeded.traders.filter((t) => !t.opened)),
