@@ -2,11 +2,12 @@
  * The simulator's environment on a fork of a live network (sim/engine/environment.ts): the scenario's path is
  * rescaled to start at the feeds' real answers, the feeds' proxies are taken over by `ForkPriceFeed` (same
  * interface, real history), the protocol is deployed against the real collateral token and feeds with the
- * network's configuration (deploy/networks), actors are funded by real holders, and a sequencer outage can be
- * played at chosen steps. The run log's header says which network, block and source.
+ * network's configuration (deploy/networks) — its delayed-order settings included —, actors are funded by real
+ * holders, and a sequencer outage can be played at chosen steps. The run log's header says which network, block
+ * and source.
  */
-import { parseUnits } from "ethers";
-import { LOCAL_CONFIG } from "../../deploy/config";
+import { formatUnits, parseUnits } from "ethers";
+import { LOCAL_CONFIG, type OrderSettings } from "../../deploy/config";
 import { networkDeployConfig, type ResolvedNetwork } from "../../deploy/networks/resolveNetwork";
 import type { SimChain } from "../chain/simChain";
 import type { SimEnvironment } from "../engine/environment";
@@ -60,12 +61,9 @@ export class ForkEnvironment implements SimEnvironment {
       if (!outcome.ok) throw new TransactionFailedError(`posting the opening answer of ${feed.symbol} failed`);
     }
     if (this.resolved.sequencer) await installForkPriceFeed(chain, this.resolved.sequencer, deployer);
-    const base = networkDeployConfig(this.resolved, {
-      governance: LOCAL_CONFIG.governance,
-      // The simulator's order flow executes trades at once (sim/keeper): markets trade instantly, as locally.
-      orders: "instant",
-    });
-    const deployment = await deployProtocol(chain, deployConfigFor(scenario, path, deployer, base), deployer);
+    const base = networkDeployConfig(this.resolved, { governance: LOCAL_CONFIG.governance, orders: "live" });
+    const onNetwork = withNetworkOrders(scenario, this.request.network.orders);
+    const deployment = await deployProtocol(chain, deployConfigFor(onNetwork, path, deployer, base), deployer);
     this.funding = await CollateralFunding.create(
       chain,
       this.resolved.collateral.address,
@@ -134,7 +132,11 @@ export class ForkEnvironment implements SimEnvironment {
             },
           }
         : {}),
-      orders: "instant",
+      orders: {
+        executionDelaySeconds: Number(request.network.orders.executionDelaySeconds),
+        orderExpirySeconds: Number(request.network.orders.orderExpirySeconds),
+        executionFeeUsd: formatUnits(request.network.orders.executionFeeUsd, 18),
+      },
       funding: this.funding?.summary() ?? {
         holderTransfers: 0,
         holderTokens: "0",
@@ -145,4 +147,22 @@ export class ForkEnvironment implements SimEnvironment {
       },
     };
   }
+}
+
+/**
+ * The scenario with the network's live delayed-order settings instead of its own (the devnet's by default): a
+ * fork rehearses the deployment as it will run, 24 s orders with a $20 fee on mainnet, 2 s on Arbitrum.
+ */
+function withNetworkOrders(scenario: Scenario, orders: OrderSettings): Scenario {
+  return {
+    ...scenario,
+    protocol: {
+      ...scenario.protocol,
+      orders: {
+        executionDelaySeconds: Number(orders.executionDelaySeconds),
+        orderExpirySeconds: Number(orders.orderExpirySeconds),
+        executionFeeUsd: Number(formatUnits(orders.executionFeeUsd, 18)),
+      },
+    },
+  };
 }

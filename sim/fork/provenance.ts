@@ -60,11 +60,8 @@ export interface ForkProvenance {
     /** A played outage: down from the start of `downAtStep`, back up at the start of `upAtStep`. */
     outage?: { downAtStep: number; upAtStep: number };
   };
-  /**
-   * How the markets trade: `instant`, as in the local simulator, whose order flow executes trades at once
-   * (sim/keeper); the network's delayed-order settings (deploy/networks) apply to a live deployment.
-   */
-  orders: "instant";
+  /** The network's live delayed-order settings the markets traded with (deploy/networks), not the scenario's. */
+  orders: { executionDelaySeconds: number; orderExpirySeconds: number; executionFeeUsd: string };
   funding: ForkFunding;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A scenario on a fork, end to end, against the offline stand-in of Ethereum mainnet (issue 15's tests): the
  * fork path is the one a real RPC takes — only the URL differs. The protocol is deployed at the network's real
- * addresses, actors are funded by impersonating the holder list and then through the probed balance slot, the
+ * addresses with its live settings (25 bps taker fee, 24 s delayed orders), actors are funded by impersonating the holder list and then through the probed balance slot, the
  * path starts at the feeds' answers at the fork block, a −40% gap is liquidated by the keeper, and the report
  * equals the chain's events. A second session forks an older block (`--block`).
  */
@@ -90,6 +90,10 @@ describe("fork: a scenario on the offline stand-in of Ethereum mainnet", functio
       // The fee floor of a 0.5% feed: 2 × 25 bps ≥ 50 bps.
       expect(market.params.takerFeeBps).to.equal("25");
       expect(market.params.oracleDeviationThresholdBps).to.equal("50");
+      // The network's live delayed orders, not the scenario's devnet defaults.
+      expect(market.params.executionDelaySeconds).to.equal(MAINNET.orders.executionDelaySeconds.toString());
+      expect(market.params.orderExpirySeconds).to.equal(MAINNET.orders.orderExpirySeconds.toString());
+      expect(market.params.executionFeeUsd).to.equal(MAINNET.orders.executionFeeUsd.toString());
     }
     const fork = report.scenario.fork!;
     expect(fork.network).to.equal("mainnet");

@@ -2,8 +2,9 @@
  * The L2 sequencer going down on a fork of Arbitrum One's offline stand-in (issue 15): the uptime feed is flipped
  * down at step 2 and up at step 3, ETH gaps −40% at step 3. While the sequencer is down and during the grace
  * period after it came back, every price read is refused (SequencerDown, then SequencerGracePeriodNotOver): no
- * trade opens and no liquidation runs; once the grace period is over the keeper liquidates the gap's victims.
- * The outcome of each call is read afterwards at the blocks each step ended in (the fork keeps its history).
+ * liquidation runs and no order executes; once the grace period is over the keeper liquidates the gap's victims.
+ * The calls' outcomes are read afterwards at the blocks each step ended in (the fork keeps its history), and an
+ * order is traded live through a second outage after the run.
  */
 import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
@@ -14,6 +15,7 @@ import { ARBITRUM_ONE } from "../../deploy/networks/arbitrum";
 import { ChainlinkOracleAdapter__factory, PerpEngine__factory } from "../../typechain-types";
 import { runAndReport, type RunAndReportResult } from "../../sim/engine/runAndReport";
 import { ForkSession } from "../../sim/fork/forkSession";
+import { setSequencerDown } from "../../sim/fork/feedControl";
 import { STAND_IN_SOURCE } from "../../sim/fork/forkRequest";
 import {
   readRunLog,
@@ -29,6 +31,11 @@ const FIXTURE = join(__dirname, "fixtures", "fork-smoke.yaml");
 const OUTAGE = { downAtStep: 2, upAtStep: 3 };
 /** With hourly steps and a 1 h grace period (strict), the first step after the grace period. */
 const FIRST_STEP_AFTER_GRACE = 4;
+/** The order the last test trades: a 0.01 ETH long with $100 of margin (USD, 1e18). */
+const ORDER_SIZE = parseUnits("0.01", 18);
+const ORDER_MARGIN_USD = parseUnits("100", 18);
+const MaxUint128 = (1n << 128n) - 1n;
+const ORDER_GAS = 3_000_000n;
 const engineInterface = PerpEngine__factory.createInterface() as unknown as Interface;
 const adapterInterface = ChainlinkOracleAdapter__factory.createInterface() as unknown as Interface;
 
@@ -94,11 +101,15 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
     expect(flips.every((record) => record.ok)).to.equal(true);
   });
 
-  it("refuses every price while down and during the grace period: no trade, no liquidation", async () => {
+  it("refuses every price while down and during the grace period: no liquidation, no price for anyone", async () => {
     const eth = header.deployment.markets.find((market) => market.symbol === "ETH-USD")!;
-    const adapter = (await session.chain
-      .call(header.deployment.engine, engineInterface.encodeFunctionData("getMarketConfig", [eth.marketId]))
-      .then((raw) => engineInterface.decodeFunctionResult("getMarketConfig", raw)[0])) as string;
+    const [adapter] = engineInterface.decodeFunctionResult(
+      "getMarketConfig",
+      await session.chain.call(
+        header.deployment.engine,
+        engineInterface.encodeFunctionData("getMarketConfig", [eth.marketId]),
+      ),
+    );
     const priceCall = adapterInterface.encodeFunctionData("latestPrice", []);
     const keeper = header.population.keeper;
     const victim = records.find((record) => record.type === "event" && record.event.name === "Liquidated") as Extract<
@@ -106,13 +117,6 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
       { type: "event" }
     >;
     const liquidateCall = engineInterface.encodeFunctionData("liquidate", [victim.event.args.account, eth.marketId]);
-    const trader = header.population.traders[0];
-    const openCall = engineInterface.encodeFunctionData("modifyPosition", [
-      eth.marketId,
-      parseUnits("0.01", 18),
-      0n,
-      parseUnits("1000000", 18),
-    ]);
     const expected: Record<number, string> = {
       1: "ok",
       [OUTAGE.downAtStep]: "SequencerDown",
@@ -120,15 +124,13 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
     };
     for (const [step, error] of Object.entries(expected)) {
       const block = endBlock.get(Number(step))!;
-      expect(await outcomeAt(session, keeper, adapter, priceCall, block), `price at step ${step}`).to.equal(error);
+      expect(await outcomeAt(session, keeper, adapter as string, priceCall, block), `price at step ${step}`).to.equal(
+        error,
+      );
       if (error === "ok") continue;
       expect(
         await outcomeAt(session, keeper, header.deployment.engine, liquidateCall, block),
         `liquidation at step ${step}`,
-      ).to.equal(error);
-      expect(
-        await outcomeAt(session, trader.address, header.deployment.engine, openCall, block),
-        `trade at step ${step}`,
       ).to.equal(error);
     }
     const observations = records.filter((record): record is ObservationRecord => record.type === "observation");
@@ -138,6 +140,59 @@ describe("fork: the Arbitrum sequencer goes down, comes back, and the grace peri
         blocked,
       );
     }
+  });
+
+  it("an order committed while down or in the grace period is cancelled with that reason; after it, it executes", async () => {
+    const { chain } = session;
+    const engine = header.deployment.engine;
+    const eth = header.deployment.markets.find((market) => market.symbol === "ETH-USD")!;
+    const delaySeconds = Number(eth.params.executionDelaySeconds);
+    const [controller] = await chain.accounts();
+    const keeper = header.population.keeper;
+    const head = await chain.blockNumber();
+    const freeOf = async (account: string) =>
+      engineInterface.decodeFunctionResult(
+        "freeBalance",
+        await chain.call(engine, engineInterface.encodeFunctionData("freeBalance", [account]), head),
+      )[0] as bigint;
+    let trader = "";
+    for (const candidate of header.population.traders) {
+      if ((await freeOf(candidate.address)) >= ORDER_MARGIN_USD * 2n) {
+        trader = candidate.address;
+        break;
+      }
+    }
+    expect(trader, "a trader with free balance left").to.not.equal("");
+    const send = async (from: string, data: string) => {
+      const outcome = await chain.sendTransaction({ from, to: engine, data, gas: ORDER_GAS });
+      if (!outcome.ok) throw new Error(`${outcome.reason.name}(${outcome.reason.args.join(", ")})`);
+      const receipt = await chain.provider.getTransactionReceipt(outcome.hash);
+      return receipt!.logs.map((log) => engineInterface.parseLog(log)).filter((event) => event !== null);
+    };
+    /** Commits a small long, lets the delay pass, executes it; returns what happened to it. */
+    const tradeOnce = async () => {
+      await send(
+        trader,
+        engineInterface.encodeFunctionData("commitOrder", [eth.marketId, ORDER_SIZE, ORDER_MARGIN_USD, MaxUint128]),
+      );
+      chain.clock.advanceTo(chain.clock.peek() + delaySeconds);
+      const events = await send(keeper, engineInterface.encodeFunctionData("executeOrder", [trader, eth.marketId]));
+      const cancelled = events.find((event) => event.name === "OrderCancelled");
+      if (cancelled) return adapterInterface.parseError(cancelled.args.reason as string)?.name ?? "undecoded";
+      return events.some((event) => event.name === "OrderExecuted") ? "executed" : "nothing";
+    };
+    const sequencer = ARBITRUM_ONE.sequencerUptimeFeed!.address;
+    const flip = async (down: boolean) => {
+      const outcome = await setSequencerDown(chain, sequencer, controller, down);
+      expect(outcome.ok, down ? "sequencer down" : "sequencer up").to.equal(true);
+      return outcome.timestamp;
+    };
+    await flip(true);
+    expect(await tradeOnce()).to.equal("SequencerDown");
+    const upAt = await flip(false);
+    expect(await tradeOnce()).to.equal("SequencerGracePeriodNotOver");
+    chain.clock.advanceTo(upAt + Number(ARBITRUM_ONE.sequencerUptimeFeed!.gracePeriodSeconds) + 1);
+    expect(await tradeOnce()).to.equal("executed");
   });
 
   it("liquidates the gap's victims only once the grace period is over", () => {
