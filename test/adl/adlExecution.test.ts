@@ -3,12 +3,24 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { LOCAL_CONFIG } from "../../deploy/config";
-import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
+import {
+  deployWith,
+  ETH,
+  usd,
+  size as units,
+  ANY_BUY_PRICE as MAX_BUY,
+  ANY_SELL_PRICE as ANY_SELL,
+} from "../helpers/fixtures";
 import {
   WAD,
   abs,
   minBig,
+  ADL_DEFAULTS,
   assertConservation,
+  readMarketTotals,
+  withPositionChange,
+  vaultMarketValue36,
+  vaultMarketValueFromTotals,
   expectedIndexAt,
   expectedFill,
   divCeil,
@@ -37,14 +49,28 @@ import {
   effectiveLeverage,
   isAdlEligible,
 } from "../../sdk/adl/adlMath";
-import { movePrice, maxLeverageMargin, indicesOf, readQueues, sortByKey, type Signer } from "./helpers";
+import {
+  adlClosePriceWad,
+  movePrice,
+  maxLeverageMargin,
+  indicesOf,
+  readQueues,
+  sortByKey,
+  type Signer,
+} from "./helpers";
 
-// ADL inside a liquidation (DESIGN §8 step 2–3, §9; LiquidationLogic `_coverDeficitAndPay`, `_autoDeleverage`,
-// `_bankruptcyPriceWad`, `_store`; AdlLogic `deleverage`, `_reduceAt`). A bankrupt position of size q with
-// deficit D at the liquidation's execution price P_exec and an insurance budget I = min(D, fund after the
-// keeper top-up) has floor(q·(D − I)/D) closed at its bankruptcy price B against the most leveraged opposite
-// positions in profit at B; the rest closes against the vault at P_exec and its deficit goes to the fund, then
-// to socialized loss. Every amount below is restated from those formulas and checked to the wei.
+// ADL inside a liquidation (DESIGN §8 step 2–4, §9; LiquidationLogic `_coverDeficitAndPay`, `_autoDeleverage`,
+// `_bankruptcyPriceWad`, `_store`, `_splitRest`; AdlLogic `deleverage`, `adlClosePriceWad`, `_reduceAt`). A bankrupt
+// position of size q with deficit D at the liquidation's execution price P_exec (the exact skew fill of its close)
+// and an insurance budget I = min(D, fund after the keeper top-up) has floor(q·(D − I)/D) closed at its bankruptcy
+// price B against the most leveraged opposite positions. Each counterparty closes min(remaining, |size|) at the worse
+// for it of B and the skew fill its own close would get now at the market's current net size (so ADL is never a
+// better exit than a voluntary close: issue 18 §1), and is skipped when not in profit at that price or when its
+// margin cannot cover what it owes. At most adlConfig.maxSteps counterparties are deleveraged; skipped entries are
+// bounded separately by adlConfig.maxSkips (the walk stops at the next skip; issue 18 §3). The rest closes against
+// the vault at P_exec; its deficit goes to the fund, then to the vault up to its equity after the books, and only the
+// excess is socialized over the opposite traders. Every amount below is restated from those formulas and checked to
+// the wei.
 
 const ETH_PARAMS = LOCAL_CONFIG.markets.find((m) => m.symbol === ETH)!.params;
 const SKEW_SCALE = BigInt(ETH_PARAMS.skewScale);
@@ -93,7 +119,15 @@ interface ScenarioOptions {
   emptyFund?: boolean;
   /** Size of the losing opposite position (default 100 ETH, margin 300 per ETH). */
   losingEth?: string;
+  /**
+   * LP liquidity seeded into the vault (default 1,000,000 USD). A small vault gets the maximum exposure cap (655% of
+   * its equity) so that it can take the book's other side.
+   */
+  vaultSeedUsd?: string;
 }
+
+/** The exposure cap's hard maximum, in bps of vault equity. */
+const MAX_VAULT_EXPOSURE_BPS = 65_535n;
 
 /**
  * ETH at 2,000. The "losing" opposite position (100 ETH, margin 30,000) enters 200 beyond where the bankrupt
@@ -105,8 +139,12 @@ async function buildScenario(dir: bigint, bankruptEth: string, options: Scenario
   const emptyFund = options.emptyFund ?? false;
   const losingEth = options.losingEth ?? "100";
   const shareBps = emptyFund ? 0n : INSURANCE_FEE_SHARE_BPS;
-  const config = emptyFund ? ethConfig({ insuranceFeeShareBps: 0n }) : LOCAL_CONFIG;
-  const s = await deployWithAdl(config, { minQueueNotionalUsd: usd("100") });
+  const config = ethConfig({
+    ...(emptyFund ? { insuranceFeeShareBps: 0n } : {}),
+    ...(options.vaultSeedUsd ? { maxVaultExposureBps: MAX_VAULT_EXPOSURE_BPS } : {}),
+  });
+  const s = await deployWith(config, { vaultSeedUsd: options.vaultSeedUsd });
+  await setAdl(s, { minQueueNotionalUsd: usd("100") });
   const marketId = s.market(ETH).marketId;
   const [bankrupt, c0, c1, c2, c3, c4, c5, losing, sameSide, tiny, flat] = s.traders;
   const counterparties = [c0, c1, c2, c3, c4, c5];
@@ -163,13 +201,28 @@ async function buildScenario(dir: bigint, bankruptEth: string, options: Scenario
 const longBankrupt50 = () => buildScenario(1n, "50");
 const shortBankrupt50 = () => buildScenario(-1n, "50");
 const longBankrupt80 = () => buildScenario(1n, "80");
-/** With a 50 ETH losing short the traders' net size changes sign while ADL moves 60 ETH (vault long before/after). */
-const longBankrupt80SmallLosing = () => buildScenario(1n, "80", { losingEth: "50" });
+/**
+ * With a 50 ETH losing short the traders stay net short while ADL moves 60 ETH (the vault is long before and after),
+ * and with a 15,000 USD vault the gap costs the vault more than its equity: the rest is socialized.
+ */
+const longBankrupt80SmallVault = () => buildScenario(1n, "80", { losingEth: "50", vaultSeedUsd: "15000" });
 /** A size for which settledMargin·1e18 is not a multiple of |size| (so B is not exact). */
 const ODD_ETH = "47.123456789012345679";
 const longBankruptOddEmptyFund = () => buildScenario(1n, ODD_ETH, { emptyFund: true });
 const shortBankruptOddEmptyFund = () => buildScenario(-1n, ODD_ETH, { emptyFund: true });
 const shortBankruptOdd = () => buildScenario(-1n, ODD_ETH);
+
+/** One entry of the ADL walk: deleveraged by `size` at `priceWad`, or skipped. */
+interface WalkStep {
+  account: string;
+  size: bigint;
+  priceWad: bigint;
+  skipped: boolean;
+}
+
+/** AdlLogic.adlClosePriceWad at this market's skew scale. */
+const adlClosePrice = (B: bigint, priceWad: bigint, netSize: bigint, size: bigint, takeAbs: bigint) =>
+  adlClosePriceWad(B, priceWad, netSize, size, takeAbs, SKEW_SCALE);
 
 /** Everything the liquidation should do, restated from DESIGN §7–§8 and computed from the stored state. */
 interface Expected {
@@ -182,29 +235,37 @@ interface Expected {
   topUp: bigint;
   insuranceBudget: bigint;
   targetAbs: bigint;
-  steps: { account: string; size: bigint; skipped: boolean }[];
+  steps: WalkStep[];
+  skips: number;
   placedAbs: bigint;
   residual: bigint;
   insurancePaid: bigint;
   adlPaid: bigint;
+  vaultPaid: bigint;
   socialized: bigint;
+  /** The vault's mark-to-market equity once the liquidation's books are written, before the split. */
+  vaultEquityAfterBooks: bigint;
+  /** What the vault received beyond B from counterparties whose own close was worse for them than B. */
+  beyondB: bigint;
   fundBefore: bigint;
   vaultEquityBefore: bigint;
 }
 
 /**
  * Gaps the price, predicts the liquidation of the bankrupt position for the next block, sends it from the
- * keeper and checks every effect. `maxSteps` is the ADL walk bound in force.
+ * keeper and checks every effect. `maxSteps` and `maxSkips` are the ADL walk bounds in force.
  */
-async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
+async function gapAndLiquidate(sc: Scenario, maxSteps: bigint, maxSkips: bigint = ADL_DEFAULTS.maxSkips) {
   const { s, marketId, dir, bankrupt } = sc;
   await s.setPrice(ETH, ethers.formatUnits(sc.gapPriceWad, 18));
   const P = sc.gapPriceWad;
   const pos = await positionOf(s.engine, bankrupt.address, marketId);
   const stBefore = await s.engine.getMarketState(marketId);
+  const totalsBefore = await readMarketTotals(s.engine, marketId);
   const fundBefore = await s.engine.insuranceFund();
   const freeBefore = await s.engine.freeBalance(bankrupt.address);
   const cashBefore = await s.engine.vaultCashUsd();
+  expect((await s.engine.getMarketState(s.market("BTC-USD").marketId)).longOpenInterest, "BTC is empty").to.equal(0n);
 
   // The fund holds the donation plus the fee shares of every opening, nothing else.
   expect(fundBefore, "fund = donation + fee shares").to.equal(sc.donated + sc.feeShares);
@@ -248,27 +309,75 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
   const I = minBig(D, fundAfterTopUp);
   const targetAbs = (abs(q) * (D - I)) / D;
 
-  // The walk: opposite queue from the most leveraged end, skipping those not in profit at B, ≤ maxSteps visits.
+  // The walk: the opposite queue from the most leveraged end. Each counterparty closes min(remaining, |size|) at
+  // adlClosePrice (the net size moving with every close, the bankrupt position still in it), or is skipped when not
+  // in profit there or when its margin cannot cover what it owes; ≤ maxSteps deleveraged, ≤ maxSkips skipped.
+  const sideIndexBefore = dir > 0n ? stBefore.shortLossIndexWad : stBefore.longLossIndexWad;
   const opposite = dir > 0n ? queuesBefore.short : queuesBefore.long;
-  const steps: Expected["steps"] = [];
+  const steps: WalkStep[] = [];
   let placedAbs = 0n;
-  for (const account of opposite.order) {
-    if (BigInt(steps.length) >= maxSteps || placedAbs >= targetAbs) break;
-    const p = queuesBefore.positions.get(account)!;
-    if (pnl(p.size, p.entryPriceWad, B) <= 0n) {
-      steps.push({ account, size: 0n, skipped: true });
-      continue;
+  let deleveraged = 0n;
+  let skips = 0;
+  let netNow = stBefore.netSize;
+  let booked = totalsBefore;
+  let counterpartyCashDelta = 0n;
+  let beyondB = 0n;
+  if (targetAbs > 0n && maxSteps > 0n) {
+    for (const account of opposite.order) {
+      if (placedAbs >= targetAbs || deleveraged >= maxSteps) break;
+      const p = queuesBefore.positions.get(account)!;
+      const take = minBig(abs(p.size), targetAbs - placedAbs);
+      const closed = p.size > 0n ? take : -take;
+      const price = adlClosePrice(B, P, netNow, p.size, take);
+      const owedF = fundingOwed(p.size, F, p.fundingIndexSnapshotWad);
+      const owedL = lossOwed(p.size, sideIndexBefore, p.lossIndexSnapshotWad);
+      const gain = pnl(closed, p.entryPriceWad, price);
+      const marginAfter = p.marginUsd - owedF - owedL + gain;
+      if (pnl(p.size, p.entryPriceWad, price) <= 0n || marginAfter < 0n) {
+        if (skips === Number(maxSkips)) break;
+        skips++;
+        steps.push({ account, size: 0n, priceWad: price, skipped: true });
+        continue;
+      }
+      steps.push({ account, size: closed, priceWad: price, skipped: false });
+      placedAbs += take;
+      deleveraged++;
+      netNow -= closed;
+      counterpartyCashDelta += owedF + owedL - gain;
+      beyondB += pnl(closed, p.entryPriceWad, B) - gain;
+      const rest = p.size - closed;
+      const updated =
+        rest === 0n
+          ? { size: 0n, entryPriceWad: 0n, fundingIndexSnapshotWad: 0n, lossIndexSnapshotWad: 0n }
+          : {
+              size: rest,
+              entryPriceWad: p.entryPriceWad,
+              fundingIndexSnapshotWad: F,
+              lossIndexSnapshotWad: sideIndexBefore,
+            };
+      booked = withPositionChange(booked, p, updated, -closed);
     }
-    const take = minBig(abs(p.size), targetAbs - placedAbs);
-    steps.push({ account, size: p.size > 0n ? take : -take, skipped: false });
-    placedAbs += take;
   }
   const placed = dir * placedAbs;
-  const realized = pnl(placed, pos.entryPriceWad, B) + pnl(q - placed, pos.entryPriceWad, Pexec);
+  const realized =
+    placedAbs === 0n
+      ? pnl(q, pos.entryPriceWad, Pexec)
+      : pnl(placed, pos.entryPriceWad, B) + pnl(q - placed, pos.entryPriceWad, Pexec);
   const afterClose = settled + realized;
   const residual = afterClose < 0n ? -afterClose : 0n;
   const insurancePaid = minBig(residual, fundAfterTopUp);
-  const socialized = residual - insurancePaid;
+
+  // The books (cash, totals), then the split of what the fund left: the vault absorbs it up to its equity after
+  // the books; only the excess is socialized over the opposite traders left after ADL (none left: the vault).
+  const flat = { size: 0n, entryPriceWad: 0n, fundingIndexSnapshotWad: 0n, lossIndexSnapshotWad: 0n };
+  booked = withPositionChange(booked, pos, flat, -q);
+  const cashAfterBooks =
+    cashBefore + counterpartyCashDelta + fundingPaid + lossPaid - realized - residual + insurancePaid;
+  const vaultEquityAfterBooks = cashAfterBooks + vaultMarketValueFromTotals(booked, P, F);
+  const oppositeTradersAfter = dir > 0n ? booked.shortOpenInterest : booked.longOpenInterest;
+  const rest = residual - insurancePaid;
+  const socialized =
+    rest > 0n && oppositeTradersAfter > 0n && vaultEquityAfterBooks < 0n ? minBig(rest, -vaultEquityAfterBooks) : 0n;
   const e: Expected = {
     timestamp: t,
     fundingIndexWad: F,
@@ -280,11 +389,15 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
     insuranceBudget: I,
     targetAbs,
     steps,
+    skips,
     placedAbs,
     residual,
     insurancePaid,
     adlPaid: placedAbs === 0n ? 0n : D - residual,
+    vaultPaid: rest - socialized,
     socialized,
+    vaultEquityAfterBooks,
+    beyondB,
     fundBefore,
     vaultEquityBefore,
   };
@@ -300,29 +413,41 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
   const tx = await s.engine.connect(s.keeper).liquidate(bankrupt.address, marketId);
   const receipt = (await tx.wait())!;
 
-  // Deleveraged events: exactly the expected steps, in order, at B.
+  // Deleveraged events: exactly the expected steps, in order, each at its close price, with its post-state.
   const events = await deleveragedEvents(s.engine, tx);
   const placedSteps = steps.filter((x) => !x.skipped);
   expect(events.map((x) => x.account)).to.deep.equal(placedSteps.map((x) => x.account));
   for (let i = 0; i < events.length; i++) {
+    const b = before.get(placedSteps[i].account)!;
+    const owedF = fundingOwed(b.pos.size, F, b.pos.fundingIndexSnapshotWad);
+    const owedL = lossOwed(b.pos.size, sideIndexBefore, b.pos.lossIndexSnapshotWad);
+    const gain = pnl(placedSteps[i].size, b.pos.entryPriceWad, placedSteps[i].priceWad);
+    const newSize = b.pos.size - placedSteps[i].size;
     expect(events[i].marketId).to.equal(marketId);
     expect(events[i].size, `Deleveraged size #${i}`).to.equal(placedSteps[i].size);
-    expect(events[i].priceWad, `Deleveraged price #${i}`).to.equal(B);
+    expect(events[i].priceWad, `Deleveraged price #${i}`).to.equal(placedSteps[i].priceWad);
+    expect(
+      [events[i].realizedPnlUsd, events[i].fundingPaidUsd, events[i].lossPaidUsd, events[i].newSize],
+      `Deleveraged amounts #${i}`,
+    ).to.deep.equal([gain, owedF, owedL, newSize]);
+    expect(events[i].newMarginUsd).to.equal(newSize === 0n ? 0n : b.pos.marginUsd - owedF - owedL + gain);
   }
   expect(abs(events.reduce((acc, x) => acc + x.size, 0n)), "Σ deleveraged size").to.equal(placedAbs);
 
-  // Liquidated: the exact split, insurance + adl + socialized == D.
+  // Liquidated: the exact split, insurance + adl + vault + socialized == D.
   const liq = await liquidatedEvent(s.engine, tx);
   expect(liq.closedSize).to.equal(q);
   expect(liq.remainingSize).to.equal(0n);
+  expect(liq.remainingMarginUsd).to.equal(0n);
   expect(liq.executionPriceWad).to.equal(Pexec);
   expect(liq.penaltyUsd, "no penalty out of a bankrupt close").to.equal(0n);
   expect(liq.keeperRewardUsd, "the keeper is paid by the fund's top-up").to.equal(topUp);
   expect(liq.deficitUsd, "D").to.equal(D);
   expect(liq.insurancePaidUsd, "insurance").to.equal(insurancePaid);
   expect(liq.adlPaidUsd, "adl").to.equal(e.adlPaid);
+  expect(liq.vaultPaidUsd, "vault").to.equal(e.vaultPaid);
   expect(liq.socializedUsd, "socialized").to.equal(socialized);
-  expect(liq.insurancePaidUsd + liq.adlPaidUsd + liq.socializedUsd).to.equal(liq.deficitUsd);
+  expect(liq.insurancePaidUsd + liq.adlPaidUsd + liq.vaultPaidUsd + liq.socializedUsd).to.equal(liq.deficitUsd);
 
   // The bankrupt account ends at exactly 0: position gone, free balance unchanged.
   const after = await positionOf(s.engine, bankrupt.address, marketId);
@@ -334,40 +459,37 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
   // The fund: top-up and insurance paid out, nothing else (no penalty share).
   expect(await s.engine.insuranceFund(), "fund after").to.equal(fundAfterTopUp - insurancePaid);
 
-  // Socialized loss over the opposite side's open interest (vault included when on that side), rounded up.
+  // Socialized loss, if any, over the opposite traders left after ADL (never the vault), rounded up.
   const stAfter = await s.engine.getMarketState(marketId);
-  const sideIndexBefore = dir > 0n ? stBefore.shortLossIndexWad : stBefore.longLossIndexWad;
   const sideIndexAfter = dir > 0n ? stAfter.shortLossIndexWad : stAfter.longLossIndexWad;
+  const vaultEquityAfter = await s.engine.vaultEquityUsd(true);
   if (socialized > 0n) {
-    // The open interest charged: the opposite side's traders after ADL, plus the vault if it is on that side.
-    // The vault's size is −netSize before the liquidation (what it held against the bankrupt position); in
-    // every scenario here it is on the same side after the liquidation too.
-    const netBefore = stBefore.netSize;
-    const netAfter = netBefore - q + placed;
-    expect(netBefore > 0n, "the vault stays on one side").to.equal(netAfter > 0n);
-    const oppositeOi = dir > 0n ? stBefore.shortOpenInterest - placedAbs : stBefore.longOpenInterest - placedAbs;
-    const vaultOnSide = dir > 0n ? (netBefore > 0n ? netBefore : 0n) : netBefore < 0n ? -netBefore : 0n;
-    const oi = oppositeOi + vaultOnSide;
-    const delta = divCeil(socialized * WAD, oi);
+    const oppositeOi = dir > 0n ? stAfter.shortOpenInterest : stAfter.longOpenInterest;
+    expect(oppositeOi, "the opposite traders after ADL").to.equal(oppositeTradersAfter);
+    const delta = divCeil(socialized * WAD, oppositeOi);
     await expect(tx)
       .to.emit(s.engine, "LossSocialized")
-      .withArgs(marketId, dir < 0n, socialized, oi, sideIndexBefore + delta);
+      .withArgs(marketId, dir < 0n, socialized, oppositeOi, sideIndexBefore + delta);
     expect(sideIndexAfter - sideIndexBefore, "loss index delta").to.equal(delta);
+    // The vault's equity ends at zero up to the index's round-up (< 1 wei per unit of charged size).
+    const booked36 = vaultMarketValue36(booked, P, F);
+    expect(vaultEquityAfter, "vault equity after").to.equal(
+      cashAfterBooks + divFloor(booked36 + delta * oppositeOi, WAD),
+    );
+    expect(vaultEquityAfter >= 0n && vaultEquityAfter <= oppositeOi / WAD + 1n).to.equal(true);
   } else {
     await expect(tx).not.to.emit(s.engine, "LossSocialized");
     expect(sideIndexAfter).to.equal(sideIndexBefore);
+    expect(vaultEquityAfter, "vault equity after == after the books").to.equal(vaultEquityAfterBooks);
   }
 
-  // Counterparties: reduced by exactly their step at B, PnL and owed amounts settled into their margin.
-  let counterpartyCashDelta = 0n;
+  // Counterparties: reduced by exactly their step, PnL and owed amounts settled into their margin.
   for (const step of placedSteps) {
     const b = before.get(step.account)!;
     const owedF = fundingOwed(b.pos.size, F, b.pos.fundingIndexSnapshotWad);
     const owedL = lossOwed(b.pos.size, sideIndexBefore, b.pos.lossIndexSnapshotWad);
     const closed = step.size; // the counterparty's closed size (sign of its position)
-    const gain = pnl(closed, b.pos.entryPriceWad, B);
-    const margin = b.pos.marginUsd - owedF - owedL + gain;
-    counterpartyCashDelta += owedF + owedL - gain;
+    const margin = b.pos.marginUsd - owedF - owedL + pnl(closed, b.pos.entryPriceWad, step.priceWad);
     const now = await positionOf(s.engine, step.account, marketId);
     expect(now.size, "counterparty size").to.equal(b.pos.size - closed);
     if (now.size === 0n) {
@@ -390,18 +512,16 @@ async function gapAndLiquidate(sc: Scenario, maxSteps: bigint) {
   // The vault: its implied position takes only the part not deleveraged; its cash moves by what the
   // counterparties and the bankrupt position settled, less the residual deficit, plus the insurance payment.
   expect(stAfter.netSize, "vault takes q − placed").to.equal(stBefore.netSize - q + placed);
-  expect(await s.engine.vaultCashUsd(), "vault cash").to.equal(
-    cashBefore + counterpartyCashDelta + fundingPaid + lossPaid - realized - residual + insurancePaid,
-  );
-  // Its equity moves only by the liquidation slippage it earns on the part it takes over (the ADL part is
-  // value-neutral for it: it pays the counterparties at B what it receives from the bankrupt position at B; the
-  // fund and the socialized loss cover the rest of the deficit). Dust: each valuation is floored, the PnL and
-  // owed amounts are rounded per position, and the loss index is rounded up (≤ 1 wei per unit of open interest).
-  const vaultEquityAfter = await s.engine.vaultEquityUsd(true);
+  expect(await s.engine.vaultCashUsd(), "vault cash").to.equal(cashAfterBooks);
+  // Its equity moves by the slippage it earns on the part it takes over, plus what counterparties paid beyond B,
+  // less what it absorbs (the ADL part at B is value-neutral for it: it pays the counterparties at B what it
+  // receives from the bankrupt position at B; the fund and any socialized loss cover the rest of the deficit).
+  // Dust: each valuation is floored, the PnL and owed amounts are rounded per position, and the loss index is
+  // rounded up (≤ 1 wei per unit of open interest).
   const slippageGain = pnl(q - placed, Pexec, P);
   const dust = 10n + (stBefore.longOpenInterest + stBefore.shortOpenInterest) / WAD;
-  expect(abs(vaultEquityAfter - vaultEquityBefore - slippageGain) <= dust, "vault equity moves by its slippage gain").to
-    .be.true;
+  const expectedChange = slippageGain + beyondB - e.vaultPaid;
+  expect(abs(vaultEquityAfter - vaultEquityBefore - expectedChange) <= dust, "vault equity change").to.equal(true);
   return { tx, receipt, e, liq, events, queuesBefore };
 }
 
@@ -443,8 +563,14 @@ describe("ADL execution", () => {
         expect(abs(leverageWad! - fromB) * 10n ** 12n <= fromB, "L = P / (B − P)").to.equal(true);
       }
 
-      // The losing short is visited and skipped; then four full closes and a partial fifth.
-      expect(e.steps[0]).to.deep.equal({ account: sc.losing.address, size: 0n, skipped: true });
+      // The losing short is visited and skipped; then four full closes and a partial fifth. The shorts' own
+      // buy-back fills (at the gap price, around 1,198) are far below B, so every one of them closes at B.
+      expect(e.steps[0].account).to.equal(sc.losing.address);
+      expect(e.steps[0].skipped).to.equal(true);
+      expect(
+        events.every((x) => x.priceWad === e.bankruptcyPriceWad),
+        "all at B",
+      ).to.equal(true);
       expect(events.map((x) => x.account)).to.deep.equal(sc.counterparties.slice(0, 5).map((x) => x.address));
       expect(events.slice(0, 4).map((x) => x.size)).to.deep.equal([1n, 1n, 1n, 1n].map(() => -units("10")));
       expect(events[4].size < 0n && events[4].size > -units("10"), "fifth is partial").to.equal(true);
@@ -454,12 +580,13 @@ describe("ADL execution", () => {
       expect(e.placedAbs, "total deleveraged == floor(q·(D − I)/D)").to.equal(e.targetAbs);
       expect(e.targetAbs).to.equal((units("50") * (e.deficit - e.insuranceBudget)) / e.deficit);
       // The fund pays exactly I and ends at 0; the rounding of the target (down, by < 1 wei of size) and of B
-      // (down, against the trader) can only leave the vault part's deficit a few wei above I, socialized.
+      // (down, against the trader) can only leave the vault part's deficit a few wei above I, which the vault takes.
       expect(liq.insurancePaidUsd).to.equal(e.insuranceBudget);
       expect(await s.engine.insuranceFund(), "fund ends at 0").to.equal(0n);
-      expect(liq.socializedUsd <= 1_000n, `socialized rounding dust ${liq.socializedUsd} wei`).to.equal(true);
+      expect(liq.vaultPaidUsd <= 1_000n, `rounding dust on the vault: ${liq.vaultPaidUsd} wei`).to.equal(true);
+      expect(liq.socializedUsd).to.equal(0n);
       expect(liq.adlPaidUsd, "the counterparties absorb D − I up to that dust").to.equal(
-        e.deficit - e.insuranceBudget - liq.socializedUsd,
+        e.deficit - e.insuranceBudget - liq.vaultPaidUsd,
       );
       await conservation(sc);
     });
@@ -487,45 +614,61 @@ describe("ADL execution", () => {
     });
   });
 
-  describe("the unplaced part falls through to insurance, then socialized loss", () => {
-    it("with_maxSteps_2_places_one_short_and_socializes_exactly_the_rest_after_the_fund", async () => {
+  describe("the unplaced part falls through to insurance, then the vault, then socialized loss", () => {
+    it("with_maxSteps_2_deleverages_two_shorts_past_the_skipped_head_and_the_vault_absorbs_the_rest_after_the_fund", async () => {
       const sc = await loadFixture(longBankrupt50);
       await setAdl(sc.s, { maxSteps: 2n });
       const { e, liq, events } = await gapAndLiquidate(sc, 2n);
-      // Visits: the losing short (skipped), the first counterparty (closed in full). Nothing else.
-      expect(e.steps.map((x) => x.skipped)).to.deep.equal([true, false]);
-      expect(events.map((x) => x.account)).to.deep.equal([sc.counterparties[0].address]);
-      expect(e.placedAbs).to.equal(units("10"));
+      // The losing short is skipped (a skip does not count as a step), the first two counterparties close in full.
+      expect(e.steps.map((x) => x.skipped)).to.deep.equal([true, false, false]);
+      expect(events.map((x) => x.account)).to.deep.equal(sc.counterparties.slice(0, 2).map((x) => x.address));
+      expect(e.placedAbs).to.equal(units("20"));
       expect(e.placedAbs < e.targetAbs).to.equal(true);
-      // insurance pays everything it has, the rest of the vault part's deficit is socialized.
+      // Insurance pays everything it has, the vault the rest of the vault part's deficit; nothing is socialized.
       expect(liq.insurancePaidUsd).to.equal(e.fundBefore - e.topUp);
-      expect(liq.socializedUsd > usd("10000"), "a large socialized loss").to.equal(true);
+      expect(liq.vaultPaidUsd > usd("10000"), "a large part on the vault").to.equal(true);
+      expect(liq.socializedUsd).to.equal(0n);
       expect(await sc.s.engine.insuranceFund()).to.equal(0n);
       await conservation(sc);
     });
 
-    it("with_maxSteps_1_only_the_losing_head_is_visited_and_skipped_so_ADL_places_nothing", async () => {
+    // Issue 18 §3: skipped entries no longer count against maxSteps; the old walk counted every visit, so with
+    // maxSteps 1 the losing head used up the walk and ADL placed nothing.
+    it("with_maxSteps_1_the_skipped_head_does_not_use_up_the_step_and_one_short_is_deleveraged", async () => {
       const sc = await loadFixture(longBankrupt50);
       await setAdl(sc.s, { maxSteps: 1n });
-      const { e, liq, events } = await gapAndLiquidate(sc, 1n);
-      expect(e.steps).to.deep.equal([{ account: sc.losing.address, size: 0n, skipped: true }]);
-      expect(events).to.deep.equal([]);
-      expect(liq.adlPaidUsd).to.equal(0n);
-      expect(liq.insurancePaidUsd + liq.socializedUsd).to.equal(liq.deficitUsd);
+      const { e, events } = await gapAndLiquidate(sc, 1n);
+      expect(e.steps.map((x) => [x.account, x.skipped])).to.deep.equal([
+        [sc.losing.address, true],
+        [sc.counterparties[0].address, false],
+      ]);
+      expect(events.map((x) => x.account)).to.deep.equal([sc.counterparties[0].address]);
       await conservation(sc);
     });
 
-    it("with_ADL_disabled_maxSteps_0_the_whole_uninsured_deficit_is_socialized", async () => {
+    it("with_maxSkips_0_the_losing_head_stops_the_walk_so_ADL_places_nothing", async () => {
+      const sc = await loadFixture(longBankrupt50);
+      await setAdl(sc.s, { maxSkips: 0n });
+      const { e, liq, events } = await gapAndLiquidate(sc, 16n, 0n);
+      expect(e.skips, "skipping the head would be one skip too many").to.equal(0);
+      expect(events).to.deep.equal([]);
+      expect(liq.adlPaidUsd).to.equal(0n);
+      expect(liq.insurancePaidUsd + liq.vaultPaidUsd).to.equal(liq.deficitUsd);
+      await conservation(sc);
+    });
+
+    it("with_ADL_disabled_maxSteps_0_the_whole_uninsured_deficit_goes_to_the_vault", async () => {
       const sc = await loadFixture(longBankrupt50);
       await setAdl(sc.s, { maxSteps: 0n });
       const { e, liq, events } = await gapAndLiquidate(sc, 0n);
       expect(events).to.deep.equal([]);
       expect(liq.adlPaidUsd).to.equal(0n);
-      expect(liq.socializedUsd).to.equal(e.deficit - e.insuranceBudget);
+      expect(liq.vaultPaidUsd).to.equal(e.deficit - e.insuranceBudget);
+      expect(liq.socializedUsd).to.equal(0n);
       await conservation(sc);
     });
 
-    it("a_deficit_larger_than_all_profitable_shorts_closes_them_all_and_socializes_the_rest_tiny_short_untouched", async () => {
+    it("a_deficit_larger_than_all_profitable_shorts_closes_them_all_and_the_vault_absorbs_the_rest_tiny_short_untouched", async () => {
       const sc = await loadFixture(longBankrupt80);
       const { s, marketId } = sc;
       const { e, liq, events } = await gapAndLiquidate(sc, 16n);
@@ -534,26 +677,29 @@ describe("ADL execution", () => {
       expect(events.map((x) => x.account)).to.deep.equal(sc.counterparties.map((x) => x.address));
       expect(e.placedAbs).to.equal(units("60"));
       expect(e.targetAbs > units("60")).to.equal(true);
-      expect(liq.socializedUsd > 0n).to.equal(true);
+      expect(liq.vaultPaidUsd > 0n).to.equal(true);
+      expect(liq.socializedUsd).to.equal(0n);
       const tiny = await positionOf(s.engine, sc.tiny.address, marketId);
       expect(tiny.size).to.equal(-units("0.04"));
       expect(await s.engine.adlLight(sc.tiny.address, marketId)).to.deep.equal([0n, 0n, 1n]);
       await conservation(sc);
     });
 
-    // Regression (fixed in the contract): `_socialize` reads the vault's side from a netSize that still holds the whole
-    // bankrupt size while the deleveraged counterparties are already reduced, i.e. −(netBefore + placed), a
-    // position the vault never held. Repro: losing short 50 ETH, bankrupt long 80 ETH, gap 2,000 → 1,200: the
-    // traders' net size is −29.04 ETH before and −49.04 after (the vault is long throughout), but ADL placed
-    // 60 ETH, so at the socialization netSize = +30.96 and the vault is counted as a 30.96 ETH short:
-    // LossSocialized reports openInterestCharged = 81e18 instead of 50.04e18 (the open shorts), the short loss
-    // index rises by socialized/81 and the vault silently absorbs 30.96/81 of the socialized loss. Fix: take the
-    // vault's size from the net size before the liquidation (or after it), never from the mid-state.
-    it("socialized_loss_is_spread_over_the_open_shorts_when_ADL_moves_more_than_the_vault_holds", async () => {
-      const sc = await loadFixture(longBankrupt80SmallLosing);
+    // Regression (fixed in the contract), kept under the new rule: `_socialize` once read the vault's side from a
+    // netSize that still held the whole bankrupt size while the deleveraged counterparties were already reduced, and
+    // charged a vault position that never existed (repro: losing short 50 ETH, bankrupt long 80 ETH, gap 2,000 →
+    // 1,200, ADL places 60 ETH: openInterestCharged was 81e18 instead of the 50.04e18 open shorts). Now the vault is
+    // never in the base: with a 15,000 USD vault the gap costs it more than its equity, it absorbs up to its equity,
+    // and the excess is spread over the open shorts left after ADL (the losing 50 and the tiny 0.04) only.
+    it("socialized_loss_after_ADL_is_spread_over_the_open_shorts_left_never_over_the_vault", async () => {
+      const sc = await loadFixture(longBankrupt80SmallVault);
       const { e, liq } = await gapAndLiquidate(sc, 16n);
       expect(e.placedAbs).to.equal(units("60"));
-      expect(liq.socializedUsd > 0n).to.equal(true);
+      expect(e.vaultEquityAfterBooks < 0n, "the vault cannot absorb it all").to.equal(true);
+      expect(liq.vaultPaidUsd > 0n && liq.socializedUsd > 0n).to.equal(true);
+      expect(liq.socializedUsd).to.equal(-e.vaultEquityAfterBooks);
+      // (gapAndLiquidate checked LossSocialized against the shorts left: 50 + 0.04 ETH.)
+      expect((await sc.s.engine.getMarketState(sc.marketId)).shortOpenInterest).to.equal(units("50.04"));
       await conservation(sc);
     });
   });
@@ -567,8 +713,9 @@ describe("ADL execution", () => {
       expect(e.insuranceBudget).to.equal(0n);
       expect(e.placedAbs).to.equal(units(ODD_ETH));
       expect(liq.insurancePaidUsd).to.equal(0n);
-      expect(liq.socializedUsd <= 48n, `dust ${liq.socializedUsd}`).to.equal(true);
-      expect(liq.adlPaidUsd + liq.socializedUsd).to.equal(liq.deficitUsd);
+      expect(liq.vaultPaidUsd <= 48n, `dust ${liq.vaultPaidUsd}`).to.equal(true);
+      expect(liq.socializedUsd).to.equal(0n);
+      expect(liq.adlPaidUsd + liq.vaultPaidUsd).to.equal(liq.deficitUsd);
       await conservation(sc);
     });
 
@@ -584,7 +731,7 @@ describe("ADL execution", () => {
       const sc = await loadFixture(shortBankruptOddEmptyFund);
       const { e, liq } = await gapAndLiquidate(sc, 16n);
       expect(e.placedAbs).to.equal(units(ODD_ETH));
-      expect(liq.adlPaidUsd + liq.socializedUsd).to.equal(liq.deficitUsd);
+      expect(liq.adlPaidUsd + liq.vaultPaidUsd).to.equal(liq.deficitUsd);
       await conservation(sc);
     });
 
@@ -653,6 +800,10 @@ describe("ADL execution", () => {
       expect(byLeverage).to.deep.equal(expectedQueue);
       expect(e.steps[0].skipped).to.equal(true);
       expect(events.map((x) => x.account)).to.deep.equal(sc.counterparties.slice(0, 5).map((x) => x.address));
+      expect(
+        events.every((x) => x.priceWad === e.bankruptcyPriceWad),
+        "all at B",
+      ).to.equal(true);
       expect(
         events.every((x) => x.size > 0n),
         "longs reduced",

@@ -5,7 +5,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { formatUnits } from "ethers";
 
 import { adlKey, compareAdlPriority, type AdlIndices, type AdlPosition } from "../../sdk/adl/adlMath";
-import { tickOf } from "../../sdk/adl/adlQueue";
+import { signedTickOf as tickOf } from "./adlQueueModel";
 import { ETH, usd, size as units, ANY_BUY_PRICE as MAX_BUY, ANY_SELL_PRICE as ANY_SELL } from "../helpers/fixtures";
 import {
   WAD,

@@ -3,19 +3,34 @@
 // funding actors and enabling ADL are shared (test/helpers/engineHelpers.ts).
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import type { PerpEngine } from "../../typechain-types";
 import { ETH } from "../helpers/fixtures";
-import { minOpenMargin, readPosition, type System } from "../helpers/engineHelpers";
+import { expectedExecutionPrice, minOpenMargin, readPosition, type System } from "../helpers/engineHelpers";
 import { adlKey, isAdlEligible, type AdlIndices, type AdlPosition } from "../../sdk/adl/adlMath";
 
 export type Signer = HardhatEthersSigner;
 
-/** Sets a feed to `priceUsd` and records it with a funding poke, so the deviation breaker's reference follows. */
+/**
+ * Sets a feed to `priceUsd` and pokes the market's funding, which accrues the elapsed interval (at the new price)
+ * and runs the automatic vault protection when it is on. (The poke records nothing in the oracle adapter: the
+ * deviation breaker is judged from the feed's own rounds.)
+ */
 export async function movePrice(s: System, priceUsd: string, symbol = ETH) {
   await s.setPrice(symbol, priceUsd);
   await s.engine.pokeFunding(s.market(symbol).marketId);
+}
+
+/**
+ * `movePrice` once the breaker's cooldown since the feed's last update has passed, so that a walk of steps each
+ * within the deviation threshold never trips it: the breaker compares every round inside one cooldown window with
+ * the window's running high and low (issue 10 §2), so steps closer together than the cooldown add up.
+ */
+export async function stepPrice(s: System, priceUsd: string, symbol = ETH) {
+  await time.increase(await s.market(symbol).adapter.volatilityCooldownSeconds());
+  await movePrice(s, priceUsd, symbol);
 }
 
 /** The market's indices as of the latest block (views): funding index accrued to now, both loss indices. */
@@ -49,6 +64,24 @@ export async function maxLeverageMargin(s: System, marketId: string, size: bigin
     })),
   };
   return minOpenMargin(p, priceWad, skew, size);
+}
+
+/**
+ * The price an ADL counterparty of size `size` closes `takeAbs` at (AdlLogic.adlClosePriceWad, restated): the
+ * bankrupt position's B, or the skew fill of its own close at the market's current net size when that is worse for
+ * it (higher for a short buying back, lower for a long selling) — ADL is never a better exit than a voluntary close.
+ */
+export function adlClosePriceWad(
+  bankruptcyPriceWad: bigint,
+  priceWad: bigint,
+  netSize: bigint,
+  size: bigint,
+  takeAbs: bigint,
+  skewScale: bigint,
+): bigint {
+  const fill = expectedExecutionPrice(priceWad, netSize, size > 0n ? -takeAbs : takeAbs, skewScale);
+  if (size > 0n) return fill < bankruptcyPriceWad ? fill : bankruptcyPriceWad;
+  return fill > bankruptcyPriceWad ? fill : bankruptcyPriceWad;
 }
 
 // ───────────────────────────── queues through the views ─────────────────────────────

@@ -174,7 +174,9 @@ describe("PerpEngine funding", () => {
     expect(numerator % (WAD * SECONDS_PER_DAY), "the delta must not be a whole number of wei").to.not.equal(0n);
     const truncated = before.fundingIndexWad + numerator / (WAD * SECONDS_PER_DAY);
     expect(truncated).to.equal(before.fundingIndexWad + divFloor(numerator, WAD * SECONDS_PER_DAY) + 1n);
-    await expect(s.engine.pokeFunding(eth)).to.emit(s.engine, "FundingAccrued").withArgs(eth, rate, truncated, price, t);
+    await expect(s.engine.pokeFunding(eth))
+      .to.emit(s.engine, "FundingAccrued")
+      .withArgs(eth, rate, truncated, price, t);
   });
 
   it("accrual_values_the_elapsed_interval_at_the_current_price", async () => {

@@ -135,11 +135,7 @@ describe("PerpEngine market listing", () => {
         "MarketListed",
       );
       const [, params] = await s.engine.getMarketConfig(marketId);
-      expect([
-        params.liquidationPenaltyBps,
-        params.keeperPenaltyShareBps,
-        params.liquidationBufferBps,
-      ]).to.deep.equal([
+      expect([params.liquidationPenaltyBps, params.keeperPenaltyShareBps, params.liquidationBufferBps]).to.deep.equal([
         override.liquidationPenaltyBps,
         override.keeperPenaltyShareBps,
         override.liquidationBufferBps,

@@ -704,12 +704,12 @@ describe("PerpEngine trading", () => {
       const s = await loadFixture(deployFunded);
       const [alice, bob] = s.traders;
       const eth = s.market(ETH).marketId;
+      const cooldown = await s.market(ETH).adapter.volatilityCooldownSeconds();
+      expect(cooldown).to.equal(300n);
       await act(s.engine, alice, eth, P, P2000, size("2"), usd("1000"));
-      await s.setPrice(ETH, "2600"); // +30% in one update: beyond the 25% breaker
+      await s.setPrice(ETH, "2600"); // +30% in one update: beyond the 25% breaker, volatile for 300 s from it
+      const tJump = BigInt(await time.latest());
       const price = usd("2600");
-      const poke = await s.engine.pokeFunding(eth); // records the jump: volatile for 300 s
-      const tPoke = BigInt((await poke.getBlock())!.timestamp);
-      expect(await s.market(ETH).adapter.volatileUntil()).to.equal(tPoke + 300n);
 
       for (const [who, delta] of [
         [bob, size("1")],
@@ -728,18 +728,51 @@ describe("PerpEngine trading", () => {
       await act(s.engine, alice, eth, P, price, size("-0.5"), 0n);
       await act(s.engine, alice, eth, P, price, size("-1.5"), 0n, { close: true });
 
-      // Still volatile one second before the cooldown ends; open again at its end.
-      await time.setNextBlockTimestamp(tPoke + 299n);
+      // Still volatile one second before the cooldown ends (counted from the feed update); open again at its end.
+      await time.setNextBlockTimestamp(tJump + cooldown - 1n);
       await expect(s.engine.connect(bob).modifyPosition(eth, size("1"), usd("500"), ANY_BUY_PRICE))
         .to.be.revertedWithCustomError(s.engine, "MarketVolatile")
         .withArgs(eth);
-      const gap = tPoke + 300n - BigInt(await time.latest());
+      const gap = tJump + cooldown - BigInt(await time.latest());
       await act(s.engine, bob, eth, P, price, size("1"), usd("500"), { gap });
 
       // Much later the feed must be refreshed (heartbeat 1 h); at the same price the market stays calm.
       await time.increase(4_000);
       await s.setPrice(ETH, "2600");
       await act(s.engine, alice, eth, P, price, size("1"), usd("500"));
+    });
+
+    // Issue 10 §2 regression. The old adapter recorded accepted prices and started the cooldown when a successful
+    // call recorded the jump; a reverted open (MarketVolatile) also reverted that record, so after a jump that
+    // nobody else touched, a trader who waited out the cooldown was refused again, and kept being refused until
+    // some other call (a poke, a close, a liquidation) recorded the price. Now the cooldown runs from the feed
+    // update itself.
+    it("after_a_jump_an_open_succeeds_once_the_cooldown_has_passed_since_the_feed_update_with_nobody_touching_the_market", async () => {
+      const s = await loadFixture(deployFunded);
+      const [bob] = s.traders;
+      const eth = s.market(ETH).marketId;
+      const cooldown = await s.market(ETH).adapter.volatilityCooldownSeconds();
+      await s.setPrice(ETH, "2600");
+      const tJump = BigInt(await time.latest());
+      // The only call on the market in between is the refused open itself.
+      await expect(s.engine.connect(bob).modifyPosition(eth, size("1"), usd("500"), ANY_BUY_PRICE))
+        .to.be.revertedWithCustomError(s.engine, "MarketVolatile")
+        .withArgs(eth);
+      const gap = tJump + cooldown - BigInt(await time.latest());
+      await act(s.engine, bob, eth, P, usd("2600"), size("1"), usd("500"), { gap });
+    });
+
+    it("a_move_split_over_two_feed_updates_inside_the_cooldown_trips_the_breaker_though_the_market_traded_in_between", async () => {
+      const s = await loadFixture(deployFunded);
+      const [alice, bob] = s.traders;
+      const eth = s.market(ETH).marketId;
+      await s.setPrice(ETH, "2300"); // +15%: calm, and someone trades at it
+      await act(s.engine, alice, eth, P, usd("2300"), size("1"), usd("500"));
+      await s.setPrice(ETH, "2645"); // +15% again: +32.25% from 2,000 within the cooldown
+      await expect(s.engine.connect(bob).modifyPosition(eth, size("1"), usd("500"), ANY_BUY_PRICE))
+        .to.be.revertedWithCustomError(s.engine, "MarketVolatile")
+        .withArgs(eth);
+      expect((await s.market(ETH).adapter.latestPrice()).isVolatile).to.equal(true);
     });
 
     // Regression: margin removal used to be allowed while volatile. A suspect jump that erases a position's
@@ -751,9 +784,7 @@ describe("PerpEngine trading", () => {
       const eth = s.market(ETH).marketId;
       await s.engine.connect(alice).modifyPosition(eth, size("10"), usd("4000"), ANY_BUY_PRICE);
       await s.setPrice(ETH, "1700"); // −15%: a $3,001 unrealised loss; at most ~$140 of margin is removable
-      await s.engine.pokeFunding(eth);
-      await s.setPrice(ETH, "2200"); // +29.4% in one update: the breaker trips, the loss disappears
-      await s.engine.pokeFunding(eth);
+      await s.setPrice(ETH, "2200"); // +29.4% from the window's low: the breaker trips, the loss disappears
       expect((await s.market(ETH).adapter.latestPrice())[1]).to.equal(true);
       // Without the guard this succeeds (margin 3,990 → 1,190 ≥ IM 1,102 at 2,200); back at 1,700 equity ≈ −1,811.
       await expect(s.engine.connect(alice).modifyPosition(eth, 0n, -usd("2800"), 0n))

@@ -30,7 +30,7 @@ const SETTLEMENT_PRICE = usd("2150");
 /** LiquidationSkipReason.MarketSettled */
 const SKIP_MARKET_SETTLED = 4;
 
-/** ADL off, so a bankrupt liquidation's deficit is socialized (giving the shorts a loss owed). */
+/** ADL off, so that a bankrupt liquidation's deficit goes past the insurance fund to the vault or the shorts. */
 async function deploySettleable() {
   return withTraders(await deployWith({ ...LOCAL_CONFIG, adl: { ...DEFAULT_ADL, maxSteps: 0n } }), 7);
 }
@@ -39,8 +39,10 @@ async function deploySettleable() {
  * A market with history, then settled at $2,150 while its feed is dead:
  *  - t0 at $2,000: A long 10 ($2,000), B short 6 ($1,500), C long 4 ($1,500), D long 10 at 20x, E short 8 ($830);
  *  - 2 h of funding (traders net long), then C adds 2 long and B adds 2 short at new entries;
+ *  - F opens a small BTC long and the BTC feed then answers 0: with a market that has open interest and no valid
+ *    price the vault cannot be valued, so it absorbs nothing (DESIGN §8, issue 10);
  *  - $1,880: D is bankrupt; its liquidation's deficit beyond the tiny insurance fund is socialized on the shorts
- *    (B and E now owe a socialized loss);
+ *    (B and E now owe a socialized loss); BTC is valid again and F closes it;
  *  - back to $2,000, 2 h more funding, F opens 1 short (owes no loss); $100 donated to the insurance fund;
  *  - 2 h without a feed update (stale), then `settleMarket(ETH, 2150)`: E is underwater at that price.
  */
@@ -58,6 +60,9 @@ async function deploySettledMarket() {
   await s.trade(c, "2");
   await s.trade(b, "-2");
 
+  await s.setPrice(BTC, "60000"); // fresh (1 h heartbeat)
+  await s.engine.connect(f).modifyPosition(s.btc, size("0.01"), usd("200"), ANY_BUY_PRICE);
+  await s.setPrice(BTC, "0");
   await s.setPrice(ETH, "1880");
   const [equityD] = await s.engine.positionEquity(d.address, s.eth);
   expect(equityD < 0n, "D is bankrupt at $1,880").to.equal(true);
@@ -65,8 +70,11 @@ async function deploySettledMarket() {
   const liquidated = liquidation!.logs
     .map((log) => s.engine.interface.parseLog(log))
     .find((event) => event?.name === "Liquidated")!;
+  expect(liquidated.args.vaultPaidUsd, "the vault cannot be valued: it absorbs nothing").to.equal(0n);
   expect(liquidated.args.socializedUsd > 0n, "part of D's deficit was socialized").to.equal(true);
   expect((await s.engine.getMarketState(s.eth)).shortLossIndexWad > 0n).to.equal(true);
+  await s.setPrice(BTC, "60000");
+  await s.engine.connect(f).closePosition(s.btc, ANY_SELL_PRICE);
 
   await s.setPrice(ETH, "2000");
   await time.increase(2n * HOUR);
@@ -105,7 +113,9 @@ describe("Governance market settlement", () => {
     const index = expectedIndexAt(s.stateBefore, ETH_DEFAULTS, SETTLEMENT_PRICE, s.tSettle);
     expect(index).to.not.equal(s.stateBefore.fundingIndexWad);
     await expect(s.settleTx).to.emit(s.engine, "MarketSettled").withArgs(s.eth, SETTLEMENT_PRICE);
-    await expect(s.settleTx).to.emit(s.engine, "FundingAccrued").withArgs(s.eth, rate, index, SETTLEMENT_PRICE, s.tSettle);
+    await expect(s.settleTx)
+      .to.emit(s.engine, "FundingAccrued")
+      .withArgs(s.eth, rate, index, SETTLEMENT_PRICE, s.tSettle);
     const st = await s.engine.getMarketState(s.eth);
     expect([st.fundingIndexWad, st.lastFundingTimestamp]).to.deep.equal([index, s.tSettle]);
     expect(await s.engine.marketStatus(s.eth)).to.deep.equal([true, SETTLEMENT_PRICE]);
@@ -169,9 +179,21 @@ describe("Governance market settlement", () => {
 
       const payout = x.equity > 0n ? x.equity : 0n;
       const deficit = x.equity < 0n ? -x.equity : 0n;
+      const insurancePaid = minBig(deficit, fundBefore);
+      // The split is exact: insurancePaid + vaultPaid == deficit (nothing is socialized while a market winds down).
       await expect(tx)
         .to.emit(s.engine, "SettledPositionClosed")
-        .withArgs(holder.address, s.eth, x.size, SETTLEMENT_PRICE, payout, deficit);
+        .withArgs(
+          holder.address,
+          s.eth,
+          x.size,
+          SETTLEMENT_PRICE,
+          payout,
+          deficit,
+          insurancePaid,
+          deficit - insurancePaid,
+        );
+      await expect(tx).not.to.emit(s.engine, "LossSocialized");
       expect(await s.engine.freeBalance(holder.address), "owner's free balance").to.equal(freeBefore + payout);
       if (closer !== holder) expect(await s.engine.freeBalance(s.keeper.address)).to.equal(keeperFreeBefore);
 

@@ -1039,6 +1039,139 @@ export function expectedLiquidation(args: {
   };
 }
 
+// ───────────────────────────── the vault's equity from the market totals ─────────────────────────────
+
+/** The market aggregates that value the vault's implied position (`getMarketState`, 1e36-exact sums). */
+export interface MarketTotals {
+  netSize: bigint;
+  longOpenInterest: bigint;
+  shortOpenInterest: bigint;
+  sumSizeTimesEntry: bigint;
+  sumSizeTimesFundingSnapshot: bigint;
+  longLossIndexWad: bigint;
+  shortLossIndexWad: bigint;
+  sumLongSizeTimesLossSnapshot: bigint;
+  sumShortSizeTimesLossSnapshot: bigint;
+}
+
+/** `getMarketState` as `MarketTotals`. */
+export async function readMarketTotals(engine: PerpEngine, marketId: string): Promise<MarketTotals> {
+  const s = await engine.getMarketState(marketId);
+  return {
+    netSize: s.netSize,
+    longOpenInterest: s.longOpenInterest,
+    shortOpenInterest: s.shortOpenInterest,
+    sumSizeTimesEntry: s.sumSizeTimesEntry,
+    sumSizeTimesFundingSnapshot: s.sumSizeTimesFundingSnapshot,
+    longLossIndexWad: s.longLossIndexWad,
+    shortLossIndexWad: s.shortLossIndexWad,
+    sumLongSizeTimesLossSnapshot: s.sumLongSizeTimesLossSnapshot,
+    sumShortSizeTimesLossSnapshot: s.sumShortSizeTimesLossSnapshot,
+  };
+}
+
+/**
+ * The totals after a position changed from `old` to `updated` while Σ sizes moved by `sizeDelta` (the documented
+ * bookkeeping of a position change: its old terms leave the sums, its new ones join; flat positions add nothing).
+ */
+export function withPositionChange(
+  t: MarketTotals,
+  old: Omit<PositionState, "marginUsd">,
+  updated: Omit<PositionState, "marginUsd">,
+  sizeDelta: bigint,
+): MarketTotals {
+  const out = { ...t };
+  out.netSize += sizeDelta;
+  out.sumSizeTimesEntry += updated.size * updated.entryPriceWad - old.size * old.entryPriceWad;
+  out.sumSizeTimesFundingSnapshot +=
+    updated.size * updated.fundingIndexSnapshotWad - old.size * old.fundingIndexSnapshotWad;
+  for (const [p, sign] of [
+    [old, -1n],
+    [updated, 1n],
+  ] as const) {
+    if (p.size > 0n) {
+      out.longOpenInterest += sign * p.size;
+      out.sumLongSizeTimesLossSnapshot += sign * p.size * p.lossIndexSnapshotWad;
+    } else if (p.size < 0n) {
+      out.shortOpenInterest += sign * -p.size;
+      out.sumShortSizeTimesLossSnapshot += sign * -p.size * p.lossIndexSnapshotWad;
+    }
+  }
+  return out;
+}
+
+/**
+ * The exact (1e36) value of the vault's implied position in one market: Σ size·(entry − P) + Σ size·(F − snapshot)
+ * + Σ |size|·(sideLossIndex − lossSnapshot) over traders, from the totals (DESIGN §4).
+ */
+export function vaultMarketValue36(t: MarketTotals, priceWad: bigint, fundingIndexWad: bigint): bigint {
+  const lossReceivable =
+    t.longLossIndexWad * t.longOpenInterest -
+    t.sumLongSizeTimesLossSnapshot +
+    t.shortLossIndexWad * t.shortOpenInterest -
+    t.sumShortSizeTimesLossSnapshot;
+  return (
+    t.sumSizeTimesEntry -
+    t.netSize * priceWad +
+    t.netSize * fundingIndexWad -
+    t.sumSizeTimesFundingSnapshot +
+    lossReceivable
+  );
+}
+
+/** `vaultMarketValue36` rounded down to USD-wei (the vault claims at most the exact value); 0 with no open interest. */
+export function vaultMarketValueFromTotals(t: MarketTotals, priceWad: bigint, fundingIndexWad: bigint): bigint {
+  if (t.longOpenInterest === 0n && t.shortOpenInterest === 0n) return 0n;
+  return divFloor(vaultMarketValue36(t, priceWad, fundingIndexWad), WAD);
+}
+
+/**
+ * Predicts a FULL liquidation of `account` in the next block like `predictLiquidation`, and the split of what the
+ * fund leaves between the vault and socialization: the vault's mark-to-market equity once the liquidation's books
+ * are written (its cash moved by `vaultCashDelta`, the position gone from the market totals), from which the vault
+ * absorbs up to its equity and only the excess is socialized over the opposite traders (DESIGN §8 steps 3–4). ADL
+ * must place nothing (off, or no counterparty), and every other listed market must be empty (its value is then 0).
+ * Returns the prediction and the equity it used.
+ */
+export async function predictLiquidationWithVault(
+  engine: PerpEngine,
+  p: LiquidationParams,
+  account: string,
+  marketId: string,
+  priceWad: bigint,
+  gap = 1n,
+) {
+  for (const other of await engine.marketIds()) {
+    if (other === marketId) continue;
+    const st = await engine.getMarketState(other);
+    if (st.longOpenInterest + st.shortOpenInterest !== 0n) {
+      throw new Error(`predictLiquidationWithVault: market ${other} has open interest; its value is not modelled`);
+    }
+  }
+  const pos = await readPosition(engine, account, marketId);
+  const st = await readMarket(engine, marketId);
+  const totals = await readMarketTotals(engine, marketId);
+  const fund = await engine.insuranceFund();
+  const cash = await engine.vaultCashUsd();
+  const timestamp = await pinNextTimestamp(gap);
+  const plain = expectedLiquidation({ p, pos, st, priceWad, timestamp, fund });
+  if (plain.partial) throw new Error("predictLiquidationWithVault: a partial liquidation leaves no deficit to split");
+  const flat = { size: 0n, entryPriceWad: 0n, fundingIndexSnapshotWad: 0n, lossIndexSnapshotWad: 0n };
+  const booked = withPositionChange(totals, pos, flat, -pos.size);
+  const vaultEquityAfterBooksUsd =
+    cash + plain.vaultCashDelta + vaultMarketValueFromTotals(booked, priceWad, plain.indexWad);
+  return {
+    pos,
+    st,
+    totals,
+    timestamp,
+    vaultEquityAfterBooksUsd,
+    /** The totals once the books are written (before any loss index moves). */
+    bookedTotals: booked,
+    ...expectedLiquidation({ p, pos, st, priceWad, timestamp, fund, vaultEquityAfterBooksUsd }),
+  };
+}
+
 /** Predicts the liquidation of `account` in the next block (timestamp pinned) at oracle price `priceWad`. */
 export async function predictLiquidation(
   engine: PerpEngine,

@@ -10,11 +10,20 @@ export const VAULT_SEED_USD = "1000000";
 /** Collateral minted to each trader by the standard fixture. */
 export const TRADER_FUNDS_USD = "100000";
 
+/** Options of `deployWith`. */
+export interface DeployOptions {
+  /** Hand the admin role over to the timelock as `npm start` does (default: the deployer stays admin). */
+  handOverAdmin?: boolean;
+  /** LP liquidity seeded into the vault, in USD (default `VAULT_SEED_USD`): small to test a vault too small
+   * to absorb a deficit. */
+  vaultSeedUsd?: string;
+}
+
 /**
  * Deploys the local system with a given config, seeds the vault and funds traders. Unless
  * `handOverAdmin` is set, the deployer stays admin so unit tests can call admin functions directly.
  */
-export async function deployWith(config: SystemDeployConfig, options: { handOverAdmin?: boolean } = {}) {
+export async function deployWith(config: SystemDeployConfig, options: DeployOptions = {}) {
   const signers = await ethers.getSigners();
   const [deployer, lp, keeper, ...traders] = signers;
   const governance = { ...config.governance, handOverAdmin: options.handOverAdmin ?? false };
@@ -22,9 +31,10 @@ export async function deployWith(config: SystemDeployConfig, options: { handOver
   const { collateral, vault, engine } = system;
   const tokens = (usd: string) => parseUnits(usd, system.collateralDecimals);
 
-  await collateral.mint(lp.address, tokens(VAULT_SEED_USD));
+  const vaultSeed = tokens(options.vaultSeedUsd ?? VAULT_SEED_USD);
+  await collateral.mint(lp.address, vaultSeed);
   await collateral.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-  await vault.connect(lp).deposit(tokens(VAULT_SEED_USD), lp.address);
+  await vault.connect(lp).deposit(vaultSeed, lp.address);
 
   for (const trader of traders.slice(0, 8)) {
     await collateral.mint(trader.address, tokens(TRADER_FUNDS_USD));

@@ -244,12 +244,16 @@ describe("insurance fund", () => {
           e.exec,
           0n,
           0n,
+          0n,
           dust,
           e.deficit,
           0n,
           0n,
           e.deficit,
+          0n,
         );
+      // The vault, with ample equity, absorbs the whole deficit: nothing is socialized (DESIGN §8 step 3).
+      expect(e.vaultPaid, "the vault absorbs the deficit").to.equal(e.deficit);
       expect(await s.engine.insuranceFund()).to.equal(0n);
       expect(await s.engine.freeBalance(s.keeper.address)).to.equal(dust);
       // With the fund at zero, the next bankrupt liquidation still goes through and tops up nothing.

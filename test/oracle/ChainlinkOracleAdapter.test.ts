@@ -4,11 +4,15 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 
 import type { ChainlinkOracleAdapter, MockV3Aggregator } from "../../typechain-types";
 
-// Tests for contracts/oracle/ChainlinkOracleAdapter.sol.
+// Tests for contracts/oracle/ChainlinkOracleAdapter.sol: every validity check and its boundary, decimals
+// normalisation, and the deviation breaker judged from the feed's own round history (issue 10 §2): the market is
+// volatile at time t iff some round updated within the cooldown window (updatedAt > t − cooldown) moved more than
+// maxDeviationBps from the running high or low of the window's earlier rounds and the anchor (the last round
+// updated at or before t − cooldown). The adapter keeps no state: `readPrice` is a view equal to `latestPrice`,
+// so nothing a caller does (or a reverted call undoes) changes its answer; only the feed and the clock do.
 //
-// Timing: in Hardhat `eth_call` (so `latestPrice()` and `readPrice.staticCall()`) runs at the latest mined
-// block's timestamp, while a transaction runs at the next block's. Boundary tests therefore check views with
-// `viewsAt(t, ...)` (mine a block at `t`, check, rewind) and send the transaction with `atTimestamp(t)`.
+// Timing: in Hardhat `eth_call` runs at the latest mined block's timestamp, so every read at a chosen time `t`
+// mines a block at `t`, checks, and rewinds (`viewsAt`).
 
 type OracleConfig = ChainlinkOracleAdapter.OracleConfigStruct;
 
@@ -25,12 +29,17 @@ const GRACE_PERIOD_SECONDS = 3_600n;
 const MAX_DEVIATION_BPS = 2_500n; // 25%, the design default
 const VOLATILITY_COOLDOWN_SECONDS = 600n;
 const MAX_BPS = 10_000n;
+/** ChainlinkOracleAdapter.MAX_HISTORY_ROUNDS, restated: feed rounds read back at most. */
+const MAX_HISTORY_ROUNDS = 32n;
+/** Chainlink proxy round ids carry the aggregator phase in the bits above 64. */
+const PHASE_SHIFT = 64n;
 
 const SEQUENCER_UP = 0n;
 const SEQUENCER_DOWN = 1n;
 
-/** Answer `bps` basis points away from INITIAL_ANSWER (positive = up). */
-const initialAnswerMovedBps = (bps: bigint) => INITIAL_ANSWER + (INITIAL_ANSWER * bps) / MAX_BPS;
+/** Answer `bps` basis points away from `answer` (positive = up), truncated like the feed's units. */
+const movedBps = (answer: bigint, bps: bigint) => answer + (answer * bps) / MAX_BPS;
+const toWad = (answer: bigint) => answer * WAD_PER_FEED_UNIT;
 
 async function deployFeed(decimals: number, answer: bigint): Promise<MockV3Aggregator> {
   return ethers.deployContract("MockV3Aggregator", [decimals, answer]);
@@ -53,30 +62,18 @@ async function deployAdapter(config: OracleConfig): Promise<ChainlinkOracleAdapt
   return ethers.deployContract("ChainlinkOracleAdapter", [config]);
 }
 
-/** Fixes the next block's timestamp to `latest + secondsFromLatest` and returns it. */
-async function atNextBlock(secondsFromLatest = 1n): Promise<bigint> {
-  const timestamp = BigInt(await time.latest()) + secondsFromLatest;
-  await time.setNextBlockTimestamp(timestamp);
-  return timestamp;
-}
-
-/** Fixes the next block's (so the next transaction's) timestamp to `timestamp`. */
-async function atTimestamp(timestamp: bigint): Promise<void> {
-  await time.setNextBlockTimestamp(timestamp);
-}
-
 /** Runs view assertions with the latest block at `timestamp`, then rewinds the chain to before that block. */
 async function viewsAt(timestamp: bigint, assertViews: () => Promise<void>): Promise<void> {
   const snapshot = await takeSnapshot();
   await time.increaseTo(timestamp);
-  await assertViews();
-  await snapshot.restore();
+  try {
+    await assertViews();
+  } finally {
+    await snapshot.restore();
+  }
 }
 
-/** Gas limit for `readPrice` transactions, so they are not pre-simulated by `eth_estimateGas` at another time. */
-const READ_GAS_LIMIT = 300_000n;
-
-/** Writes a new feed round with explicit timestamps; returns its round id. */
+/** Writes the next feed round with explicit timestamps; returns its round id. */
 async function setRound(
   aggregator: MockV3Aggregator,
   answer: bigint,
@@ -88,10 +85,24 @@ async function setRound(
   return roundId;
 }
 
-/** L1 market: 8-decimal feed at $2,000, no sequencer feed, reference seeded at deployment. */
+/** Writes consecutive rounds `answers`, one second apart from `firstUpdatedAt`; returns the last one's time. */
+async function setRounds(aggregator: MockV3Aggregator, answers: bigint[], firstUpdatedAt: bigint): Promise<bigint> {
+  let updatedAt = firstUpdatedAt;
+  for (const answer of answers) await setRound(aggregator, answer, updatedAt++);
+  return updatedAt - 1n;
+}
+
+/** L1 market: 8-decimal feed at $2,000 (round 1), no sequencer feed. */
 async function l1Fixture() {
   const feed = await deployFeed(FEED_DECIMALS, INITIAL_ANSWER);
   const adapter = await deployAdapter(baseConfig(await feed.getAddress()));
+  return { feed, adapter };
+}
+
+/** As l1Fixture, with round 1 older than the cooldown window: it is the anchor of every window that follows. */
+async function l1AnchoredFixture() {
+  const { feed, adapter } = await l1Fixture();
+  await time.increase(VOLATILITY_COOLDOWN_SECONDS);
   return { feed, adapter };
 }
 
@@ -110,8 +121,8 @@ async function l2Fixture() {
 }
 
 /**
- * Asserts that `latestPrice()` and a `readPrice()` transaction both revert with `errorName(...args)`: the view
- * at the latest block, the transaction in the next block; or both at `timestamp` when given.
+ * Asserts that `latestPrice()` and `readPrice()` both revert with `errorName(...args)`, at the latest block or,
+ * when given, at `timestamp`.
  */
 async function expectBothRevert(
   adapter: ChainlinkOracleAdapter,
@@ -119,28 +130,48 @@ async function expectBothRevert(
   args: unknown[],
   timestamp?: bigint,
 ): Promise<void> {
-  const assertView = async () => {
+  const assertViews = async () => {
     await expect(adapter.latestPrice())
       .to.be.revertedWithCustomError(adapter, errorName)
       .withArgs(...args);
+    await expect(adapter.readPrice())
+      .to.be.revertedWithCustomError(adapter, errorName)
+      .withArgs(...args);
   };
-  if (timestamp === undefined) {
-    await assertView();
-  } else {
-    await viewsAt(timestamp, assertView);
-    await atTimestamp(timestamp);
-  }
-  await expect(adapter.readPrice({ gasLimit: READ_GAS_LIMIT }))
-    .to.be.revertedWithCustomError(adapter, errorName)
-    .withArgs(...args);
+  if (timestamp === undefined) await assertViews();
+  else await viewsAt(timestamp, assertViews);
 }
 
-/** Asserts `latestPrice()` and `readPrice()` (simulated) both return `[priceWad, isVolatile]` at the latest block. */
-async function expectBothReturn(adapter: ChainlinkOracleAdapter, priceWad: bigint, isVolatile: boolean) {
-  const latest = await adapter.latestPrice();
-  const read = await adapter.readPrice.staticCall();
-  expect([latest.priceWad, latest.isVolatile]).to.deep.equal([priceWad, isVolatile]);
-  expect([read.priceWad, read.isVolatile]).to.deep.equal([priceWad, isVolatile]);
+/**
+ * Asserts `latestPrice()` and `readPrice()` both return `[priceWad, isVolatile]`, at the latest block or, when
+ * given, at `timestamp`.
+ */
+async function expectBothReturn(
+  adapter: ChainlinkOracleAdapter,
+  priceWad: bigint,
+  isVolatile: boolean,
+  timestamp?: bigint,
+) {
+  const assertViews = async () => {
+    const latest = await adapter.latestPrice();
+    const read = await adapter.readPrice();
+    expect([latest.priceWad, latest.isVolatile], "latestPrice").to.deep.equal([priceWad, isVolatile]);
+    expect([read.priceWad, read.isVolatile], "readPrice").to.deep.equal([priceWad, isVolatile]);
+  };
+  if (timestamp === undefined) await assertViews();
+  else await viewsAt(timestamp, assertViews);
+}
+
+/** The breaker's verdict at `timestamp` (both reads agree; checked by `expectBothReturn`). */
+async function volatileAt(adapter: ChainlinkOracleAdapter, timestamp: bigint): Promise<boolean> {
+  let verdict = false;
+  await viewsAt(timestamp, async () => {
+    const latest = await adapter.latestPrice();
+    const read = await adapter.readPrice();
+    expect(read.isVolatile, "readPrice == latestPrice").to.equal(latest.isVolatile);
+    verdict = latest.isVolatile;
+  });
+  return verdict;
 }
 
 describe("ChainlinkOracleAdapter", () => {
@@ -266,44 +297,56 @@ describe("ChainlinkOracleAdapter", () => {
       expect(await adapter.feedDecimals()).to.equal(FEED_DECIMALS);
     });
 
-    it("constructor_seeds_reference_and_emits_PriceAccepted_when_feed_valid", async () => {
-      const feed = await deployFeed(FEED_DECIMALS, INITIAL_ANSWER);
-      const adapter = await deployAdapter(baseConfig(await feed.getAddress()));
-      await expect(adapter.deploymentTransaction()).to.emit(adapter, "PriceAccepted").withArgs(INITIAL_PRICE_WAD, 1n);
-      expect(await adapter.lastAcceptedPriceWad()).to.equal(INITIAL_PRICE_WAD);
-      expect(await adapter.lastAcceptedRoundId()).to.equal(1n);
-      expect(await adapter.volatileUntil()).to.equal(0n);
-    });
-
-    it("constructor_leaves_no_reference_when_feed_stale_so_first_read_cannot_trip", async () => {
-      const feed = await deployFeed(FEED_DECIMALS, INITIAL_ANSWER);
+    it("constructor_reads_no_price_so_it_deploys_over_a_stale_feed_or_a_down_sequencer", async () => {
+      // Nothing is read or recorded at deployment: the adapter judges every read from the feed alone.
+      const stale = await deployFeed(FEED_DECIMALS, INITIAL_ANSWER);
       const staleSince = BigInt(await time.latest()) - HEARTBEAT_SECONDS - 1n;
-      await setRound(feed, INITIAL_ANSWER, staleSince);
-      const adapter = await deployAdapter(baseConfig(await feed.getAddress()));
-      await expect(adapter.deploymentTransaction()).not.to.emit(adapter, "PriceAccepted");
-      expect(await adapter.lastAcceptedPriceWad()).to.equal(0n);
-      expect(await adapter.lastAcceptedRoundId()).to.equal(0n);
+      await setRound(stale, INITIAL_ANSWER, staleSince);
+      const overStale = await deployAdapter(baseConfig(await stale.getAddress()));
+      await expectBothRevert(overStale, "PriceStale", [staleSince, HEARTBEAT_SECONDS]);
 
-      // A 3x move relative to the stale answer: no reference yet, so no trip.
-      const answer = 3n * INITIAL_ANSWER;
-      await feed.updateAnswer(answer);
-      await expectBothReturn(adapter, answer * WAD_PER_FEED_UNIT, false);
-      await expect(adapter.readPrice())
-        .to.emit(adapter, "PriceAccepted")
-        .withArgs(answer * WAD_PER_FEED_UNIT, 3n)
-        .and.not.to.emit(adapter, "VolatilityTripped");
-      expect(await adapter.lastAcceptedPriceWad()).to.equal(answer * WAD_PER_FEED_UNIT);
-    });
-
-    it("constructor_leaves_no_reference_when_sequencer_down", async () => {
       const feed = await deployFeed(FEED_DECIMALS, INITIAL_ANSWER);
       const sequencer = await deployFeed(0, SEQUENCER_DOWN);
-      const adapter = await deployAdapter({
+      const overDown = await deployAdapter({
         ...baseConfig(await feed.getAddress()),
         sequencerUptimeFeed: await sequencer.getAddress(),
         sequencerGracePeriodSeconds: GRACE_PERIOD_SECONDS,
       });
-      expect(await adapter.lastAcceptedPriceWad()).to.equal(0n);
+      await expectBothRevert(overDown, "SequencerDown", [SEQUENCER_DOWN]);
+    });
+
+    it("adapter_keeps_no_state_readPrice_is_a_view_and_reads_in_between_change_nothing", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      expect(adapter.interface.getFunction("readPrice")!.stateMutability).to.equal("view");
+      expect(adapter.interface.getFunction("latestPrice")!.stateMutability).to.equal("view");
+      expect(await adapter.MAX_HISTORY_ROUNDS()).to.equal(MAX_HISTORY_ROUNDS);
+      // No recorded price, no cooldown, no round id: the old state and its events are gone.
+      const abiNames = adapter.interface.fragments.map((f) => ("name" in f ? (f as { name: string }).name : f.type));
+      for (const gone of [
+        "lastAcceptedPriceWad",
+        "volatileUntil",
+        "lastAcceptedRoundId",
+        "PriceAccepted",
+        "VolatilityTripped",
+      ]) {
+        expect(abiNames, gone).not.to.include(gone);
+      }
+      expect(
+        adapter.interface.fragments.filter((f) => f.type === "event"),
+        "no events at all",
+      ).to.deep.equal([]);
+      // A jump, read by transactions (as the engine does) before and after: the verdict at any time is the same
+      // as without them, and no storage slot is ever written.
+      const address = await adapter.getAddress();
+      const jumpedAt = BigInt(await time.latest()) + 10n;
+      await setRound(feed, 3_000n * FEED_UNIT, jumpedAt);
+      await time.increaseTo(jumpedAt);
+      await adapter.readPrice.send();
+      await adapter.latestPrice.send();
+      for (let slot = 0; slot < 8; slot++)
+        expect(await ethers.provider.getStorage(address, slot)).to.equal(ethers.ZeroHash);
+      expect(await volatileAt(adapter, jumpedAt + VOLATILITY_COOLDOWN_SECONDS - 1n)).to.equal(true);
+      expect(await volatileAt(adapter, jumpedAt + VOLATILITY_COOLDOWN_SECONDS)).to.equal(false);
     });
   });
 
@@ -333,13 +376,8 @@ describe("ChainlinkOracleAdapter", () => {
     it("readPrice_succeeds_when_answer_is_exactly_heartbeat_old", async () => {
       const { feed, adapter } = await loadFixture(l1Fixture);
       const updatedAt = BigInt(await time.latest()) + 10n;
-      const roundId = await setRound(feed, INITIAL_ANSWER, updatedAt);
-      const readAt = updatedAt + HEARTBEAT_SECONDS;
-      await viewsAt(readAt, () => expectBothReturn(adapter, INITIAL_PRICE_WAD, false));
-      await atTimestamp(readAt);
-      await expect(adapter.readPrice({ gasLimit: READ_GAS_LIMIT }))
-        .to.emit(adapter, "PriceAccepted")
-        .withArgs(INITIAL_PRICE_WAD, roundId);
+      await setRound(feed, INITIAL_ANSWER, updatedAt);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, updatedAt + HEARTBEAT_SECONDS);
     });
 
     it("readPrice_reverts_when_stale", async () => {
@@ -360,6 +398,8 @@ describe("ChainlinkOracleAdapter", () => {
       const readAt = BigInt(await time.latest()) + 10n;
       await setRound(feed, INITIAL_ANSWER, readAt + 1n);
       await expectBothRevert(adapter, "PriceUpdatedInFuture", [readAt + 1n, readAt], readAt);
+      // One second later the same round is valid.
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, readAt + 1n);
     });
   });
 
@@ -397,14 +437,14 @@ describe("ChainlinkOracleAdapter", () => {
     it("readPrice_succeeds_when_answer_just_inside_min_bound", async () => {
       const { feed, adapter } = await loadFixture(l1Fixture);
       await feed.updateAnswer(MIN_ANSWER + 1n);
-      // Far from the $2,000 reference: flagged volatile, but the price is still returned.
-      await expectBothReturn(adapter, (MIN_ANSWER + 1n) * WAD_PER_FEED_UNIT, true);
+      // Far from the $2,000 round before it in the window: flagged volatile, but the price is still returned.
+      await expectBothReturn(adapter, toWad(MIN_ANSWER + 1n), true);
     });
 
     it("readPrice_succeeds_when_answer_just_inside_max_bound", async () => {
       const { feed, adapter } = await loadFixture(l1Fixture);
       await feed.updateAnswer(MAX_ANSWER - 1n);
-      await expectBothReturn(adapter, (MAX_ANSWER - 1n) * WAD_PER_FEED_UNIT, true);
+      await expectBothReturn(adapter, toWad(MAX_ANSWER - 1n), true);
     });
   });
 
@@ -412,7 +452,6 @@ describe("ChainlinkOracleAdapter", () => {
     it("readPrice_succeeds_when_sequencer_up_after_grace_period", async () => {
       const { adapter } = await loadFixture(l2Fixture);
       await expectBothReturn(adapter, INITIAL_PRICE_WAD, false);
-      await expect(adapter.readPrice()).not.to.be.reverted;
     });
 
     it("readPrice_reverts_when_sequencer_down", async () => {
@@ -432,9 +471,9 @@ describe("ChainlinkOracleAdapter", () => {
       const { feed, sequencer, adapter } = await loadFixture(l2Fixture);
       const now = BigInt(await time.latest());
       await setRound(feed, INITIAL_ANSWER, now - HEARTBEAT_SECONDS - 1n);
-      const upSince = await atNextBlock();
-      await sequencer.updateAnswer(SEQUENCER_UP);
-      await expectBothRevert(adapter, "SequencerGracePeriodNotOver", [upSince, GRACE_PERIOD_SECONDS]);
+      const upSince = now + 5n;
+      await setRound(sequencer, SEQUENCER_UP, upSince);
+      await expectBothRevert(adapter, "SequencerGracePeriodNotOver", [upSince, GRACE_PERIOD_SECONDS], upSince + 1n);
     });
 
     it("readPrice_reverts_when_sequencer_grace_period_not_over", async () => {
@@ -451,13 +490,8 @@ describe("ChainlinkOracleAdapter", () => {
       const { feed, sequencer, adapter } = await loadFixture(l2Fixture);
       const upSince = BigInt(await time.latest()) + 10n;
       await setRound(sequencer, SEQUENCER_UP, upSince);
-      const roundId = await setRound(feed, INITIAL_ANSWER, upSince + GRACE_PERIOD_SECONDS - 60n);
-      const readAt = upSince + GRACE_PERIOD_SECONDS + 1n;
-      await viewsAt(readAt, () => expectBothReturn(adapter, INITIAL_PRICE_WAD, false));
-      await atTimestamp(readAt);
-      await expect(adapter.readPrice({ gasLimit: READ_GAS_LIMIT }))
-        .to.emit(adapter, "PriceAccepted")
-        .withArgs(INITIAL_PRICE_WAD, roundId);
+      await setRound(feed, INITIAL_ANSWER, upSince + GRACE_PERIOD_SECONDS - 60n);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, upSince + GRACE_PERIOD_SECONDS + 1n);
     });
 
     it("readPrice_reverts_when_sequencer_started_at_is_zero", async () => {
@@ -474,131 +508,202 @@ describe("ChainlinkOracleAdapter", () => {
     });
   });
 
-  describe("deviation breaker", () => {
+  describe("deviation breaker (judged from the feed's round history)", () => {
     for (const [direction, bps] of [
       ["up", MAX_DEVIATION_BPS],
       ["down", -MAX_DEVIATION_BPS],
     ] as const) {
       it(`readPrice_does_not_trip_at_exactly_the_threshold_${direction}`, async () => {
-        const { feed, adapter } = await loadFixture(l1Fixture);
-        const answer = initialAnswerMovedBps(bps);
+        const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+        const answer = movedBps(INITIAL_ANSWER, bps);
         await feed.updateAnswer(answer);
-        const priceWad = answer * WAD_PER_FEED_UNIT;
-        await expectBothReturn(adapter, priceWad, false);
-        await expect(adapter.readPrice())
-          .to.emit(adapter, "PriceAccepted")
-          .withArgs(priceWad, 2n)
-          .and.not.to.emit(adapter, "VolatilityTripped");
-        expect(await adapter.volatileUntil()).to.equal(0n);
-        expect(await adapter.lastAcceptedPriceWad()).to.equal(priceWad);
+        await expectBothReturn(adapter, toWad(answer), false);
       });
 
       it(`readPrice_trips_one_unit_beyond_the_threshold_${direction}`, async () => {
-        const { feed, adapter } = await loadFixture(l1Fixture);
-        const answer = initialAnswerMovedBps(bps) + (bps > 0n ? 1n : -1n);
+        const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+        const answer = movedBps(INITIAL_ANSWER, bps) + (bps > 0n ? 1n : -1n);
         await feed.updateAnswer(answer);
-        const priceWad = answer * WAD_PER_FEED_UNIT;
-        const readAt = await atNextBlock();
-        // latestPrice flags the jump before anything is recorded.
-        await expectBothReturn(adapter, priceWad, true);
-        expect(await adapter.volatileUntil()).to.equal(0n);
-        expect(await adapter.lastAcceptedPriceWad()).to.equal(INITIAL_PRICE_WAD);
-
-        await expect(adapter.readPrice())
-          .to.emit(adapter, "VolatilityTripped")
-          .withArgs(INITIAL_PRICE_WAD, priceWad, readAt + VOLATILITY_COOLDOWN_SECONDS)
-          .and.to.emit(adapter, "PriceAccepted")
-          .withArgs(priceWad, 2n);
-        expect(await adapter.volatileUntil()).to.equal(readAt + VOLATILITY_COOLDOWN_SECONDS);
-        expect(await adapter.lastAcceptedPriceWad()).to.equal(priceWad);
-        // Recorded: the next read compares against the new price and stays volatile via the cooldown.
-        await expectBothReturn(adapter, priceWad, true);
+        await expectBothReturn(adapter, toWad(answer), true);
       });
     }
 
-    it("isVolatile_stays_set_until_the_cooldown_ends", async () => {
-      const { feed, adapter } = await loadFixture(l1Fixture);
-      const answer = 3_000n * FEED_UNIT;
-      const priceWad = answer * WAD_PER_FEED_UNIT;
-      await feed.updateAnswer(answer);
-      const trippedAt = await atNextBlock();
-      await adapter.readPrice();
-
-      const lastVolatileSecond = trippedAt + VOLATILITY_COOLDOWN_SECONDS - 1n;
-      await viewsAt(lastVolatileSecond, () => expectBothReturn(adapter, priceWad, true));
-      await atTimestamp(lastVolatileSecond);
-      await expect(adapter.readPrice({ gasLimit: READ_GAS_LIMIT })).not.to.emit(adapter, "VolatilityTripped");
-      expect(await adapter.volatileUntil()).to.equal(trippedAt + VOLATILITY_COOLDOWN_SECONDS);
-
-      await time.increaseTo(trippedAt + VOLATILITY_COOLDOWN_SECONDS);
-      await expectBothReturn(adapter, priceWad, false);
+    it("the_cooldown_runs_from_the_feed_update_that_jumped_and_ends_at_its_boundary_second_without_any_read", async () => {
+      // Issue 10 §2: nobody touches the adapter between the jump and the end of the cooldown.
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const jumpedAt = BigInt(await time.latest()) + 10n;
+      const answer = 3_000n * FEED_UNIT; // +50%
+      await setRound(feed, answer, jumpedAt);
+      await expectBothReturn(adapter, toWad(answer), true, jumpedAt);
+      await expectBothReturn(adapter, toWad(answer), true, jumpedAt + VOLATILITY_COOLDOWN_SECONDS - 1n);
+      await expectBothReturn(adapter, toWad(answer), false, jumpedAt + VOLATILITY_COOLDOWN_SECONDS);
     });
 
-    it("readPrice_extends_the_cooldown_when_tripping_again_while_volatile", async () => {
-      const { feed, adapter } = await loadFixture(l1Fixture);
-      await feed.updateAnswer(3_000n * FEED_UNIT);
-      await adapter.readPrice();
-      await feed.updateAnswer(2_000n * FEED_UNIT); // -33% from $3,000
-      const readAt = await atNextBlock();
-      await expect(adapter.readPrice())
-        .to.emit(adapter, "VolatilityTripped")
-        .withArgs(3_000n * FEED_UNIT * WAD_PER_FEED_UNIT, INITIAL_PRICE_WAD, readAt + VOLATILITY_COOLDOWN_SECONDS);
-      expect(await adapter.volatileUntil()).to.equal(readAt + VOLATILITY_COOLDOWN_SECONDS);
+    it("a_move_split_over_two_rounds_inside_the_cooldown_trips_it_even_when_read_in_between", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const first = movedBps(INITIAL_ANSWER, 1_500n); // +15%: 2,300
+      const second = movedBps(first, 1_500n); // +15% again: 2,645, +32.25% from 2,000
+      const firstAt = BigInt(await time.latest()) + 10n;
+      await setRound(feed, first, firstAt);
+      await expectBothReturn(adapter, toWad(first), false, firstAt);
+      await time.increaseTo(firstAt + 100n);
+      await adapter.readPrice.send(); // someone reads (a transaction, as the engine does) between the two rounds
+      const secondAt = firstAt + 200n;
+      await setRound(feed, second, secondAt);
+      // Judged against the window's low (2,000, the anchor) while the first round is inside the window.
+      await expectBothReturn(adapter, toWad(second), true, secondAt);
+      await expectBothReturn(adapter, toWad(second), true, firstAt + VOLATILITY_COOLDOWN_SECONDS - 1n);
+      // Once the first round is the anchor, the second is only +15% from it.
+      await expectBothReturn(adapter, toWad(second), false, firstAt + VOLATILITY_COOLDOWN_SECONDS);
     });
 
-    it("readPrice_compares_against_the_last_accepted_price_not_the_first", async () => {
+    it("two_moves_of_exactly_the_threshold_trip_inside_one_cooldown_and_not_a_cooldown_apart", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const first = movedBps(INITIAL_ANSWER, MAX_DEVIATION_BPS); // 2,500
+      const second = movedBps(first, MAX_DEVIATION_BPS); // 3,125
+      const firstAt = BigInt(await time.latest()) + 10n;
+      await setRound(feed, first, firstAt);
+      await expectBothReturn(adapter, toWad(first), false, firstAt);
+      // Inside the same window: +56.25% from the anchor.
+      await viewsAt(firstAt + 1n, async () => {
+        await setRound(feed, second, firstAt + 1n);
+        await expectBothReturn(adapter, toWad(second), true);
+      });
+      // A cooldown later the first round is the anchor: exactly +25% from it.
+      const secondAt = firstAt + VOLATILITY_COOLDOWN_SECONDS;
+      await setRound(feed, second, secondAt);
+      await expectBothReturn(adapter, toWad(second), false, secondAt);
+    });
+
+    it("a_round_is_judged_against_the_windows_running_low_as_well_as_its_high", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const start = BigInt(await time.latest()) + 10n;
+      const down = movedBps(INITIAL_ANSWER, -1_500n); // 1,700
+      // 2,000 → 1,700 (−15%) → 2,125 (+25% from the low, exactly): calm; one unit more trips.
+      const exact = movedBps(down, MAX_DEVIATION_BPS);
+      await setRounds(feed, [down, exact], start);
+      await expectBothReturn(adapter, toWad(exact), false, start + 1n);
+      await setRound(feed, exact + 1n, start + 2n);
+      await expectBothReturn(adapter, toWad(exact + 1n), true, start + 2n);
+    });
+
+    it("a_jump_back_inside_the_cooldown_keeps_the_market_volatile_for_a_cooldown_after_the_last_jump", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const upAt = BigInt(await time.latest()) + 10n;
+      const backAt = upAt + 100n;
+      await setRound(feed, 3_000n * FEED_UNIT, upAt);
+      await setRound(feed, INITIAL_ANSWER, backAt); // −33% from 3,000
+      // While the jump up is in the window the round back is 0% from the anchor but −33% from the high.
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, true, upAt + VOLATILITY_COOLDOWN_SECONDS - 1n);
+      // Then the jump up is the anchor and the round back is itself a jump.
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, true, upAt + VOLATILITY_COOLDOWN_SECONDS);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, true, backAt + VOLATILITY_COOLDOWN_SECONDS - 1n);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, backAt + VOLATILITY_COOLDOWN_SECONDS);
+    });
+
+    it("up_to_MAX_HISTORY_ROUNDS_rounds_in_the_window_are_judged_and_one_more_counts_as_volatile", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const start = BigInt(await time.latest()) + 10n;
+      // 32 rounds inside the window (the latest included), every one at the anchor's price: calm.
+      const flat = Array.from({ length: Number(MAX_HISTORY_ROUNDS) }, () => INITIAL_ANSWER);
+      const lastAt = await setRounds(feed, flat, start);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, lastAt);
+      // All 32 are read: a jump in the oldest of them trips the breaker.
+      await viewsAt(lastAt + 1n, async () => {
+        await feed.updateRoundData(2n, 3_000n * FEED_UNIT, start, start);
+        expect((await adapter.latestPrice()).isVolatile, "jump in the oldest round of the window").to.equal(true);
+      });
+      // A 33rd round inside the window: more updates than the adapter reads back ⇒ volatile, without any move.
+      await setRound(feed, INITIAL_ANSWER, lastAt + 1n);
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, true, lastAt + 1n);
+      // Once the oldest of them leaves the window (it becomes the anchor), 32 remain: calm again.
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false, start + VOLATILITY_COOLDOWN_SECONDS);
+    });
+
+    it("a_missing_round_ends_the_history_and_the_oldest_round_read_is_the_reference", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const t = BigInt(await time.latest()) + 10n;
+      // Round 2 never existed (getRoundData returns zeros); round 3 jumps +50% from round 1, unseen.
+      await feed.updateRoundData(3n, 3_000n * FEED_UNIT, t, t);
+      await expectBothReturn(adapter, toWad(3_000n * FEED_UNIT), false, t);
+      // Round 4 is judged against round 3, the oldest round read.
+      const answer = movedBps(3_000n * FEED_UNIT, MAX_DEVIATION_BPS) + 1n;
+      await setRound(feed, answer, t + 1n);
+      await expectBothReturn(adapter, toWad(answer), true, t + 1n);
+    });
+
+    it("an_incomplete_or_out_of_bounds_round_ends_the_history", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const t = BigInt(await time.latest()) + 10n;
+      const jump = 3_000n * FEED_UNIT;
+      for (const [what, answer, updatedAt] of [
+        ["incomplete (updatedAt 0)", INITIAL_ANSWER, 0n],
+        ["at the min bound", MIN_ANSWER, t],
+        ["at the max bound", MAX_ANSWER, t],
+        ["non-positive", 0n, t],
+      ] as const) {
+        await viewsAt(t + 1n, async () => {
+          // Round 2 is unusable, round 3 jumps +50% from round 1: judged alone, calm.
+          await feed.updateRoundData(2n, answer, updatedAt, updatedAt);
+          await feed.updateRoundData(3n, jump, t + 1n, t + 1n);
+          expect((await adapter.latestPrice()).isVolatile, what).to.equal(false);
+        });
+      }
+      // With a usable round 2 (at the anchor's price) the same jump trips.
+      await feed.updateRoundData(2n, INITIAL_ANSWER, t, t);
+      await feed.updateRoundData(3n, jump, t + 1n, t + 1n);
+      await expectBothReturn(adapter, toWad(jump), true, t + 1n);
+    });
+
+    it("a_round_whose_getRoundData_reverts_ends_the_history", async () => {
+      const feed = await ethers.deployContract("ScriptedAggregator", [FEED_DECIMALS]);
+      const now = BigInt(await time.latest());
+      const anchorAt = now - VOLATILITY_COOLDOWN_SECONDS - 10n;
+      // Round 1 (the anchor) at 2,000; rounds 2 and 3 in the window at 3,000: a 50% jump from the anchor.
+      await feed.setRound(1n, INITIAL_ANSWER, anchorAt);
+      await feed.setRound(2n, 3_000n * FEED_UNIT, now - 5n);
+      await feed.setRound(3n, 3_000n * FEED_UNIT, now - 4n);
+      const adapter = await deployAdapter(baseConfig(await feed.getAddress()));
+      expect((await adapter.latestPrice()).isVolatile, "round 1 readable: the jump is seen").to.equal(true);
+      // A proxy that cannot serve round 2 reverts: the history ends at round 3, which has nothing to compare with.
+      await feed.setUnavailable(2n, true);
+      const [priceWad, isVolatile] = await adapter.latestPrice();
+      expect([priceWad, isVolatile]).to.deep.equal([toWad(3_000n * FEED_UNIT), false]);
+    });
+
+    it("the_history_of_a_new_aggregator_phase_starts_at_its_round_1", async () => {
       const { feed, adapter } = await loadFixture(l1Fixture);
-      // Two recorded +25% steps (+56.25% in total) never exceed the per-update threshold.
-      await feed.updateAnswer(2_500n * FEED_UNIT);
-      await adapter.readPrice();
-      await feed.updateAnswer(3_125n * FEED_UNIT);
-      await expectBothReturn(adapter, 3_125n * FEED_UNIT * WAD_PER_FEED_UNIT, false);
-      await expect(adapter.readPrice()).not.to.emit(adapter, "VolatilityTripped");
+      const t = BigInt(await time.latest()) + 10n;
+      const phase1 = 1n << PHASE_SHIFT;
+      const jump = 3_000n * FEED_UNIT;
+      // Phase 1, round 1: nothing before it is read (round 1 of phase 0, at 2,000, is in the window).
+      await feed.updateRoundData(phase1 | 1n, jump, t, t);
+      await expectBothReturn(adapter, toWad(jump), false, t);
+      // Phase 1, round 2 is judged against phase 1, round 1.
+      const next = movedBps(jump, MAX_DEVIATION_BPS) + 1n;
+      await feed.updateRoundData(phase1 | 2n, next, t + 1n, t + 1n);
+      await expectBothReturn(adapter, toWad(next), true, t + 1n);
+    });
+
+    it("a_latest_round_older_than_the_window_is_calm_whatever_came_before", async () => {
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const t = BigInt(await time.latest()) + 10n;
+      await setRounds(feed, [5_000n * FEED_UNIT, 1_000n * FEED_UNIT], t);
+      await expectBothReturn(adapter, toWad(1_000n * FEED_UNIT), true, t + 1n);
+      await expectBothReturn(adapter, toWad(1_000n * FEED_UNIT), false, t + 1n + VOLATILITY_COOLDOWN_SECONDS);
     });
   });
 
   describe("latestPrice", () => {
     it("latestPrice_equals_readPrice_in_every_breaker_state", async () => {
-      const { feed, adapter } = await loadFixture(l1Fixture);
-      const check = async (expectedVolatile: boolean) => {
-        const read = await adapter.readPrice.staticCall();
-        const latest = await adapter.latestPrice();
-        expect([latest.priceWad, latest.isVolatile]).to.deep.equal([read.priceWad, read.isVolatile]);
-        expect(latest.isVolatile).to.equal(expectedVolatile);
-      };
-      await check(false); // seeded, unchanged
-      await feed.updateAnswer(2_100n * FEED_UNIT);
-      await check(false); // small move, not yet recorded
-      await adapter.readPrice();
-      await feed.updateAnswer(4_000n * FEED_UNIT);
-      await check(true); // jump, not yet recorded
-      await adapter.readPrice();
-      await check(true); // recorded, inside the cooldown
-      await time.increase(VOLATILITY_COOLDOWN_SECONDS);
-      await check(false); // cooldown over
-    });
-
-    it("latestPrice_does_not_write_state", async () => {
-      const { feed, adapter } = await loadFixture(l1Fixture);
-      await feed.updateAnswer(4_000n * FEED_UNIT);
-      await expectBothReturn(adapter, 4_000n * FEED_UNIT * WAD_PER_FEED_UNIT, true);
-      expect(await adapter.lastAcceptedPriceWad()).to.equal(INITIAL_PRICE_WAD);
-      expect(await adapter.lastAcceptedRoundId()).to.equal(1n);
-      expect(await adapter.volatileUntil()).to.equal(0n);
-    });
-  });
-
-  describe("events", () => {
-    it("readPrice_emits_PriceAccepted_once_per_round", async () => {
-      const { feed, adapter } = await loadFixture(l1Fixture);
-      await expect(adapter.readPrice()).not.to.emit(adapter, "PriceAccepted"); // round 1 recorded at deployment
-      const answer = 2_050n * FEED_UNIT;
-      await feed.updateAnswer(answer);
-      await expect(adapter.readPrice())
-        .to.emit(adapter, "PriceAccepted")
-        .withArgs(answer * WAD_PER_FEED_UNIT, 2n);
-      expect(await adapter.lastAcceptedRoundId()).to.equal(2n);
-      await expect(adapter.readPrice()).not.to.emit(adapter, "PriceAccepted");
+      const { feed, adapter } = await loadFixture(l1AnchoredFixture);
+      const t = BigInt(await time.latest()) + 10n;
+      await expectBothReturn(adapter, INITIAL_PRICE_WAD, false); // unchanged
+      await setRound(feed, 2_100n * FEED_UNIT, t);
+      await expectBothReturn(adapter, toWad(2_100n * FEED_UNIT), false, t); // small move
+      await setRound(feed, 4_000n * FEED_UNIT, t + 1n);
+      await expectBothReturn(adapter, toWad(4_000n * FEED_UNIT), true, t + 1n); // jump, inside the cooldown
+      await expectBothReturn(adapter, toWad(4_000n * FEED_UNIT), false, t + 1n + VOLATILITY_COOLDOWN_SECONDS); // over
     });
   });
 });
