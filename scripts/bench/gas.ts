@@ -10,7 +10,7 @@
 import hre from "hardhat";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildWorld, isolated, type World } from "./gas/world";
+import { buildWorld, elapse, isolated, type World } from "./gas/world";
 import { OPERATIONS } from "./gas/operations";
 import { gasBreakdown, type Component } from "./gas/breakdown";
 
@@ -75,6 +75,18 @@ async function measureBreakdowns(world: World): Promise<Map<string, Map<Componen
       .modifyPosition(world.eth.marketId, world.usd("1"), world.usd("500"), hre.ethers.MaxUint256);
     await tx.wait();
     out.set("open", await gasBreakdown(tx.hash, owners));
+  });
+  await isolated(async () => {
+    const trader = await world.freshTrader("20000");
+    await (
+      await world.s.engine
+        .connect(trader)
+        .modifyPosition(world.eth.marketId, world.usd("1"), world.usd("500"), hre.ethers.MaxUint256)
+    ).wait();
+    await elapse(world, 60);
+    const tx = await world.s.engine.connect(trader).modifyPosition(world.eth.marketId, 0n, world.usd("100"), 0n);
+    await tx.wait();
+    out.set("add margin", await gasBreakdown(tx.hash, owners));
   });
   await isolated(async () => {
     const trader = await world.freshTrader("1000");
