@@ -44,6 +44,8 @@ export interface DeployedSystem {
   /** The guardian multisig (a Safe on local chains). */
   guardian: string;
   addressBook: AddressBook;
+  /** The engine's external libraries, keyed as its factory links them. */
+  libraries: PerpEngineLibraryAddresses;
 }
 
 /** Deploys the engine's external libraries and returns them keyed as PerpEngine's factory links them. */
@@ -144,7 +146,17 @@ export async function deploySystem(
     ),
     periphery: await deployPeriphery(deployer),
   };
-  return { engine, vault, collateral, collateralDecimals, markets, timelock, guardian, addressBook };
+  return {
+    engine,
+    vault,
+    collateral,
+    collateralDecimals,
+    markets,
+    timelock,
+    guardian,
+    addressBook,
+    libraries: engineLibraries,
+  };
 }
 
 /**
