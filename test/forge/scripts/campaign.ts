@@ -8,12 +8,14 @@ import { profileFromEnv, SUITES, type ProfileName } from "./profiles";
 import { parseOutcomes, REPO_ROOT, runForge } from "./forgeRun";
 import { aggregate, formatStats, merge, readRuns } from "./stats";
 
-const STATS_DIR = path.join(REPO_ROOT, "forge-cache", "campaign");
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 async function main(): Promise<number> {
   const fallback = (process.argv[2] as ProfileName | undefined) ?? "ci";
   const profile = profileFromEnv(fallback);
+  // One folder per profile (and canary): a long run in the background keeps its figures while CI runs.
+  const runName = process.env.FORGE_CANARY ? `canary-${process.env.FORGE_CANARY}` : profile.name;
+  const statsDir = path.join(REPO_ROOT, "forge-cache", "campaign", runName);
   const suites = profile.suite ? [profile.suite] : [...SUITES];
   console.log(
     `forge invariant campaign, profile ${profile.name}: ${suites.length} suite(s) × ${fmt(profile.runs)} runs × ` +
@@ -25,8 +27,8 @@ async function main(): Promise<number> {
   if (build.exitCode !== 0) return build.exitCode ?? 1;
   console.log(`forge build: ${build.seconds.toFixed(1)} s`);
 
-  fs.rmSync(STATS_DIR, { recursive: true, force: true });
-  fs.mkdirSync(STATS_DIR, { recursive: true });
+  fs.rmSync(statsDir, { recursive: true, force: true });
+  fs.mkdirSync(statsDir, { recursive: true });
   const args = ["test", "--match-path", "test/forge/PerpInvariants.t.sol"];
   if (profile.suite) args.push("--match-contract", `^${profile.suite}$`);
   if (profile.seed) args.push("--fuzz-seed", profile.seed);
@@ -36,12 +38,14 @@ async function main(): Promise<number> {
     FOUNDRY_INVARIANT_CHECK_INTERVAL: String(profile.checkInterval),
     FOUNDRY_INVARIANT_SHRINK_RUN_LIMIT: String(profile.shrinkRuns),
     FOUNDRY_INVARIANT_SHOW_SOLIDITY: "true",
-    FORGE_STATS_DIR: path.relative(REPO_ROOT, STATS_DIR),
+    FORGE_STATS_DIR: path.relative(REPO_ROOT, statsDir),
+    // A failing sequence is saved per profile (and canary) and replayed first by the next run of the same command.
+    FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR: path.join("forge-cache", "invariant", runName),
   };
   const result = await runForge(args, env, true);
   const outcomes = parseOutcomes(result.output);
 
-  const perSuite = suites.map((suite) => aggregate(readRuns(path.join(STATS_DIR, `${suite}.jsonl`))));
+  const perSuite = suites.map((suite) => aggregate(readRuns(path.join(statsDir, `${suite}.jsonl`))));
   const calls = outcomes.reduce((n, o) => n + o.calls, 0);
   console.log("\n## forge invariant campaign\n");
   console.log("| suite | result | runs | calls | reverted calls |", "\n| --- | --- | ---: | ---: | ---: |");
@@ -57,7 +61,7 @@ async function main(): Promise<number> {
   if (result.exitCode !== 0 || failed.length > 0 || outcomes.length !== suites.length) {
     console.log(
       `\nFAILED: ${failed.map((o) => `${o.suite}: ${o.failure ?? "?"}`).join("; ") || "forge exited " + result.exitCode}` +
-        `\nThe failing sequence is printed above (also as Solidity) and saved in forge-cache/invariant/: the next run` +
+        `\nThe failing sequence is printed above (also as Solidity) and saved in forge-cache/invariant/${runName}/: the next run` +
         ` of this command replays it first. See test/forge/README.md, "Replay".`,
     );
     return result.exitCode && result.exitCode !== 0 ? result.exitCode : 1;
