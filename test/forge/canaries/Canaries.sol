@@ -10,6 +10,7 @@ import {PerpSystem} from "../system/PerpSystem.sol";
 import {Ghosts} from "../ghosts/Ghosts.sol";
 import {InvariantNames} from "../invariants/InvariantNames.sol";
 import {CanaryNames} from "./CanaryNames.sol";
+import {StoredPositionSlots} from "./StoredPositionSlots.sol";
 
 /// @title Canaries
 /// @notice Proof that every invariant can fail within the CI budget (`npm run fuzz:forge:canaries`). Two kinds, both
@@ -66,15 +67,18 @@ contract Canaries {
         } else if (canary == CanaryNames.SIZE_DRIFT) {
             (bool found, address account, bytes32 id) = _openPosition(seed);
             if (!found) return;
-            bytes32 slot = _positionSlot(account, id);
-            _storeAt(slot, uint256(int256(uint256(vm.load(address(engine), slot))) + 1));
+            StoredPositionSlots.setSize(
+                address(engine),
+                _positionSlot(account, id),
+                engine.getPosition(account, id).size + 1
+            );
         } else if (canary == CanaryNames.ENTRY_DRIFT) {
             (bool found, address account, bytes32 id) = _openPosition(seed);
             if (!found) return;
             Position memory p = engine.getPosition(account, id);
             // The trader's equity falls by |size| × $1 while the vault's aggregate still values the old entry.
             uint256 entry = p.size > 0 ? p.entryPriceWad + 1e18 : p.entryPriceWad - 1e18;
-            _storeAt(bytes32(uint256(_positionSlot(account, id)) + 1), entry);
+            StoredPositionSlots.setEntry(address(engine), _positionSlot(account, id), entry);
         } else if (canary == CanaryNames.FUNDING_AGGREGATE_DRIFT) {
             bytes32 id = sys.marketId(seed);
             if (engine.getMarketState(id).netSize == 0) return;
@@ -93,7 +97,7 @@ contract Canaries {
             // no re-key: the queue keeps ranking it first although it is now the least leveraged.
             Position memory p = engine.getPosition(account, id);
             uint256 extraUsd = 1_000_000e18;
-            _storeAt(bytes32(uint256(_positionSlot(account, id)) + 2), p.marginUsd + extraUsd);
+            StoredPositionSlots.setMargin(address(engine), _positionSlot(account, id), p.marginUsd + extraUsd);
             bytes32 cashSlot = _slotOfVaultCash();
             _storeAt(cashSlot, uint256(int256(uint256(vm.load(address(engine), cashSlot))) - int256(extraUsd)));
         } else if (canary == CanaryNames.INSOLVENT_VAULT) {
@@ -129,7 +133,7 @@ contract Canaries {
         return reads[0];
     }
 
-    /// @dev The first slot of a stored Position (size; entry, margin, snapshots follow).
+    /// @dev The first slot of a stored position (see StoredPositionSlots for the fields' places).
     function _positionSlot(address account, bytes32 id) private returns (bytes32) {
         vm.record();
         engine.getPosition(account, id);
@@ -152,7 +156,7 @@ contract Canaries {
     function _openPosition(uint256 seed) private view returns (bool, address, bytes32) {
         address[] memory traders = sys.traders();
         for (uint256 k; k < traders.length * 2; ++k) {
-            uint256 slot = (seed % (traders.length * 2) + k) % (traders.length * 2);
+            uint256 slot = ((seed % (traders.length * 2)) + k) % (traders.length * 2);
             address account = traders[slot / 2];
             bytes32 id = sys.marketId(slot % 2);
             if (engine.getPosition(account, id).size != 0) return (true, account, id);

@@ -28,7 +28,6 @@ library CanaryNames {
     /// @dev The vault's cash drops by $100M: its equity goes negative.
     bytes32 internal constant INSOLVENT_VAULT = "insolventVault";
 
-
     // ── behaviour mutants (a point in a handler, HandlerBase.canary) ──
     /// @dev The insurance fund is drained between the keeper's view of it and a bankrupt liquidation.
     bytes32 internal constant DRAINED_FUND = "drainedFund";

@@ -130,11 +130,10 @@ contract Ghosts {
     }
 
     /// @notice The mirror's entries for some accounts and slots (their values before the current call).
-    function entriesOf(uint256[] calldata accountIndexes, uint256[] calldata slotIndexes)
-        external
-        view
-        returns (uint256[] memory freeUsd, int256[] memory sizeValues, uint256[] memory entryValues)
-    {
+    function entriesOf(
+        uint256[] calldata accountIndexes,
+        uint256[] calldata slotIndexes
+    ) external view returns (uint256[] memory freeUsd, int256[] memory sizeValues, uint256[] memory entryValues) {
         freeUsd = new uint256[](accountIndexes.length);
         for (uint256 i; i < accountIndexes.length; ++i) freeUsd[i] = state.free[accountIndexes[i]];
         sizeValues = new int256[](slotIndexes.length);

@@ -71,7 +71,6 @@ library EngineEvents {
         return IPerpEngine.OrderCancelled.selector;
     }
 
-
     /// @dev The non-indexed fields of `Liquidated`, in order (a static tuple decodes as this struct).
     struct LiquidatedData {
         int256 closedSize;

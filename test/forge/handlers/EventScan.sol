@@ -45,7 +45,9 @@ library EventScan {
                 _count(ctx, Ghosts.EventKind.KeeperTopUp);
             } else if (topic == EngineEvents.INSURANCE_DEFICIT_PAID()) {
                 c.fundUsd = EngineEvents.insuranceFundAfter(log);
-            } else if (topic == EngineEvents.INSURANCE_PENALTY_CREDITED() || topic == EngineEvents.INSURANCE_FEE_CREDITED()) {
+            } else if (
+                topic == EngineEvents.INSURANCE_PENALTY_CREDITED() || topic == EngineEvents.INSURANCE_FEE_CREDITED()
+            ) {
                 c.fundUsd = EngineEvents.insuranceFundAfter(log);
             } else if (topic == EngineEvents.LIQUIDATED()) {
                 _checkLiquidation(logs, i, c, engine, ghosts, ctx);
@@ -128,7 +130,12 @@ library EventScan {
             } else if (log.topics[0] == EngineEvents.LOSS_SOCIALIZED()) {
                 (, bool chargedSideIsLong, uint256 amountUsd) = EngineEvents.lossSocialized(log);
                 if (chargedSideIsLong == bankruptIsLong) {
-                    _violation(ghosts, InvariantNames.BYSTANDERS_UNTOUCHED, "loss socialized on the bankrupt's own side", e);
+                    _violation(
+                        ghosts,
+                        InvariantNames.BYSTANDERS_UNTOUCHED,
+                        "loss socialized on the bankrupt's own side",
+                        e
+                    );
                 }
                 if (amountUsd != e.socializedUsd) {
                     _violation(ghosts, InvariantNames.WATERFALL_EXACT, "LossSocialized amount != socialized", e);
@@ -156,7 +163,11 @@ library EventScan {
             if (!_inProfitBefore(ctx, account, marketId, priceWad)) {
                 ghosts.recordViolation(
                     InvariantNames.BYSTANDERS_UNTOUCHED,
-                    string.concat("vault protection closed ", vm.toString(account), ", not in profit at the oracle price")
+                    string.concat(
+                        "vault protection closed ",
+                        vm.toString(account),
+                        ", not in profit at the oracle price"
+                    )
                 );
             }
         }

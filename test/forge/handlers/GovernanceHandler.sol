@@ -3,7 +3,13 @@ pragma solidity 0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
-import {MarginTier, MarketParams, AdlConfig, GovernanceConfig, PauseState} from "../../../contracts/interfaces/IPerpTypes.sol";
+import {
+    MarginTier,
+    MarketParams,
+    AdlConfig,
+    GovernanceConfig,
+    PauseState
+} from "../../../contracts/interfaces/IPerpTypes.sol";
 import {vm} from "../utils/Vm.sol";
 import {PerpSystem} from "../system/PerpSystem.sol";
 import {SystemConfig} from "../system/SystemConfig.sol";
@@ -38,13 +44,19 @@ contract GovernanceHandler is HandlerBase {
     function pause(uint256 whichSeed, uint256 bySeed) external {
         // Trading 1 in 5 (it stops most of the campaign), liquidations and withdrawals 2 in 5 each.
         uint256 draw = whichSeed % 5;
-        IPerpEngine.PauseSwitch which = draw == 0
-            ? IPerpEngine.PauseSwitch.Trading
-            : draw < 3
-                ? IPerpEngine.PauseSwitch.Liquidations
-                : IPerpEngine.PauseSwitch.Withdrawals;
+        IPerpEngine.PauseSwitch which =
+            draw == 0
+                ? IPerpEngine.PauseSwitch.Trading
+                : draw < 3
+                    ? IPerpEngine.PauseSwitch.Liquidations
+                    : IPerpEngine.PauseSwitch.Withdrawals;
         uint256 by = bySeed % 4;
-        address caller = by == 0 ? admin : by == 3 ? _trader(bySeed) : guardian;
+        address caller =
+            by == 0
+                ? admin
+                : by == 3
+                    ? _trader(bySeed)
+                    : guardian;
         Reasons.List memory expected = Reasons.create();
         Reasons.addIf(expected, by == 3, IAccessControl.AccessControlUnauthorizedAccount.selector);
         _call("pause", caller, abi.encodeCall(IPerpEngine.pause, (which)), expected, 0, 0);
@@ -57,8 +69,8 @@ contract GovernanceHandler is HandlerBase {
         bool[3] memory on = [pauses.trading, pauses.liquidations, pauses.withdrawals];
         uint256 pick = whichSeed % 3;
         for (uint256 k; k < 3; ++k) {
-            if (on[(whichSeed % 3 + k) % 3]) {
-                pick = (whichSeed % 3 + k) % 3;
+            if (on[((whichSeed % 3) + k) % 3]) {
+                pick = ((whichSeed % 3) + k) % 3;
                 break;
             }
         }
@@ -75,9 +87,16 @@ contract GovernanceHandler is HandlerBase {
     function donateToInsurance(uint256 donorSeed, uint256 amountSeed) external {
         address donor = _trader(donorSeed);
         uint256 mode = amountSeed % 5;
-        uint256 amount = mode == 0 ? 0 : mode == 1 ? 1 : mode == 2 ? 100 * USD / scale : mode == 3
-            ? 10_000 * USD / scale
-            : 100_000 * USD / scale;
+        uint256 amount =
+            mode == 0
+                ? 0
+                : mode == 1
+                    ? 1
+                    : mode == 2
+                        ? (100 * USD) / scale
+                        : mode == 3
+                            ? (10_000 * USD) / scale
+                            : (100_000 * USD) / scale;
         _fund(donor, amount);
         _approveEngine(donor);
         Reasons.List memory expected = Reasons.create();
@@ -87,7 +106,7 @@ contract GovernanceHandler is HandlerBase {
 
     /// @notice A plain token transfer to the engine: it credits nobody and shows up only as surplus.
     function rawDonation(uint256 amountSeed) external {
-        uint256 amount = _edge(amountSeed, 1, 1_000 * USD / scale);
+        uint256 amount = _edge(amountSeed, 1, (1_000 * USD) / scale);
         address donor = address(0xD0D0);
         _fund(donor, amount);
         CallContext memory ctx = _begin("rawDonation", donor);
@@ -167,7 +186,14 @@ contract GovernanceHandler is HandlerBase {
             cap == 0 || cap >= params.maxOpenInterestPerSide,
             IPerpEngine.OpenInterestCapNotLowered.selector
         );
-        _call("lowerOpenInterestCap", guardian, abi.encodeCall(IPerpEngine.lowerOpenInterestCap, (id, cap)), expected, 0, 0);
+        _call(
+            "lowerOpenInterestCap",
+            guardian,
+            abi.encodeCall(IPerpEngine.lowerOpenInterestCap, (id, cap)),
+            expected,
+            0,
+            0
+        );
     }
 
     /// @notice The guardian marks a market reduce-only; the admin lifts it (the guardian may not).
@@ -207,7 +233,11 @@ contract GovernanceHandler is HandlerBase {
         GovernanceConfig memory config = SystemConfig.governanceConfig();
         config.liquidationGracePeriodSeconds = uint64(_edge(seed, 0, 1 days + 1));
         Reasons.List memory expected = Reasons.create();
-        Reasons.addIf(expected, config.liquidationGracePeriodSeconds > 1 days, IPerpEngine.ParameterOutOfBounds.selector);
+        Reasons.addIf(
+            expected,
+            config.liquidationGracePeriodSeconds > 1 days,
+            IPerpEngine.ParameterOutOfBounds.selector
+        );
         _call("setGovernanceConfig", admin, abi.encodeCall(IPerpEngine.setGovernanceConfig, (config)), expected, 0, 0);
     }
 

@@ -18,6 +18,7 @@ import {EventScan} from "./EventScan.sol";
 import {CallContext} from "./CallContext.sol";
 import {Reasons} from "./Reasons.sol";
 import {EngineEvents} from "./EngineEvents.sol";
+import {StoredPositionSlots} from "../canaries/StoredPositionSlots.sol";
 
 /// @title HandlerBase
 /// @notice What every handler shares: the system, the ghosts, edge-biased input shaping, and the bookkeeping of
@@ -207,7 +208,8 @@ abstract contract HandlerBase {
     function _slotBit(CallContext memory ctx, address account, bytes32 marketId) private view returns (uint256) {
         for (uint256 t; t < ctx.traders.length; ++t) {
             if (ctx.traders[t] != account) continue;
-            for (uint256 mk; mk < marketCount; ++mk) if (ctx.marketIds[mk] == marketId) return 1 << (t * marketCount + mk);
+            for (uint256 mk; mk < marketCount; ++mk)
+                if (ctx.marketIds[mk] == marketId) return 1 << (t * marketCount + mk);
         }
         return 0;
     }
@@ -237,10 +239,11 @@ abstract contract HandlerBase {
 
     /// @dev Counts a revert by selector; a selector outside `expected` is a violation (the call failed for a reason
     /// the handler did not foresee: a panic, an unexpected custom error).
-    function _reverted(CallContext memory ctx, bytes memory reason, Reasons.List memory expected)
-        internal
-        returns (bytes4 selector)
-    {
+    function _reverted(
+        CallContext memory ctx,
+        bytes memory reason,
+        Reasons.List memory expected
+    ) internal returns (bytes4 selector) {
         selector = _selectorOf(reason);
         (ctx.finish.reverted, ctx.finish.revertSelector) = (true, selector);
         if (Reasons.contains(expected, selector)) return selector;
@@ -302,7 +305,7 @@ abstract contract HandlerBase {
         // Ready (moved to its executable time or a little after) 6 in 8, too early 1 in 8, expired 1 in 8.
         uint256 timing = timingSeed % 8;
         if (found && timing < 6 && block.timestamp < order.executableAt) {
-            vm.warp(order.executableAt + (timingSeed / 8) % 3);
+            vm.warp(order.executableAt + ((timingSeed / 8) % 3));
         } else if (found && timing == 7 && block.timestamp <= order.expiresAt) {
             vm.warp(order.expiresAt + 1);
         }
@@ -322,7 +325,11 @@ abstract contract HandlerBase {
             } else {
                 Reasons.List memory expected = Reasons.create();
                 Reasons.addIf(expected, !found, IPerpEngine.NoPendingOrder.selector);
-                Reasons.addIf(expected, found && block.timestamp < order.executableAt, IPerpEngine.OrderNotReady.selector);
+                Reasons.addIf(
+                    expected,
+                    found && block.timestamp < order.executableAt,
+                    IPerpEngine.OrderNotReady.selector
+                );
                 Reasons.addIf(expected, found && block.timestamp > order.expiresAt, IPerpEngine.OrderExpired.selector);
                 _reverted(ctx, reason, expected);
             }
@@ -374,7 +381,8 @@ abstract contract HandlerBase {
         CallContext memory ctx = _begin("cancelOrder", caller);
         vm.prank(caller);
         try engine.cancelOrder(account, id) {
-            if (!cancellable) ghosts.recordViolation(InvariantNames.LIVENESS, "a live order was cancelled (free option)");
+            if (!cancellable)
+                ghosts.recordViolation(InvariantNames.LIVENESS, "a live order was cancelled (free option)");
             _end(ctx, _logs(), true);
         } catch (bytes memory reason) {
             if (cancellable) {
@@ -450,10 +458,10 @@ abstract contract HandlerBase {
         return reads[0];
     }
 
-    /// @dev Overwrites a position's stored margin (the third slot of its Position).
+    /// @dev Overwrites a position's stored margin.
     function _setMarginForCanary(address account, bytes32 id, uint256 marginUsd) internal {
-        bytes32 slot = _engineSlot(abi.encodeCall(IPerpEngine.getPosition, (account, id)));
-        vm.store(address(engine), bytes32(uint256(slot) + 2), bytes32(marginUsd));
+        bytes32 first = _engineSlot(abi.encodeCall(IPerpEngine.getPosition, (account, id)));
+        StoredPositionSlots.setMargin(address(engine), first, marginUsd);
     }
 
     // ───────────────────────── small helpers ─────────────────────────

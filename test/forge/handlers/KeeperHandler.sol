@@ -64,7 +64,12 @@ contract KeeperHandler is HandlerBase {
         address keeper = _keeper(keeperSeed);
         // A liquidatable position 5 in 8 (else an open one), an open one 2 in 8, any slot (often empty) 1 in 8.
         uint256 mode = modeSeed % 8;
-        Slot memory s = mode < 5 ? _findLiquidatable(targetSeed) : mode < 7 ? _findOpen(targetSeed) : _slot(targetSeed);
+        Slot memory s =
+            mode < 5
+                ? _findLiquidatable(targetSeed)
+                : mode < 7
+                    ? _findOpen(targetSeed)
+                    : _slot(targetSeed);
         bool live = _liquidationsLive();
         bool settled = _isSettled(s.market);
         int256[] memory equitiesBefore = _equities(s.account, s.market);
@@ -113,7 +118,10 @@ contract KeeperHandler is HandlerBase {
     function _checkLiquidated(Slot memory s) private {
         Position memory p = _position(s.account, s.market);
         if (p.size != 0 && ((p.size > 0) != (s.size > 0) || p.size.abs() >= s.size.abs())) {
-            ghosts.recordViolation(InvariantNames.LIQUIDATION_IFF_UNHEALTHY, "a liquidation did not shrink the position");
+            ghosts.recordViolation(
+                InvariantNames.LIQUIDATION_IFF_UNHEALTHY,
+                "a liquidation did not shrink the position"
+            );
         }
         if (p.size != 0 && engine.isLiquidatable(s.account, s.id)) {
             ghosts.recordViolation(InvariantNames.LIQUIDATION_IFF_UNHEALTHY, "still liquidatable after liquidate");
@@ -134,7 +142,12 @@ contract KeeperHandler is HandlerBase {
         for (uint256 i; i < count; ++i) {
             uint256 seed = _reseed(entriesSeed, i);
             uint256 kind = seed % 5;
-            Slot memory s = kind == 0 ? _findLiquidatable(seed) : kind == 1 ? _findOpen(seed) : _slot(seed);
+            Slot memory s =
+                kind == 0
+                    ? _findLiquidatable(seed)
+                    : kind == 1
+                        ? _findOpen(seed)
+                        : _slot(seed);
             if (i == 0) first = s;
             batch[i] = s.account;
             ids[i] = kind == 3 ? UNLISTED_MARKET : s.id;
@@ -164,13 +177,18 @@ contract KeeperHandler is HandlerBase {
         uint256 flagged;
         for (uint256 i; i < flags.length; ++i) if (flags[i]) ++flagged;
         if (flagged != liquidations) {
-            ghosts.recordViolation(InvariantNames.LIQUIDATION_IFF_UNHEALTHY, "liquidateMany flags != Liquidated events");
+            ghosts.recordViolation(
+                InvariantNames.LIQUIDATION_IFF_UNHEALTHY,
+                "liquidateMany flags != Liquidated events"
+            );
         }
         bool expectFirst = first.liquidatable && firstId == first.id && !_isSettled(first.market);
         if (flags[0] != expectFirst) {
             ghosts.recordViolation(
                 InvariantNames.LIQUIDATION_IFF_UNHEALTHY,
-                expectFirst ? "liquidateMany skipped a liquidatable first entry" : "liquidateMany liquidated a healthy entry"
+                expectFirst
+                    ? "liquidateMany skipped a liquidatable first entry"
+                    : "liquidateMany liquidated a healthy entry"
             );
         }
     }
@@ -254,7 +272,8 @@ contract KeeperHandler is HandlerBase {
         Order memory order = engine.getOrder(account, marketIds[market]);
         bool byOwner = modeSeed % 3 == 0;
         address caller = byOwner ? account : _keeper(callerSeed);
-        if (found && !byOwner && block.timestamp <= order.expiresAt) vm.warp(order.expiresAt + 1 + (modeSeed / 3) % 2);
+        if (found && !byOwner && block.timestamp <= order.expiresAt)
+            vm.warp(order.expiresAt + 1 + ((modeSeed / 3) % 2));
         _cancel(caller, account, market, order, found);
     }
 
@@ -334,7 +353,12 @@ contract KeeperHandler is HandlerBase {
         if (gap > POKE_TRUNCATION_WEI || gap < -POKE_TRUNCATION_WEI) {
             ghosts.recordViolation(
                 InvariantNames.FUNDING_ZERO_SUM,
-                string.concat("funding depends on the poke: direct ", vm.toString(direct), " via poke ", vm.toString(viaPoke))
+                string.concat(
+                    "funding depends on the poke: direct ",
+                    vm.toString(direct),
+                    " via poke ",
+                    vm.toString(viaPoke)
+                )
             );
         }
     }
@@ -375,7 +399,8 @@ contract KeeperHandler is HandlerBase {
     ) private {
         bool socialized;
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter == address(engine) && logs[i].topics[0] == EngineEvents.LOSS_SOCIALIZED()) socialized = true;
+            if (logs[i].emitter == address(engine) && logs[i].topics[0] == EngineEvents.LOSS_SOCIALIZED())
+                socialized = true;
         }
         if (socialized) return;
         liquidated;
@@ -435,7 +460,11 @@ contract KeeperHandler is HandlerBase {
             bytes32 slot = _engineSlot(abi.encodeCall(IPerpEngine.insuranceFund, ()));
             vm.store(address(engine), slot, bytes32(0));
         } else if (canary == CanaryNames.HEALTHY_LIQUIDATED && !s.liquidatable) {
+            uint256 marginUsd = _position(s.account, s.market).marginUsd;
             _setMarginForCanary(s.account, s.id, 0);
+            // Planted only where losing its margin makes the position liquidatable (one in profit stays healthy and
+            // would only corrupt the books).
+            if (!engine.isLiquidatable(s.account, s.id)) _setMarginForCanary(s.account, s.id, marginUsd);
         }
     }
 

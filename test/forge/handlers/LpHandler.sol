@@ -33,9 +33,16 @@ contract LpHandler is HandlerBase {
         address lp = _lp(lpSeed);
         _prepare(lp);
         uint256 mode = amountSeed % 5;
-        uint256 assets = mode == 0 ? 0 : mode == 1 ? 1 : mode == 2 ? 1_000 * USD / scale : mode == 3
-            ? 100_000 * USD / scale
-            : 1_000_000 * USD / scale;
+        uint256 assets =
+            mode == 0
+                ? 0
+                : mode == 1
+                    ? 1
+                    : mode == 2
+                        ? (1_000 * USD) / scale
+                        : mode == 3
+                            ? (100_000 * USD) / scale
+                            : (1_000_000 * USD) / scale;
         uint256 maxAssets = vault.maxDeposit(lp);
         Reasons.List memory expected = Reasons.create();
         Reasons.addIf(expected, assets > maxAssets, ERC4626.ERC4626ExceededMaxDeposit.selector);
@@ -57,7 +64,12 @@ contract LpHandler is HandlerBase {
         address lp = _lp(lpSeed);
         _prepare(lp);
         uint256 mode = sharesSeed % 3;
-        uint256 shares = mode == 0 ? 1 : mode == 1 ? 1_000 * USD / scale : 1_000_000 * USD / scale;
+        uint256 shares =
+            mode == 0
+                ? 1
+                : mode == 1
+                    ? (1_000 * USD) / scale
+                    : (1_000_000 * USD) / scale;
         uint256 maxShares = vault.maxMint(lp);
         uint256 balanceBefore = token.balanceOf(lp);
         Reasons.List memory expected = Reasons.create();
@@ -81,7 +93,14 @@ contract LpHandler is HandlerBase {
         address lp = _lp(lpSeed);
         uint256 maxAssets = vault.maxWithdraw(lp);
         uint256 mode = modeSeed % 4;
-        uint256 assets = mode == 0 ? 1 : mode == 1 ? maxAssets / 2 : mode == 2 ? maxAssets : maxAssets + 1;
+        uint256 assets =
+            mode == 0
+                ? 1
+                : mode == 1
+                    ? maxAssets / 2
+                    : mode == 2
+                        ? maxAssets
+                        : maxAssets + 1;
         if (assets == 0) assets = 1;
         bool mustSucceed = assets <= maxAssets;
         Reasons.List memory expected = Reasons.create();
@@ -105,9 +124,16 @@ contract LpHandler is HandlerBase {
         uint256 maxShares = vault.maxRedeem(lp);
         uint256 held = vault.balanceOf(lp);
         uint256 mode = modeSeed % 5;
-        uint256 shares = mode == 0 ? 1 : mode == 1 ? maxShares / 2 : mode == 2 ? maxShares : mode == 3
-            ? maxShares + 1
-            : held;
+        uint256 shares =
+            mode == 0
+                ? 1
+                : mode == 1
+                    ? maxShares / 2
+                    : mode == 2
+                        ? maxShares
+                        : mode == 3
+                            ? maxShares + 1
+                            : held;
         if (shares == 0) shares = 1;
         bool mustSucceed = shares <= maxShares && vault.previewRedeem(shares) != 0;
         uint256 balanceBefore = token.balanceOf(lp);
@@ -130,7 +156,7 @@ contract LpHandler is HandlerBase {
     /// @notice An LP moves shares to the other LP (or more than it holds).
     function transferShares(uint256 fromSeed, uint256 amountSeed) external {
         address from = _lp(fromSeed);
-        address to = _lp(fromSeed % lps.length + 1);
+        address to = _lp((fromSeed % lps.length) + 1);
         uint256 held = vault.balanceOf(from);
         uint256 shares = _edge(amountSeed, 0, held + 1);
         CallContext memory ctx = _begin("lpTransferShares", from);

@@ -59,7 +59,11 @@ contract MarketHandler is HandlerBase {
     function movePrice(uint256 marketSeed, uint256 kindSeed, uint256 magnitudeSeed) external {
         uint256 market = marketSeed % marketCount;
         // Feed updates come with time: 15 s … 3 min between them (a few rounds in the breaker's 5-minute window).
-        vm.warp(block.timestamp + MIN_UPDATE_GAP_SECONDS + uint256(keccak256(abi.encode(magnitudeSeed))) % UPDATE_GAP_SPREAD_SECONDS);
+        vm.warp(
+            block.timestamp +
+                MIN_UPDATE_GAP_SECONDS +
+                (uint256(keccak256(abi.encode(magnitudeSeed))) % UPDATE_GAP_SPREAD_SECONDS)
+        );
         int256 base = _lastValidAnswer(market);
         bool up = (kindSeed / PRICE_KINDS) % 2 == 0;
         // Kinds per 16 draws: small 5, medium 4, large 2, the breaker's edge 1, a gap 1, a liquidation price 2,
@@ -80,9 +84,14 @@ contract MarketHandler is HandlerBase {
     function breakFeed(uint256 marketSeed, uint256 kindSeed) external {
         uint256 market = marketSeed % marketCount;
         uint256 kind = kindSeed % 4;
-        int256 answer = kind == 0 ? int256(0) : kind == 1 ? int256(-1) : kind == 2
-            ? SystemConfig.MIN_ANSWER
-            : SystemConfig.MAX_ANSWER;
+        int256 answer =
+            kind == 0
+                ? int256(0)
+                : kind == 1
+                    ? int256(-1)
+                    : kind == 2
+                        ? SystemConfig.MIN_ANSWER
+                        : SystemConfig.MAX_ANSWER;
         _post(market, answer, "breakFeed");
     }
 
@@ -108,13 +117,14 @@ contract MarketHandler is HandlerBase {
         // The breaker's cooldown ± 1 s 1 in 8, the grace period ± 1 s 1 in 8, up to 3 days 1 in 8, otherwise
         // 2^k seconds with k uniform in [0, 12] (1 s … 68 min, a minute typically): orders keep their expiry window.
         uint256 mode = secondsSeed % 8;
-        uint256 jump = mode == 0
-            ? SystemConfig.VOLATILITY_COOLDOWN_SECONDS - 1 + (secondsSeed / 8) % 3
-            : mode == 1
-                ? SystemConfig.LIQUIDATION_GRACE_SECONDS - 1 + (secondsSeed / 8) % 3
-                : mode == 2
-                    ? _edge(secondsSeed / 8, 1, MAX_TIME_JUMP_SECONDS)
-                    : 1 << ((secondsSeed / 8) % (LOG2_TYPICAL_JUMP_SECONDS + 1));
+        uint256 jump =
+            mode == 0
+                ? SystemConfig.VOLATILITY_COOLDOWN_SECONDS - 1 + ((secondsSeed / 8) % 3)
+                : mode == 1
+                    ? SystemConfig.LIQUIDATION_GRACE_SECONDS - 1 + ((secondsSeed / 8) % 3)
+                    : mode == 2
+                        ? _edge(secondsSeed / 8, 1, MAX_TIME_JUMP_SECONDS)
+                        : 1 << ((secondsSeed / 8) % (LOG2_TYPICAL_JUMP_SECONDS + 1));
         CallContext memory ctx = _begin("warp", address(0));
         vm.warp(block.timestamp + jump);
         if (refreshSeed % 5 != 0) {
@@ -182,9 +192,10 @@ contract MarketHandler is HandlerBase {
         if (!found) return base;
         Position memory p = _position(account, market);
         uint256 marginPerUnitWad = (p.marginUsd * 1e18) / p.size.abs();
-        uint256 bankruptcyWad = p.size > 0
-            ? (p.entryPriceWad > marginPerUnitWad ? p.entryPriceWad - marginPerUnitWad : 0)
-            : p.entryPriceWad + marginPerUnitWad;
+        uint256 bankruptcyWad =
+            p.size > 0
+                ? (p.entryPriceWad > marginPerUnitWad ? p.entryPriceWad - marginPerUnitWad : 0)
+                : p.entryPriceWad + marginPerUnitWad;
         int256 bankruptcy = int256(bankruptcyWad / FEED_TO_WAD);
         if (bankruptcy <= 0) return base;
         return _moved(bankruptcy, _edge(seed / 7, 200, 2_000), p.size < 0);
@@ -193,7 +204,7 @@ contract MarketHandler is HandlerBase {
     function _openPosition(uint256 market, uint256 seed) private view returns (address, bool) {
         int256[] memory sizes = ghosts.sizes();
         for (uint256 k; k < traders.length; ++k) {
-            uint256 t = (seed % traders.length + k) % traders.length;
+            uint256 t = ((seed % traders.length) + k) % traders.length;
             if (sizes[t * marketCount + market] != 0) return (traders[t], true);
         }
         return (address(0), false);
@@ -204,8 +215,8 @@ contract MarketHandler is HandlerBase {
         int256 initial = SystemConfig.initialAnswerOf(market);
         int256 low = (initial * int256(BAND_LOW_BPS)) / int256(BPS);
         int256 high = (initial * int256(BAND_HIGH_BPS)) / int256(BPS);
-        if (answer < low) return low + (low - answer) % (high - low);
-        if (answer > high) return high - (answer - high) % (high - low);
+        if (answer < low) return low + ((low - answer) % (high - low));
+        if (answer > high) return high - ((answer - high) % (high - low));
         return answer;
     }
 

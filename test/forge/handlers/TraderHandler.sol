@@ -90,9 +90,22 @@ contract TraderHandler is HandlerBase {
         _topUpWallet(trader);
         uint256 wallet = token.balanceOf(trader);
         uint256 mode = amountSeed % 8;
-        uint256 amount = mode == 0 ? 0 : mode == 1 ? 1 : mode == 2 ? 10 * USD / scale : mode == 3
-            ? 1_000 * USD / scale
-            : mode == 4 ? 50_000 * USD / scale : mode == 5 ? 500_000 * USD / scale : mode == 6 ? wallet : wallet + 1;
+        uint256 amount =
+            mode == 0
+                ? 0
+                : mode == 1
+                    ? 1
+                    : mode == 2
+                        ? (10 * USD) / scale
+                        : mode == 3
+                            ? (1_000 * USD) / scale
+                            : mode == 4
+                                ? (50_000 * USD) / scale
+                                : mode == 5
+                                    ? (500_000 * USD) / scale
+                                    : mode == 6
+                                        ? wallet
+                                        : wallet + 1;
         _approveEngine(trader);
         CallContext memory ctx = _begin("deposit", trader);
         vm.prank(trader);
@@ -113,9 +126,18 @@ contract TraderHandler is HandlerBase {
         address trader = _trader(traderSeed);
         uint256 freeTokens = engine.freeBalance(trader) / scale;
         uint256 mode = amountSeed % 6;
-        uint256 amount = mode == 0 ? 0 : mode == 1 ? 1 : mode == 2 ? 100 * USD / scale : mode == 3
-            ? freeTokens / 2
-            : mode == 4 ? freeTokens : freeTokens + 1;
+        uint256 amount =
+            mode == 0
+                ? 0
+                : mode == 1
+                    ? 1
+                    : mode == 2
+                        ? (100 * USD) / scale
+                        : mode == 3
+                            ? freeTokens / 2
+                            : mode == 4
+                                ? freeTokens
+                                : freeTokens + 1;
         CallContext memory ctx = _begin("withdraw", trader);
         vm.prank(trader);
         try engine.withdraw(amount) {
@@ -137,7 +159,7 @@ contract TraderHandler is HandlerBase {
         address account = accounts[accountSeed % accounts.length];
         // Prefer a flat account with something to withdraw (the DESIGN's case), else any with a balance.
         for (uint256 k; k < accounts.length; ++k) {
-            address candidate = accounts[(accountSeed % accounts.length + k) % accounts.length];
+            address candidate = accounts[((accountSeed % accounts.length) + k) % accounts.length];
             if (engine.freeBalance(candidate) >= scale && _isFlat(candidate)) {
                 account = candidate;
                 break;
@@ -169,9 +191,13 @@ contract TraderHandler is HandlerBase {
 
     /// @notice One `modifyPosition`: open / increase, reduce, flip, close through a size delta, or a pure margin
     /// move, with edge-biased size, margin and slippage bound.
-    function trade(uint256 traderSeed, uint256 marketSeed, uint256 shapeSeed, uint256 sizeSeed, uint256 marginSeed)
-        external
-    {
+    function trade(
+        uint256 traderSeed,
+        uint256 marketSeed,
+        uint256 shapeSeed,
+        uint256 sizeSeed,
+        uint256 marginSeed
+    ) external {
         Trade memory t = _newTrade(traderSeed, marketSeed);
         Intent intent = Intent(shapeSeed % 5);
         // A margin move needs a position: take some open one.
@@ -180,12 +206,22 @@ contract TraderHandler is HandlerBase {
         t.marginMode = marginSeed % MARGIN_CHOICES;
         // Slippage bound: any 3 in 6, the exact fill 2 in 6, one wei past it 1 in 6.
         uint256 slippageDraw = (shapeSeed / 7) % 6;
-        t.slippage = slippageDraw < 3 ? Slippage.Any : slippageDraw < 5 ? Slippage.Exact : Slippage.Violate;
+        t.slippage =
+            slippageDraw < 3
+                ? Slippage.Any
+                : slippageDraw < 5
+                    ? Slippage.Exact
+                    : Slippage.Violate;
         t.marginDelta = _marginDelta(t, marginSeed);
         t.acceptablePrice = _acceptablePrice(t);
         t.tryInstant = _oneIn(shapeSeed / 11, 8);
         if (canary == CanaryNames.ABSURD_SIZE && _oneIn(sizeSeed, 4)) {
-            (t.sizeDelta, t.marginDelta, t.acceptablePrice, t.tryInstant) = (int256(1 << 254), 0, type(uint256).max, true);
+            (t.sizeDelta, t.marginDelta, t.acceptablePrice, t.tryInstant) = (
+                int256(1 << 254),
+                0,
+                type(uint256).max,
+                true
+            );
             if (t.old.size != 0 || !t.priceOk) return;
         }
         t.promptKeeper = _oneIn(sizeSeed / 13, 2);
@@ -206,14 +242,33 @@ contract TraderHandler is HandlerBase {
         uint256 mode = modeSeed % 8;
         uint256 free = engine.freeBalance(t.trader);
         if (mode < 4) {
-            uint256 add = mode == 0 ? 1 : mode == 1 ? 10 * USD : mode == 2 ? 1_000 * USD : free;
+            uint256 add =
+                mode == 0
+                    ? 1
+                    : mode == 1
+                        ? 10 * USD
+                        : mode == 2
+                            ? 1_000 * USD
+                            : free;
             if (add == 0) add = 1;
             if (add > free) t.topUpUsd = add - free;
             t.marginDelta = int256(add);
         } else {
             (bool known, uint256 maxRemovable) = _maxRemovableUsd(t);
-            uint256 remove = mode == 4 ? 1 : mode == 5 ? maxRemovable : mode == 6 ? maxRemovable + 1 : t.old.marginUsd;
-            t.marginMode = mode == 5 ? MARGIN_EXACT_IM : mode == 6 ? MARGIN_EXACT_IM_MINUS_ONE : MARGIN_REMOVE;
+            uint256 remove =
+                mode == 4
+                    ? 1
+                    : mode == 5
+                        ? maxRemovable
+                        : mode == 6
+                            ? maxRemovable + 1
+                            : t.old.marginUsd;
+            t.marginMode =
+                mode == 5
+                    ? MARGIN_EXACT_IM
+                    : mode == 6
+                        ? MARGIN_EXACT_IM_MINUS_ONE
+                        : MARGIN_REMOVE;
             // Nothing removable: the exact maximum is 0, so remove 1 wei (one past it) instead.
             if (remove == 0) (remove, t.marginMode) = (1, MARGIN_EXACT_IM_MINUS_ONE);
             t.marginDelta = -int256(remove);
@@ -238,7 +293,7 @@ contract TraderHandler is HandlerBase {
         int256[] memory sizes = ghosts.sizes();
         uint256 slots = sizes.length;
         for (uint256 k; k < slots; ++k) {
-            uint256 slot = (pickSeed % slots + k) % slots;
+            uint256 slot = ((pickSeed % slots) + k) % slots;
             if (sizes[slot] == 0) continue;
             address trader = traders[slot / marketCount];
             uint256 market = slot % marketCount;
@@ -299,7 +354,7 @@ contract TraderHandler is HandlerBase {
         int256[] memory sizes = ghosts.sizes();
         uint256 slots = sizes.length;
         for (uint256 k; k < slots; ++k) {
-            uint256 slot = (seed % slots + k) % slots;
+            uint256 slot = ((seed % slots) + k) % slots;
             if (sizes[slot] != 0) return _newTrade(slot / marketCount, slot % marketCount);
         }
         return t;
@@ -312,11 +367,12 @@ contract TraderHandler is HandlerBase {
         return uint256(SystemConfig.initialAnswerOf(t.market)) * FEED_TO_WAD;
     }
 
-    function _sizeDelta(Trade memory t, Intent intent, uint256 shapeSeed, uint256 sizeSeed)
-        private
-        view
-        returns (int256)
-    {
+    function _sizeDelta(
+        Trade memory t,
+        Intent intent,
+        uint256 shapeSeed,
+        uint256 sizeSeed
+    ) private view returns (int256) {
         int256 size = t.old.size;
         if (intent == Intent.MarginOnly) return 0;
         if (size == 0 || intent == Intent.OpenOrIncrease) {
@@ -328,9 +384,18 @@ contract TraderHandler is HandlerBase {
         uint256 sizeAbs = size.abs();
         if (intent == Intent.Reduce) {
             uint256 mode = sizeSeed % 6;
-            uint256 reduceAbs = mode == 0 ? 1 : mode == 1 ? sizeAbs / 100 : mode == 2 ? sizeAbs / 4 : mode == 3
-                ? sizeAbs / 2
-                : mode == 4 ? (sizeAbs * 9) / 10 : sizeAbs - 1;
+            uint256 reduceAbs =
+                mode == 0
+                    ? 1
+                    : mode == 1
+                        ? sizeAbs / 100
+                        : mode == 2
+                            ? sizeAbs / 4
+                            : mode == 3
+                                ? sizeAbs / 2
+                                : mode == 4
+                                    ? (sizeAbs * 9) / 10
+                                    : sizeAbs - 1;
             if (reduceAbs == 0) reduceAbs = 1;
             return size > 0 ? -int256(reduceAbs) : int256(reduceAbs);
         }
@@ -501,8 +566,16 @@ contract TraderHandler is HandlerBase {
             Reasons.addIf(expected, settlementPriceWad != 0, IPerpEngine.MarketIsSettled.selector);
             Reasons.addIf(expected, t.sizeDelta == 0 && t.marginDelta == 0, IPerpEngine.EmptyAction.selector);
             Reasons.addIf(expected, t.sizeDelta == 0 && t.old.size == 0, IPerpEngine.NoPosition.selector);
-            Reasons.addIf(expected, engine.getOrder(t.trader, t.id).executableAt != 0, IPerpEngine.OrderAlreadyPending.selector);
-            Reasons.addIf(expected, neededUsd > engine.freeBalance(t.trader), IPerpEngine.InsufficientFreeBalance.selector);
+            Reasons.addIf(
+                expected,
+                engine.getOrder(t.trader, t.id).executableAt != 0,
+                IPerpEngine.OrderAlreadyPending.selector
+            );
+            Reasons.addIf(
+                expected,
+                neededUsd > engine.freeBalance(t.trader),
+                IPerpEngine.InsufficientFreeBalance.selector
+            );
             _reverted(ctx, reason, expected);
             _end(ctx, _logs(), false);
         }
@@ -599,7 +672,10 @@ contract TraderHandler is HandlerBase {
         int256 oldNotional = int256(PositionMath.notionalUsd(t.old.size, priceWad));
         int256 newNotional = int256(PositionMath.notionalUsd(p.size, priceWad));
         if (newEquityUsd * oldNotional < t.oldEquityUsd * newNotional) {
-            ghosts.recordViolation(InvariantNames.INITIAL_MARGIN, "a reduce below initial margin lowered the margin ratio");
+            ghosts.recordViolation(
+                InvariantNames.INITIAL_MARGIN,
+                "a reduce below initial margin lowered the margin ratio"
+            );
         }
     }
 

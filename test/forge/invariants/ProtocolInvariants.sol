@@ -53,13 +53,18 @@ abstract contract ProtocolInvariants {
     bytes32 internal canaryTarget;
 
     /// @dev Runs every check and reverts with the first failure (the canary's target first, when it failed).
-    /// Every check runs after every call, on one read of the system; the costliest views are rotated over calls:
+    /// The state checks run on one read of the system (after every check_interval-th call); the costliest views are
+    /// rotated over calls:
     /// `isLiquidatable` for one position, the ADL ranks of one (market, side), and the zero-sum identity at the
     /// far-away price one check in STRESS_ONE_IN (see test/forge/README.md, "Cost of a call").
     function _assertAll() internal {
         Failures memory f = Failures(new bytes32[](20), new string[](20), 0);
-        // The rotation is drawn from the call count (forge may check only every check_interval-th call).
         Ghosts.CheckData memory g = ghosts.checkData();
+        // A handler's finding is reported before the state is read: the bug it found may have left state that the
+        // readers cannot even sum (a canary's planted margin, an overflowed aggregate).
+        _checkRecordedViolations(f, g);
+        if (f.count != 0) _report(f);
+        // The rotation is drawn from the call count (forge may check only every check_interval-th call).
         uint256 draw = uint256(keccak256(abi.encode(g.totalCalls)));
         SystemReader.Layout memory l = layout;
         uint256 marketCount = l.marketIds.length;
@@ -70,7 +75,6 @@ abstract contract ProtocolInvariants {
             adlLong: (draw >> 128) % 2 == 0
         });
         SystemReader.SystemView memory v = SystemReader.read(l, q);
-        _checkRecordedViolations(f, g);
         _checkMirror(f, v, g);
         _checkPendingOrders(f, g);
         _checkConservation(f, v, g);
@@ -82,7 +86,11 @@ abstract contract ProtocolInvariants {
         _checkFundingZeroSum(f, v);
         _checkAdlOrder(f, v, q, g);
         _checkVaultSolvent(f, v);
-        if (f.count == 0) return;
+        if (f.count != 0) _report(f);
+    }
+
+    /// @dev Reverts with the first failure, the canary's target first when it is among them.
+    function _report(Failures memory f) internal view {
         for (uint256 i; i < f.count; ++i) {
             if (f.names[i] == canaryTarget) revert(f.messages[i]);
         }
@@ -133,10 +141,11 @@ abstract contract ProtocolInvariants {
     /// @dev Every free balance and position equals the ghosts' mirror, which handlers update only for the accounts and
     /// positions the engine's events name: nothing changed that no event reported (a bystander's balance cannot move
     /// silently, and an indexer following events sees every position).
-    function _checkMirror(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
-        internal
-        pure
-    {
+    function _checkMirror(
+        Failures memory f,
+        SystemReader.SystemView memory v,
+        Ghosts.CheckData memory g
+    ) internal pure {
         Ghosts.Mirror memory m = g.mirror;
         for (uint256 i; i < v.free.length; ++i) {
             if (v.free[i] != m.free[i]) {
@@ -207,16 +216,14 @@ abstract contract ProtocolInvariants {
 
     /// @dev balanceOf(engine) × scale == Σ free + Σ margins + vault cash + insurance + escrowed orders + raw donations
     /// (exact), and the engine holds exactly the tokens that went in minus those that came out.
-    function _checkConservation(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
-        internal
-        view
-    {
+    function _checkConservation(
+        Failures memory f,
+        SystemReader.SystemView memory v,
+        Ghosts.CheckData memory g
+    ) internal view {
         uint256 scale = layout.scale;
         int256 books =
-            v.vaultCashUsd +
-            int256(v.insuranceUsd) +
-            int256(v.escrowedOrdersUsd) +
-            int256(g.rawDonatedTokens * scale);
+            v.vaultCashUsd + int256(v.insuranceUsd) + int256(v.escrowedOrdersUsd) + int256(g.rawDonatedTokens * scale);
         for (uint256 i; i < v.free.length; ++i) books += int256(v.free[i]);
         for (uint256 m; m < v.markets.length; ++m) {
             for (uint256 t; t < v.markets[m].positions.length; ++t) {
@@ -302,16 +309,36 @@ abstract contract ProtocolInvariants {
             }
             string memory market = vm.toString(m);
             if (net - mv.state.netSize != 0) {
-                _fail(f, InvariantNames.SIZES_SUM_TO_ZERO, string.concat("market ", market, ": sum of sizes + vault != 0"));
+                _fail(
+                    f,
+                    InvariantNames.SIZES_SUM_TO_ZERO,
+                    string.concat("market ", market, ": sum of sizes + vault != 0")
+                );
             }
             if (longs != mv.state.longOpenInterest || shorts != mv.state.shortOpenInterest) {
-                _fail(f, InvariantNames.SIZES_SUM_TO_ZERO, string.concat("market ", market, ": stored OI != sum per side"));
+                _fail(
+                    f,
+                    InvariantNames.SIZES_SUM_TO_ZERO,
+                    string.concat("market ", market, ": stored OI != sum per side")
+                );
             }
-            if (sizeTimesEntry != mv.state.sumSizeTimesEntry || sizeTimesFunding != mv.state.sumSizeTimesFundingSnapshot) {
-                _fail(f, InvariantNames.SIZES_SUM_TO_ZERO, string.concat("market ", market, ": size aggregates drifted"));
+            if (
+                sizeTimesEntry != mv.state.sumSizeTimesEntry || sizeTimesFunding != mv.state.sumSizeTimesFundingSnapshot
+            ) {
+                _fail(
+                    f,
+                    InvariantNames.SIZES_SUM_TO_ZERO,
+                    string.concat("market ", market, ": size aggregates drifted")
+                );
             }
-            if (longLoss != mv.state.sumLongSizeTimesLossSnapshot || shortLoss != mv.state.sumShortSizeTimesLossSnapshot) {
-                _fail(f, InvariantNames.SIZES_SUM_TO_ZERO, string.concat("market ", market, ": loss aggregates drifted"));
+            if (
+                longLoss != mv.state.sumLongSizeTimesLossSnapshot || shortLoss != mv.state.sumShortSizeTimesLossSnapshot
+            ) {
+                _fail(
+                    f,
+                    InvariantNames.SIZES_SUM_TO_ZERO,
+                    string.concat("market ", market, ": loss aggregates drifted")
+                );
             }
         }
     }
@@ -321,10 +348,11 @@ abstract contract ProtocolInvariants {
     /// @dev At the oracle price: Σ positionEquity + Σ free + vaultEquityUsd(true) + insurance + escrowed orders ==
     /// backing − gap with
     /// 0 ≤ gap ≤ 3 wei per open position + 1 wei per market with open interest.
-    function _checkZeroSumEquity(Failures memory f, SystemReader.SystemView memory v, Ghosts.CheckData memory g)
-        internal
-        view
-    {
+    function _checkZeroSumEquity(
+        Failures memory f,
+        SystemReader.SystemView memory v,
+        Ghosts.CheckData memory g
+    ) internal view {
         if (!v.allPricesValid) return;
         _zeroSumAt(f, v, g.rawDonatedTokens, "oracle");
     }
@@ -410,7 +438,11 @@ abstract contract ProtocolInvariants {
             int256 gap = owed * int256(WAD) - receivable36;
             int256 bound = n == 0 ? int256(1) : int256(n * WAD);
             if (gap < 0 || gap >= bound) {
-                _fail(f, InvariantNames.FUNDING_ZERO_SUM, string.concat("market ", vm.toString(m), ": gap ", vm.toString(gap)));
+                _fail(
+                    f,
+                    InvariantNames.FUNDING_ZERO_SUM,
+                    string.concat("market ", vm.toString(m), ": gap ", vm.toString(gap))
+                );
             }
         }
     }
@@ -464,13 +496,13 @@ abstract contract ProtocolInvariants {
                 SystemReader.PositionView memory b = mv.positions[k];
                 if (b.light == 0 || (b.position.size > 0) != isLong || b.rank <= a.rank) continue;
                 // a is ahead of b: a's equity per unit of size must not exceed b's (cross-multiplied, exact).
-                if (a.equityUsd * int256(b.position.size.abs()) <= b.equityUsd * int256(a.position.size.abs())) continue;
+                if (a.equityUsd * int256(b.position.size.abs()) <= b.equityUsd * int256(a.position.size.abs()))
+                    continue;
                 int256 keyA = AdlLogic.adlKey(a.position);
                 int256 keyB = AdlLogic.adlKey(b.position);
                 if (AdlQueue.tickOf(keyA) == AdlQueue.tickOf(keyB)) continue;
-                uint256 smallest = a.position.size.abs() < b.position.size.abs()
-                    ? a.position.size.abs()
-                    : b.position.size.abs();
+                uint256 smallest =
+                    a.position.size.abs() < b.position.size.abs() ? a.position.size.abs() : b.position.size.abs();
                 // E/|q| carries < 3 wei of USD rounding per position and each key < 1 wei of truncation.
                 int256 tolerance = int256((4 * WAD) / smallest + 4);
                 int256 keyGap = keyA - keyB;
@@ -487,7 +519,8 @@ abstract contract ProtocolInvariants {
     function _checkVaultSolvent(Failures memory f, SystemReader.SystemView memory v) internal pure {
         if (!v.allPricesValid) return;
         int256 equityUsd = v.vaultEquityForDepositUsd;
-        if (equityUsd < 0) _fail(f, InvariantNames.VAULT_SOLVENT, string.concat("vault equity ", vm.toString(equityUsd)));
+        if (equityUsd < 0)
+            _fail(f, InvariantNames.VAULT_SOLVENT, string.concat("vault equity ", vm.toString(equityUsd)));
     }
 
     function _str(bytes32 value) internal pure returns (string memory) {

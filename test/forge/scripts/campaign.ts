@@ -3,6 +3,7 @@
 // report, then the campaign's figures: calls, calls/s, reverts by reason per action, events reached. Exits non-zero
 // when forge does (an invariant broke: the failing sequence is printed above, as Solidity too, and saved for replay).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { profileFromEnv, SUITES, type ProfileName } from "./profiles";
 import { parseOutcomes, REPO_ROOT, runForge } from "./forgeRun";
@@ -50,11 +51,18 @@ async function main(): Promise<number> {
   console.log("\n## forge invariant campaign\n");
   console.log("| suite | result | runs | calls | reverted calls |", "\n| --- | --- | ---: | ---: | ---: |");
   for (const o of outcomes) {
-    console.log(`| ${o.suite} | ${o.passed ? "pass" : "FAIL"} | ${fmt(o.runs)} | ${fmt(o.calls)} | ${fmt(o.reverts)} |`);
+    console.log(
+      `| ${o.suite} | ${o.passed ? "pass" : "FAIL"} | ${fmt(o.runs)} | ${fmt(o.calls)} | ${fmt(o.reverts)} |`,
+    );
   }
   console.log(
     `\n${fmt(calls)} calls in ${result.seconds.toFixed(1)} s (suites in parallel; forge build ` +
       `${build.seconds.toFixed(1)} s before) = ${fmt(Math.round(calls / result.seconds))} calls/s\n`,
+  );
+  // The machine is shared: the load average tells how much of the wall time was waiting for a core.
+  const [load1, load5] = os.loadavg();
+  console.log(
+    `load average at the end: ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) on ${os.cpus().length} cores\n`,
   );
   console.log(formatStats(merge(perSuite)));
   const failed = outcomes.filter((o) => !o.passed);

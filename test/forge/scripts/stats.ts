@@ -52,7 +52,12 @@ export function aggregate(runs: RunStats[]): CampaignStats {
 }
 
 export function merge(parts: CampaignStats[]): CampaignStats {
-  const runs: RunStats[] = parts.map((p) => ({ calls: p.actionCalls, actions: p.actions, events: p.events, violations: 0 }));
+  const runs: RunStats[] = parts.map((p) => ({
+    calls: p.actionCalls,
+    actions: p.actions,
+    events: p.events,
+    violations: 0,
+  }));
   const merged = aggregate(runs);
   merged.runs = parts.reduce((n, p) => n + p.runs, 0);
   return merged;

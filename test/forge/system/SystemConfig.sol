@@ -91,8 +91,16 @@ library SystemConfig {
     function defaultTiers() internal pure returns (MarginTier[] memory tiers) {
         tiers = new MarginTier[](3);
         tiers[0] = MarginTier({notionalFloorUsd: 0, initialMarginBps: 500, maintenanceMarginBps: 250});
-        tiers[1] = MarginTier({notionalFloorUsd: uint128(1_000_000 * USD), initialMarginBps: 1_000, maintenanceMarginBps: 500});
-        tiers[2] = MarginTier({notionalFloorUsd: uint128(5_000_000 * USD), initialMarginBps: 2_000, maintenanceMarginBps: 1_000});
+        tiers[1] = MarginTier({
+            notionalFloorUsd: uint128(1_000_000 * USD),
+            initialMarginBps: 1_000,
+            maintenanceMarginBps: 500
+        });
+        tiers[2] = MarginTier({
+            notionalFloorUsd: uint128(5_000_000 * USD),
+            initialMarginBps: 2_000,
+            maintenanceMarginBps: 1_000
+        });
     }
 
     function adlConfig() internal pure returns (AdlConfig memory) {
@@ -114,7 +122,9 @@ library SystemConfig {
             });
     }
 
-    function oracleConfig(AggregatorV3Interface feed) internal pure returns (ChainlinkOracleAdapter.OracleConfig memory) {
+    function oracleConfig(
+        AggregatorV3Interface feed
+    ) internal pure returns (ChainlinkOracleAdapter.OracleConfig memory) {
         return
             ChainlinkOracleAdapter.OracleConfig({
                 feed: feed,
