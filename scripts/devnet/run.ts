@@ -1,0 +1,253 @@
+/**
+ * The devnet's start sequence and its shutdown. Children (node, compile, dApp build and server, keeper) run
+ * under the `Supervisor`; the deployment, the demo seeding and the price feeder run in this process.
+ *
+ *   ports free? ─┬─ hardhat node ──────────────┬─ deploy → fund wallets → seed → feeder → keeper ─┬─ summary
+ *                └─ hardhat compile ─┬─────────┘                                                 │
+ *                                    └─ dApp build (when stale) → dApp server ───────────────────┘
+ *
+ * Ctrl-C / SIGTERM stop everything and exit 0; a child exiting on its own, or a failed step, stops the rest and
+ * exits 1 naming it.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appBuildCommand, appServeCommand } from "../../app/server/appCommand";
+import { rpcAnswers, rpcCall } from "../../sdk/chain/rpc";
+import type { RunningFeeder } from "../../sim/feeder/startFeeder";
+import { assertNodeAccounts, devAccount, KEEPER_ACCOUNT_INDEX, WALLET_ACCOUNT_INDEXES } from "./accounts";
+import { appBuildFreshness } from "./appBuild";
+import { DevnetError, EXIT_FAILED, EXIT_STOPPED, oneLine } from "./errors";
+import { assertPortsFree } from "./ports";
+import { appServesIndex, keeperHealthy, waitUntil } from "./probes";
+import { PROJECT_ROOT, reachableHost, rpcUrlOf, type DevnetSettings } from "./settings";
+import { formatSummary, type StepTiming } from "./summary";
+import { describeExit, Supervisor, type ChildCommand } from "./supervisor";
+
+const HARDHAT_BIN = join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
+const KEEPER_MAIN = join(PROJECT_ROOT, "keeper", "main.ts");
+const TYPECHAIN_INDEX = join(PROJECT_ROOT, "typechain-types", "index.ts");
+const NODE_READY_TIMEOUT_MS = 90_000;
+const KEEPER_HEALTHY_TIMEOUT_MS = 90_000;
+const APP_READY_TIMEOUT_MS = 60_000;
+/** The feeder finishes its tick in flight when stopped; a dead node must not hold the shutdown. */
+const FEEDER_STOP_TIMEOUT_MS = 5_000;
+
+function childCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildCommand {
+  return { command, args, cwd: PROJECT_ROOT, env: { ...process.env, ...env } };
+}
+
+/** A TypeScript entry run with ts-node in transpile-only mode (type checks belong to `tsc`, not to the start). */
+function tsEntry(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildCommand {
+  return childCommand(process.execPath, ["-r", "ts-node/register/transpile-only", entry, ...args], env);
+}
+
+const secondsSince = (startMs: number) => (performance.now() - startMs) / 1_000;
+
+export class Devnet {
+  private readonly supervisor: Supervisor;
+  private readonly rpcUrl: string;
+  private readonly appUrl: string;
+  private readonly keeperHealthUrl: string;
+  private readonly workDir: string;
+  private readonly timings: StepTiming[] = [];
+  private feeder?: RunningFeeder;
+  private stopping?: Promise<never>;
+
+  constructor(private readonly settings: DevnetSettings) {
+    this.rpcUrl = rpcUrlOf(settings);
+    this.appUrl = `http://${reachableHost(settings.host)}:${settings.appPort}/`;
+    this.keeperHealthUrl = `http://127.0.0.1:${settings.keeperPort}/health`;
+    this.workDir = mkdtempSync(join(tmpdir(), "nbp-devnet-"));
+    this.supervisor = new Supervisor(settings.logDir, (child, exit) => {
+      const tail = this.supervisor.logTail(child);
+      void this.stop(
+        EXIT_FAILED,
+        `devnet: ${child.name} ${describeExit(exit)} unexpectedly; stopping the rest (log: ${child.logPath})\n${tail}`,
+      );
+    });
+  }
+
+  /** Stops everything once and exits with `exitCode` (later calls wait for the first). */
+  stop(exitCode: number, message: string): Promise<never> {
+    if (this.stopping) return this.stopping;
+    (exitCode === EXIT_STOPPED ? console.log : console.error)(message);
+    this.stopping = (async () => {
+      if (this.feeder) {
+        await Promise.race([
+          this.feeder.stop().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, FEEDER_STOP_TIMEOUT_MS)),
+        ]);
+      }
+      await this.supervisor.stopAll();
+      rmSync(this.workDir, { recursive: true, force: true });
+      if (exitCode === EXIT_STOPPED) console.log("devnet: stopped; every child process has exited");
+      process.exit(exitCode);
+    })();
+    return this.stopping;
+  }
+
+  /** Stops the devnet with `error` as its one line (exit code 1, or the error's own code). */
+  fail(error: unknown): Promise<never> {
+    const exitCode = error instanceof DevnetError ? error.exitCode : EXIT_FAILED;
+    const message = error instanceof DevnetError ? error.message : oneLine(error);
+    return this.stop(exitCode, `devnet: ${message}`);
+  }
+
+  /** A step running beside others: its failure stops the devnet at once, not when it is awaited. */
+  private failFast<T>(running: Promise<T>): Promise<T> {
+    running.catch((error: unknown) => void this.fail(error));
+    return running;
+  }
+
+  /** Times one step of the start; a failure becomes a `DevnetError` naming the step. */
+  private async step<T>(name: string, action: () => Promise<T>): Promise<T> {
+    const startMs = performance.now();
+    try {
+      const result = await action();
+      this.timings.push({ step: name, seconds: secondsSince(startMs) });
+      console.log(`devnet: ${name} done (${secondsSince(startMs).toFixed(1)} s)`);
+      return result;
+    } catch (error) {
+      if (error instanceof DevnetError) throw error;
+      throw new DevnetError(`${name} failed: ${oneLine(error)}`, EXIT_FAILED, { cause: error });
+    }
+  }
+
+  async start(): Promise<void> {
+    const s = this.settings;
+    await assertPortsFree([
+      { what: "the RPC (hardhat node)", envName: "DEVNET_PORT", host: s.host, port: s.rpcPort },
+      { what: "the dApp", envName: "DEVNET_APP_PORT", host: s.host, port: s.appPort },
+      {
+        what: "the keeper's /health and /metrics",
+        envName: "DEVNET_KEEPER_PORT",
+        host: "127.0.0.1",
+        port: s.keeperPort,
+      },
+      {
+        what: "the price feeder's control endpoint",
+        envName: "DEVNET_FEEDER_PORT",
+        host: "127.0.0.1",
+        port: s.feederPort,
+      },
+    ]);
+    const wasCompiled = existsSync(TYPECHAIN_INDEX);
+
+    console.log(`devnet: starting hardhat node at ${this.rpcUrl} and compiling the contracts …`);
+    this.supervisor.start(
+      "node",
+      childCommand(HARDHAT_BIN, ["node", "--hostname", s.host, "--port", String(s.rpcPort)]),
+    );
+    const nodeReady = this.failFast(
+      this.step("node", () =>
+        waitUntil(`hardhat node at ${this.rpcUrl}`, () => rpcAnswers(this.rpcUrl), NODE_READY_TIMEOUT_MS),
+      ),
+    );
+    await this.step("compile", () => this.supervisor.run("compile", childCommand(HARDHAT_BIN, ["compile"])));
+    const appBuilt = this.failFast(this.buildApp());
+    await nodeReady;
+
+    const wallets = WALLET_ACCOUNT_INDEXES.map(devAccount);
+    const keeperAccount = devAccount(KEEPER_ACCOUNT_INDEX);
+    await assertNodeAccounts(this.rpcUrl, [...wallets, keeperAccount]);
+    // Loaded only now: these modules import the TypeChain bindings `hardhat compile` has just generated.
+    const protocol = await import("./protocol");
+    const { startFeeder } = await import("../../sim/feeder/startFeeder");
+
+    const book = await this.step("deploy", async () => {
+      const deployed = await protocol.deployProtocol(this.rpcUrl, s.addressBookPath);
+      await protocol.fundWallets(this.rpcUrl, deployed, wallets);
+      return deployed;
+    });
+    const seeded = await this.step("seed", () => protocol.seedDemoState(this.rpcUrl, book, s.traders, s.seed));
+    this.feeder = await this.step("feeder", () =>
+      startFeeder({
+        rpcUrl: this.rpcUrl,
+        book,
+        seed: s.seed,
+        intervalMs: s.feederIntervalMs,
+        controlPort: s.feederPort,
+        stdin: true,
+        shocksAtStart: s.shocksAtStart,
+        log: (line) => console.log(`[feeder] ${line}`),
+      }),
+    );
+
+    this.supervisor.start(
+      "keeper",
+      tsEntry(
+        KEEPER_MAIN,
+        [
+          ...["--rpc-url", this.rpcUrl, "--address-book", s.addressBookPath],
+          ...["--metrics-port", String(s.keeperPort), "--checkpoint", join(this.workDir, "keeper.checkpoint.json")],
+        ],
+        { KEEPER_PRIVATE_KEY: keeperAccount.privateKey },
+      ),
+    );
+    const keeperReady = this.failFast(
+      this.step("keeper", () =>
+        waitUntil(
+          `the keeper's ${this.keeperHealthUrl}`,
+          () => keeperHealthy(this.keeperHealthUrl),
+          KEEPER_HEALTHY_TIMEOUT_MS,
+        ),
+      ),
+    );
+
+    const buildWasFresh = await appBuilt;
+    this.supervisor.start(
+      "app",
+      appServeCommand({
+        port: s.appPort,
+        host: s.host,
+        rpcUrl: this.rpcUrl,
+        addressBookPath: s.addressBookPath,
+        distDir: s.appDistDir,
+      }),
+    );
+    await this.step("app", () =>
+      waitUntil(`the dApp at ${this.appUrl}`, () => appServesIndex(this.appUrl), APP_READY_TIMEOUT_MS),
+    );
+    const appReadySeconds = performance.now() / 1_000;
+    await keeperReady;
+
+    const chainId = Number(BigInt(await rpcCall<string>(this.rpcUrl, "eth_chainId")));
+    console.log(
+      formatSummary({
+        rpcUrl: this.rpcUrl,
+        chainId,
+        appUrl: this.appUrl,
+        keeperHealthUrl: this.keeperHealthUrl,
+        keeperMetricsUrl: `http://127.0.0.1:${s.keeperPort}/metrics`,
+        keeper: keeperAccount,
+        feederControlUrl: `http://127.0.0.1:${s.feederPort}/command`,
+        feederPrices: this.feeder.feeder.status(),
+        feederIntervalMs: s.feederIntervalMs,
+        addressBookPath: s.addressBookPath,
+        demo: {
+          lps: seeded.lps.length,
+          tradersOpen: seeded.traders.filter((t) => t.opened).length,
+          traders: seeded.traders.length,
+          insuranceFundUsd: seeded.insuranceFundUsd,
+        },
+        wallets,
+        walletUsdcGrant: protocol.WALLET_USDC_GRANT,
+        logFiles: this.supervisor.list().map((child) => child.logPath),
+        projectRoot: PROJECT_ROOT,
+        appReadySeconds,
+        warm: wasCompiled && buildWasFresh,
+        timings: this.timings,
+      }),
+    );
+  }
+
+  /** Builds the dApp when its build is missing or stale; resolves true when the existing build was kept. */
+  private async buildApp(): Promise<boolean> {
+    const freshness = appBuildFreshness(PROJECT_ROOT, this.settings.appDistDir);
+    if (freshness.upToDate && !this.settings.rebuildApp) return true;
+    console.log(`devnet: building the dApp (${freshness.reason ?? "DEVNET_REBUILD_APP"}) …`);
+    await this.step("app build", () => this.supervisor.run("app-build", appBuildCommand(this.settings.appDistDir)));
+    return false;
+  }
+}
