@@ -32,6 +32,8 @@ const KEEPER_HEALTHY_TIMEOUT_MS = 90_000;
 const APP_READY_TIMEOUT_MS = 60_000;
 /** The feeder finishes its tick in flight when stopped; a dead node must not hold the shutdown. */
 const FEEDER_STOP_TIMEOUT_MS = 5_000;
+/** How long a failed step waits for a child's exit to be reported before naming itself as the cause. */
+const CHILD_EXIT_GRACE_MS = 500;
 
 function childCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildCommand {
   return { command, args, cwd: PROJECT_ROOT, env: { ...process.env, ...env } };
@@ -88,7 +90,9 @@ export class Devnet {
   }
 
   /** Stops the devnet with `error` as its one line (exit code 1, or the error's own code). */
-  fail(error: unknown): Promise<never> {
+  async fail(error: unknown): Promise<never> {
+    // A step usually fails because a child it talks to has just died: let that exit be reported first.
+    await new Promise((resolve) => setTimeout(resolve, CHILD_EXIT_GRACE_MS));
     const exitCode = error instanceof DevnetError ? error.exitCode : EXIT_FAILED;
     const message = error instanceof DevnetError ? error.message : oneLine(error);
     return this.stop(exitCode, `devnet: ${message}`);
