@@ -107,6 +107,12 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): D
       collect,
       [],
     )
+    .addHelpText(
+      "after",
+      `\nEnvironment (default):\n${Object.entries(DEVNET_ENV)
+        .map(([name, value]) => `  ${name.padEnd(26)}${value}`)
+        .join("\n")}`,
+    )
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
