@@ -229,6 +229,12 @@ export class Devnet {
         feederPrices: this.feeder.feeder.status(),
         feederIntervalMs: s.feederIntervalMs,
         addressBookPath: s.addressBookPath,
+        contracts: {
+          engine: book.engine,
+          vault: book.vault,
+          usdc: book.collateral.address,
+          usdcDecimals: book.collateral.decimals,
+        },
         demo: {
           lps: seeded.lps.length,
           tradersOpen: seeded.traders.filter((t) => t.opened).length,

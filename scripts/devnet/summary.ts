@@ -24,6 +24,7 @@ export interface DevnetSummary {
   feederPrices: { symbol: string; priceUsd: number }[];
   feederIntervalMs: number;
   addressBookPath: string;
+  contracts: { engine: string; vault: string; usdc: string; usdcDecimals: number };
   demo: { lps: number; tradersOpen: number; traders: number; insuranceFundUsd: string };
   wallets: DevAccount[];
   walletUsdcGrant: string;
@@ -55,7 +56,8 @@ export function formatSummary(s: DevnetSummary): string {
       `${s.feederIntervalMs / 1_000} s; type "crash ETH-USD 40" (or squeeze, set, pause, resume, status, help) here,`,
     `${label("")}or: curl -d "crash ETH-USD 40" ${s.feederControlUrl}`,
     `${label("demo")}${s.demo.lps} LPs, ${s.demo.tradersOpen} of ${s.demo.traders} traders open, insurance fund ${usd(s.demo.insuranceFundUsd)}`,
-    `${label("address book")}${rel(s.addressBookPath)}`,
+    `${label("address book")}${rel(s.addressBookPath)}: engine ${s.contracts.engine}, vault ${s.contracts.vault}`,
+    `${label("")}mock USDC ${s.contracts.usdc} (${s.contracts.usdcDecimals} decimals: add it to the wallet as a token)`,
     `${label("logs")}${s.logFiles.map(rel).join(", ")}`,
     "",
     `Wallet: add the network (RPC ${s.rpcUrl}, chain id ${s.chainId}, currency ETH), then import a key.`,

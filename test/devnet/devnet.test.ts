@@ -5,11 +5,16 @@
  * dies stops the rest and the devnet exits 1 naming it.
  */
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseUnits } from "ethers";
 import { rpcCall } from "../../sdk/chain/rpc";
+import type { AddressBook } from "../../sdk/addressBook";
+import { MockERC20__factory } from "../../typechain-types";
+import { devAccount } from "../../scripts/devnet/accounts";
+import { WALLET_USDC_GRANT } from "../../scripts/devnet/protocol";
 import { DEVNET_READY_MARKER } from "../../scripts/devnet/summary";
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_STOPPED } from "../../scripts/devnet/errors";
 import { PROJECT_ROOT } from "../support/localChain";
@@ -134,6 +139,14 @@ describe("devnet: npm start", function () {
     const health = await fetch(`http://127.0.0.1:${ports.keeper}/health`);
     expect(health.status).to.equal(200);
     expect(((await health.json()) as { healthy: boolean }).healthy).to.equal(true);
+
+    const book = JSON.parse(readFileSync(join(workDir, "localhost.json"), "utf8")) as AddressBook;
+    const usdc = MockERC20__factory.createInterface();
+    const balance = await rpcCall<string>(rpcUrl, "eth_call", [
+      { to: book.collateral.address, data: usdc.encodeFunctionData("balanceOf", [devAccount(1).address]) },
+      "latest",
+    ]);
+    expect(BigInt(balance)).to.equal(parseUnits(WALLET_USDC_GRANT, book.collateral.decimals));
 
     const feederStatus = async () =>
       JSON.stringify(await (await fetch(`http://127.0.0.1:${ports.feeder}/status`)).json());
