@@ -9,7 +9,7 @@ import { DEVNET_CONFIG } from "../../deploy/config";
 import { deploySystem } from "../../deploy/deploySystem";
 import { writeAddressBook, type AddressBook } from "../../sdk/addressBook";
 import { seedDemo, type SeedDemoResult } from "../../sim/demo/seedDemo";
-import { MockERC20__factory } from "../../typechain-types";
+import { ChainlinkOracleAdapter__factory, MockERC20__factory } from "../../typechain-types";
 import { DEPLOYER_ACCOUNT_INDEX, type DevAccount } from "./accounts";
 
 /** Mock USDC each wallet account receives (whole tokens): enough for a few trades and an LP deposit. */
@@ -53,6 +53,30 @@ export async function fundWallets(rpcUrl: string, book: AddressBook, wallets: re
     const usdc = MockERC20__factory.connect(book.collateral.address, deployer);
     const amount = parseUnits(WALLET_USDC_GRANT, book.collateral.decimals);
     for (const wallet of wallets) await (await usdc.mint(wallet.address, amount)).wait();
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** Feed updates per cooldown window the feeder's random walk leaves free for shocks (crash, squeeze, set). */
+export const ROUNDS_KEPT_FOR_SHOCKS = 8;
+
+/**
+ * The shortest feeder interval that keeps every market out of the breaker's "too many rounds" rule: each
+ * adapter flags its market volatile (opening and increasing paused) when more than `MAX_HISTORY_ROUNDS`
+ * rounds landed within `volatilityCooldownSeconds` (contracts/oracle/ChainlinkOracleAdapter.sol).
+ */
+export async function feederIntervalFloorMs(rpcUrl: string, book: AddressBook): Promise<number> {
+  const provider = connect(rpcUrl);
+  try {
+    let floorMs = 0;
+    for (const market of book.markets) {
+      const adapter = ChainlinkOracleAdapter__factory.connect(market.oracleAdapter, provider);
+      const rounds = Number(await adapter.MAX_HISTORY_ROUNDS()) - ROUNDS_KEPT_FOR_SHOCKS;
+      const cooldownMs = Number(await adapter.volatilityCooldownSeconds()) * 1_000;
+      floorMs = Math.max(floorMs, Math.ceil(cooldownMs / rounds));
+    }
+    return floorMs;
   } finally {
     provider.destroy();
   }

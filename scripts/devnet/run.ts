@@ -32,6 +32,8 @@ const KEEPER_HEALTHY_TIMEOUT_MS = 90_000;
 const APP_READY_TIMEOUT_MS = 60_000;
 /** The feeder finishes its tick in flight when stopped; a dead node must not hold the shutdown. */
 const FEEDER_STOP_TIMEOUT_MS = 5_000;
+/** σ of one feeder tick: the feeder's own 15 bps per 3 s tick, scaled by √time to the devnet's 12.5 s tick. */
+const FEEDER_VOLATILITY_BPS_PER_TICK = 30;
 /** How long a failed step waits for a child's exit to be reported before naming itself as the cause. */
 const CHILD_EXIT_GRACE_MS = 500;
 
@@ -152,6 +154,11 @@ export class Devnet {
     const appBuilt = this.failFast(this.buildApp());
     await nodeReady;
 
+    if (s.blockIntervalMs > 0) {
+      // Automine stays on (a block per transaction); the empty blocks let a due delayed order be executed
+      // within a second instead of waiting for the next transaction.
+      await rpcCall(this.rpcUrl, "evm_setIntervalMining", [s.blockIntervalMs]);
+    }
     const wallets = WALLET_ACCOUNT_INDEXES.map(devAccount);
     const keeperAccount = devAccount(KEEPER_ACCOUNT_INDEX);
     await assertNodeAccounts(this.rpcUrl, [...wallets, keeperAccount]);
@@ -164,6 +171,14 @@ export class Devnet {
       await protocol.fundWallets(this.rpcUrl, deployed, wallets);
       return deployed;
     });
+    const intervalFloorMs = await protocol.feederIntervalFloorMs(this.rpcUrl, book);
+    if (s.feederIntervalMs < intervalFloorMs) {
+      console.warn(
+        `devnet: warning: DEVNET_FEEDER_INTERVAL_MS=${s.feederIntervalMs} posts more feed rounds per volatility ` +
+          `cooldown than the oracle adapters read back; markets will read as volatile (opening paused) ` +
+          `after a few updates. ${intervalFloorMs} ms or more avoids it.`,
+      );
+    }
     const seeded = await this.step("seed", () => protocol.seedDemoState(this.rpcUrl, book, s.traders, s.seed));
     this.feeder = await this.step("feeder", () =>
       startFeeder({
@@ -171,6 +186,7 @@ export class Devnet {
         book,
         seed: s.seed,
         intervalMs: s.feederIntervalMs,
+        volatilityBpsPerTick: FEEDER_VOLATILITY_BPS_PER_TICK,
         controlPort: s.feederPort,
         stdin: true,
         shocksAtStart: s.shocksAtStart,

@@ -33,6 +33,8 @@ export interface DevnetSettings {
   traders: number;
   seed: string;
   feederIntervalMs: number;
+  /** The node also mines an empty block this often (0: only a block per transaction). */
+  blockIntervalMs: number;
   /** Rebuild the dApp even when the build looks up to date. */
   rebuildApp: boolean;
   shocksAtStart: PriceShock[];
@@ -50,7 +52,10 @@ export const DEVNET_ENV = {
   DEVNET_LOG_DIR: "logs/devnet",
   DEVNET_TRADERS: "30",
   DEVNET_SEED: "demo",
-  DEVNET_FEEDER_INTERVAL_MS: "3000",
+  // The oracle adapter treats more than MAX_HISTORY_ROUNDS (32) updates inside one volatility cooldown (5 min)
+  // as volatile, which pauses opening: 12.5 s keeps the walk to 24 rounds a window, 8 left for shocks.
+  DEVNET_FEEDER_INTERVAL_MS: "12500",
+  DEVNET_BLOCK_INTERVAL_MS: "1000",
   DEVNET_REBUILD_APP: "0",
 } as const;
 
@@ -136,6 +141,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): D
     traders: integer(env, "DEVNET_TRADERS", 0, MAX_TRADERS, "a trader count"),
     seed: read(env, "DEVNET_SEED"),
     feederIntervalMs: integer(env, "DEVNET_FEEDER_INTERVAL_MS", MIN_FEEDER_INTERVAL_MS, 3_600_000, "an interval in ms"),
+    blockIntervalMs: integer(env, "DEVNET_BLOCK_INTERVAL_MS", 0, 3_600_000, "an interval in ms (0: off)"),
     rebuildApp: flag(env, "DEVNET_REBUILD_APP"),
     shocksAtStart: [
       ...options.crash.map((c) => parseShock(c, -1, "--crash")),

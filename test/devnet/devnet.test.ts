@@ -1,6 +1,7 @@
 /**
  * `npm start`'s entry (scripts/devnet.ts) as a real child process on free ports: the summary appears, the RPC
- * answers, the dApp serves its index.html, the keeper's /health is ok and the feeder moves prices; Ctrl-C
+ * answers, the dApp serves its index.html, the keeper's /health is ok and executes a wallet's delayed order, and
+ * the feeder moves prices; Ctrl-C
  * (SIGINT) stops every child and frees every port. A port in use is one line and exit code 2; a child that
  * dies stops the rest and the devnet exits 1 naming it.
  */
@@ -9,10 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseUnits } from "ethers";
+import { JsonRpcProvider, parseUnits } from "ethers";
 import { rpcCall } from "../../sdk/chain/rpc";
 import type { AddressBook } from "../../sdk/addressBook";
-import { MockERC20__factory } from "../../typechain-types";
+import { MockERC20__factory, PerpEngine__factory } from "../../typechain-types";
 import { devAccount } from "../../scripts/devnet/accounts";
 import { WALLET_USDC_GRANT } from "../../scripts/devnet/protocol";
 import { DEVNET_READY_MARKER } from "../../scripts/devnet/summary";
@@ -26,9 +27,17 @@ const LOCAL_CHAIN_ID = 31337;
 /** Cold (contracts and dApp unbuilt) the start takes about a minute on a loaded 2-core machine. */
 const READY_TIMEOUT_MS = 150_000;
 const STOP_TIMEOUT_MS = 30_000;
-/** Fewer demo traders and faster price moves than the default keep the test lean. */
+/** Fewer demo traders than the default keep the test lean. */
 const TEST_TRADERS = "6";
-const TEST_FEEDER_INTERVAL_MS = 300;
+/** The devnet's default feeder interval (12.5 s) plus room for a loaded machine. */
+const FEEDER_MOVE_TIMEOUT_MS = 30_000;
+/** The wallet user's order: 1 ETH long with $400 of margin (5x at $2,000) from a $1,000 deposit. */
+const TEST_DEPOSIT_USDC = "1000";
+const TEST_ORDER_SIZE = parseUnits("1", 18);
+const TEST_ORDER_MARGIN_USD = parseUnits("400", 18);
+const TEST_ACCEPTABLE_PRICE_USD = "3000";
+/** The devnet's delay is 5 s; the keeper then acts on the next block (the node mines one every second). */
+const ORDER_EXECUTION_TIMEOUT_MS = 30_000;
 
 interface DevnetPorts {
   rpc: number;
@@ -54,7 +63,6 @@ function startDevnet(ports: DevnetPorts, workDir: string): ManagedChild {
       DEVNET_ADDRESS_BOOK: join(workDir, "localhost.json"),
       DEVNET_LOG_DIR: join(workDir, "logs"),
       DEVNET_TRADERS: TEST_TRADERS,
-      DEVNET_FEEDER_INTERVAL_MS: String(TEST_FEEDER_INTERVAL_MS),
     },
   });
 }
@@ -148,10 +156,34 @@ describe("devnet: npm start", function () {
     ]);
     expect(BigInt(balance)).to.equal(parseUnits(WALLET_USDC_GRANT, book.collateral.decimals));
 
+    // A wallet user's delayed order: the devnet's keeper executes it once the 5 s delay has passed.
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 });
+    try {
+      const trader = await provider.getSigner(devAccount(1).address);
+      const engine = PerpEngine__factory.connect(book.engine, trader);
+      const deposit = parseUnits(TEST_DEPOSIT_USDC, book.collateral.decimals);
+      await (await MockERC20__factory.connect(book.collateral.address, trader).approve(book.engine, deposit)).wait();
+      await (await engine.deposit(deposit)).wait();
+      const ethUsd = book.markets.find((m) => m.symbol === "ETH-USD")!.marketId;
+      const acceptablePrice = parseUnits(TEST_ACCEPTABLE_PRICE_USD, 18); // far above the feeder's walk around $2,000
+      await (await engine.commitOrder(ethUsd, TEST_ORDER_SIZE, TEST_ORDER_MARGIN_USD, acceptablePrice)).wait();
+      await waitFor(
+        "the keeper to execute the wallet's order",
+        async () => (await engine.getPosition(trader.address, ethUsd)).size === TEST_ORDER_SIZE,
+        ORDER_EXECUTION_TIMEOUT_MS,
+      );
+    } finally {
+      provider.destroy();
+    }
+
     const feederStatus = async () =>
       JSON.stringify(await (await fetch(`http://127.0.0.1:${ports.feeder}/status`)).json());
     const pricesBefore = await feederStatus();
-    await waitFor("the feeder to move a price", async () => (await feederStatus()) !== pricesBefore, 10_000);
+    await waitFor(
+      "the feeder to move a price",
+      async () => (await feederStatus()) !== pricesBefore,
+      FEEDER_MOVE_TIMEOUT_MS,
+    );
 
     const children = snapshotDescendants(devnet.process.pid!);
     const names = children.map((c) => c.command).join("\n");
