@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appBuildCommand, appServeCommand } from "../../app/server/appCommand";
 import { rpcAnswers, rpcCall } from "../../sdk/chain/rpc";
+import type { AddressBook } from "../../sdk/addressBook";
 import type { RunningFeeder } from "../../sim/feeder/startFeeder";
 import { assertNodeAccounts, devAccount, KEEPER_ACCOUNT_INDEX, WALLET_ACCOUNT_INDEXES } from "./accounts";
 import { appBuildFreshness } from "./appBuild";
@@ -45,6 +46,9 @@ function childCommand(command: string, args: string[], env: NodeJS.ProcessEnv = 
 function tsEntry(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildCommand {
   return childCommand(process.execPath, ["-r", "ts-node/register/transpile-only", entry, ...args], env);
 }
+
+const WALLETS = WALLET_ACCOUNT_INDEXES.map(devAccount);
+const KEEPER_ACCOUNT = devAccount(KEEPER_ACCOUNT_INDEX);
 
 const secondsSince = (startMs: number) => (performance.now() - startMs) / 1_000;
 
@@ -121,117 +125,21 @@ export class Devnet {
   }
 
   async start(): Promise<void> {
-    const s = this.settings;
-    await assertPortsFree([
-      { what: "the RPC (hardhat node)", envName: "DEVNET_PORT", host: s.host, port: s.rpcPort },
-      { what: "the dApp", envName: "DEVNET_APP_PORT", host: s.host, port: s.appPort },
-      {
-        what: "the keeper's /health and /metrics",
-        envName: "DEVNET_KEEPER_PORT",
-        host: "127.0.0.1",
-        port: s.keeperPort,
-      },
-      {
-        what: "the price feeder's control endpoint",
-        envName: "DEVNET_FEEDER_PORT",
-        host: "127.0.0.1",
-        port: s.feederPort,
-      },
-    ]);
+    await this.assertPortsFree();
     const wasCompiled = existsSync(TYPECHAIN_INDEX);
-
-    console.log(`devnet: starting hardhat node at ${this.rpcUrl} and compiling the contracts …`);
-    this.supervisor.start(
-      "node",
-      childCommand(HARDHAT_BIN, ["node", "--hostname", s.host, "--port", String(s.rpcPort)]),
-    );
-    const nodeReady = this.failFast(
-      this.step("node", () =>
-        waitUntil(`hardhat node at ${this.rpcUrl}`, () => rpcAnswers(this.rpcUrl), NODE_READY_TIMEOUT_MS),
-      ),
-    );
-    await this.step("compile", () => this.supervisor.run("compile", childCommand(HARDHAT_BIN, ["compile"])));
-    const appBuilt = this.failFast(this.buildApp());
-    await nodeReady;
-
-    if (s.blockIntervalMs > 0) {
-      // Automine stays on (a block per transaction); the empty blocks let a due delayed order be executed
-      // within a second instead of waiting for the next transaction.
-      await rpcCall(this.rpcUrl, "evm_setIntervalMining", [s.blockIntervalMs]);
-    }
-    const wallets = WALLET_ACCOUNT_INDEXES.map(devAccount);
-    const keeperAccount = devAccount(KEEPER_ACCOUNT_INDEX);
-    await assertNodeAccounts(this.rpcUrl, [...wallets, keeperAccount]);
+    const appBuilt = await this.startNodeAndCompile();
+    await this.prepareNode();
     // Loaded only now: these modules import the TypeChain bindings `hardhat compile` has just generated.
     const protocol = await import("./protocol");
-    const { startFeeder } = await import("../../sim/feeder/startFeeder");
-
-    const book = await this.step("deploy", async () => {
-      const deployed = await protocol.deployProtocol(this.rpcUrl, s.addressBookPath);
-      await protocol.fundWallets(this.rpcUrl, deployed, wallets);
-      return deployed;
-    });
-    const intervalFloorMs = await protocol.feederIntervalFloorMs(this.rpcUrl, book);
-    if (s.feederIntervalMs < intervalFloorMs) {
-      console.warn(
-        `devnet: warning: DEVNET_FEEDER_INTERVAL_MS=${s.feederIntervalMs} posts more feed rounds per volatility ` +
-          `cooldown than the oracle adapters read back; markets will read as volatile (opening paused) ` +
-          `after a few updates. ${intervalFloorMs} ms or more avoids it.`,
-      );
-    }
-    const seeded = await this.step("seed", () => protocol.seedDemoState(this.rpcUrl, book, s.traders, s.seed));
-    this.feeder = await this.step("feeder", () =>
-      startFeeder({
-        rpcUrl: this.rpcUrl,
-        book,
-        seed: s.seed,
-        intervalMs: s.feederIntervalMs,
-        volatilityBpsPerTick: FEEDER_VOLATILITY_BPS_PER_TICK,
-        controlPort: s.feederPort,
-        stdin: true,
-        shocksAtStart: s.shocksAtStart,
-        log: (line) => console.log(`[feeder] ${line}`),
-      }),
-    );
-
-    this.supervisor.start(
-      "keeper",
-      tsEntry(
-        KEEPER_MAIN,
-        [
-          ...["--rpc-url", this.rpcUrl, "--address-book", s.addressBookPath],
-          ...["--metrics-port", String(s.keeperPort), "--checkpoint", join(this.workDir, "keeper.checkpoint.json")],
-        ],
-        { KEEPER_PRIVATE_KEY: keeperAccount.privateKey },
-      ),
-    );
-    const keeperReady = this.failFast(
-      this.step("keeper", () =>
-        waitUntil(
-          `the keeper's ${this.keeperHealthUrl}`,
-          () => keeperHealthy(this.keeperHealthUrl),
-          KEEPER_HEALTHY_TIMEOUT_MS,
-        ),
-      ),
-    );
-
+    const { book, seeded } = await this.deployAndSeed(protocol);
+    const feeder = await this.startFeeder(book);
+    const keeperReady = this.failFast(this.startKeeper());
     const buildWasFresh = await appBuilt;
-    this.supervisor.start(
-      "app",
-      appServeCommand({
-        port: s.appPort,
-        host: s.host,
-        rpcUrl: this.rpcUrl,
-        addressBookPath: s.addressBookPath,
-        distDir: s.appDistDir,
-      }),
-    );
-    await this.step("app", () =>
-      waitUntil(`the dApp at ${this.appUrl}`, () => appServesIndex(this.appUrl), APP_READY_TIMEOUT_MS),
-    );
+    await this.serveApp();
     const appReadySeconds = performance.now() / 1_000;
     await keeperReady;
 
+    const s = this.settings;
     const chainId = Number(BigInt(await rpcCall<string>(this.rpcUrl, "eth_chainId")));
     console.log(
       formatSummary({
@@ -240,9 +148,9 @@ export class Devnet {
         appUrl: this.appUrl,
         keeperHealthUrl: this.keeperHealthUrl,
         keeperMetricsUrl: `http://127.0.0.1:${s.keeperPort}/metrics`,
-        keeper: keeperAccount,
+        keeper: KEEPER_ACCOUNT,
         feederControlUrl: `http://127.0.0.1:${s.feederPort}/command`,
-        feederPrices: this.feeder.feeder.status(),
+        feederPrices: feeder.feeder.status(),
         feederIntervalMs: s.feederIntervalMs,
         addressBookPath: s.addressBookPath,
         contracts: {
@@ -257,7 +165,7 @@ export class Devnet {
           traders: seeded.traders.length,
           insuranceFundUsd: seeded.insuranceFundUsd,
         },
-        wallets,
+        wallets: WALLETS,
         walletUsdcGrant: protocol.WALLET_USDC_GRANT,
         logFiles: this.supervisor.list().map((child) => child.logPath),
         projectRoot: PROJECT_ROOT,
@@ -265,6 +173,128 @@ export class Devnet {
         warm: wasCompiled && buildWasFresh,
         timings: this.timings,
       }),
+    );
+  }
+
+  private assertPortsFree(): Promise<void> {
+    const s = this.settings;
+    return assertPortsFree([
+      { what: "the RPC (hardhat node)", envName: "DEVNET_PORT", host: s.host, port: s.rpcPort },
+      { what: "the dApp", envName: "DEVNET_APP_PORT", host: s.host, port: s.appPort },
+      { what: "the keeper's /health", envName: "DEVNET_KEEPER_PORT", host: "127.0.0.1", port: s.keeperPort },
+      { what: "the feeder's control", envName: "DEVNET_FEEDER_PORT", host: "127.0.0.1", port: s.feederPort },
+    ]);
+  }
+
+  /**
+   * Starts the node and compiles beside it; once compiled, the dApp build (when stale) starts too. Resolves
+   * when the node answers and the contracts are compiled, with the dApp build still running.
+   */
+  private async startNodeAndCompile(): Promise<Promise<boolean>> {
+    const s = this.settings;
+    console.log(`devnet: starting hardhat node at ${this.rpcUrl} and compiling the contracts …`);
+    this.supervisor.start(
+      "node",
+      childCommand(HARDHAT_BIN, ["node", "--hostname", s.host, "--port", String(s.rpcPort)]),
+    );
+    const nodeReady = this.failFast(
+      this.step("node", () =>
+        waitUntil(`hardhat node at ${this.rpcUrl}`, () => rpcAnswers(this.rpcUrl), NODE_READY_TIMEOUT_MS),
+      ),
+    );
+    await this.step("compile", () => this.supervisor.run("compile", childCommand(HARDHAT_BIN, ["compile"])));
+    const appBuilt = this.failFast(this.buildApp());
+    await nodeReady;
+    return appBuilt;
+  }
+
+  /** Interval mining beside automine, and the node's accounts are the ones whose keys the devnet hands out. */
+  private async prepareNode(): Promise<void> {
+    if (this.settings.blockIntervalMs > 0) {
+      // Automine stays on (a block per transaction); the empty blocks let a due delayed order be executed
+      // within a second instead of waiting for the next transaction.
+      await rpcCall(this.rpcUrl, "evm_setIntervalMining", [this.settings.blockIntervalMs]);
+    }
+    await assertNodeAccounts(this.rpcUrl, [...WALLETS, KEEPER_ACCOUNT]);
+  }
+
+  private async deployAndSeed(protocol: typeof import("./protocol")) {
+    const s = this.settings;
+    const book = await this.step("deploy", async () => {
+      const deployed = await protocol.deployProtocol(this.rpcUrl, s.addressBookPath);
+      await protocol.fundWallets(this.rpcUrl, deployed, WALLETS);
+      return deployed;
+    });
+    const intervalFloorMs = await protocol.feederIntervalFloorMs(this.rpcUrl, book);
+    if (s.feederIntervalMs < intervalFloorMs) {
+      console.warn(
+        `devnet: warning: DEVNET_FEEDER_INTERVAL_MS=${s.feederIntervalMs} posts more feed rounds per volatility ` +
+          `cooldown than the oracle adapters read back; markets will read as volatile (opening paused) ` +
+          `after a few updates. ${intervalFloorMs} ms or more avoids it.`,
+      );
+    }
+    const seeded = await this.step("seed", () => protocol.seedDemoState(this.rpcUrl, book, s.traders, s.seed));
+    return { book, seeded };
+  }
+
+  private async startFeeder(book: AddressBook): Promise<RunningFeeder> {
+    const { startFeeder } = await import("../../sim/feeder/startFeeder");
+    const s = this.settings;
+    this.feeder = await this.step("feeder", () =>
+      startFeeder({
+        rpcUrl: this.rpcUrl,
+        book,
+        seed: s.seed,
+        intervalMs: s.feederIntervalMs,
+        volatilityBpsPerTick: FEEDER_VOLATILITY_BPS_PER_TICK,
+        controlPort: s.feederPort,
+        stdin: true,
+        shocksAtStart: s.shocksAtStart,
+        log: (line) => console.log(`[feeder] ${line}`),
+      }),
+    );
+    return this.feeder;
+  }
+
+  /** Starts the keeper child; resolves once its /health says ok. */
+  private startKeeper(): Promise<void> {
+    const s = this.settings;
+    this.supervisor.start(
+      "keeper",
+      tsEntry(
+        KEEPER_MAIN,
+        [
+          ...["--rpc-url", this.rpcUrl, "--address-book", s.addressBookPath],
+          // A fresh chain each start: the checkpoint lives and dies with this run.
+          ...["--metrics-port", String(s.keeperPort), "--checkpoint", join(this.workDir, "keeper.checkpoint.json")],
+        ],
+        { KEEPER_PRIVATE_KEY: KEEPER_ACCOUNT.privateKey },
+      ),
+    );
+    return this.step("keeper", () =>
+      waitUntil(
+        `the keeper's ${this.keeperHealthUrl}`,
+        () => keeperHealthy(this.keeperHealthUrl),
+        KEEPER_HEALTHY_TIMEOUT_MS,
+      ),
+    );
+  }
+
+  /** Starts the dApp server child; resolves once it serves index.html. */
+  private async serveApp(): Promise<void> {
+    const s = this.settings;
+    this.supervisor.start(
+      "app",
+      appServeCommand({
+        port: s.appPort,
+        host: s.host,
+        rpcUrl: this.rpcUrl,
+        addressBookPath: s.addressBookPath,
+        distDir: s.appDistDir,
+      }),
+    );
+    await this.step("app", () =>
+      waitUntil(`the dApp at ${this.appUrl}`, () => appServesIndex(this.appUrl), APP_READY_TIMEOUT_MS),
     );
   }
 
