@@ -50,8 +50,11 @@ async function freePorts(): Promise<DevnetPorts> {
   return { rpc: await freePort(), app: await freePort(), keeper: await freePort(), feeder: await freePort() };
 }
 
+/** The devnet the current test started (for the cleanup in `afterEach`). */
+let running: ManagedChild | undefined;
+
 function startDevnet(ports: DevnetPorts, workDir: string): ManagedChild {
-  return startChild("devnet", process.execPath, ["-r", "ts-node/register/transpile-only", DEVNET_ENTRY], {
+  running = startChild("devnet", process.execPath, ["-r", "ts-node/register/transpile-only", DEVNET_ENTRY], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -65,6 +68,7 @@ function startDevnet(ports: DevnetPorts, workDir: string): ManagedChild {
       DEVNET_TRADERS: TEST_TRADERS,
     },
   });
+  return running;
 }
 
 /** Binding the port succeeds: nothing listens there any more. */
@@ -81,8 +85,12 @@ function snapshotDescendants(rootPid: number): { pid: number; command: string }[
   return descendantPids(rootPid).map((pid) => ({ pid, command: commandLine(pid) }));
 }
 
+function leftoverProcesses(snapshot: { pid: number; command: string }[]): { pid: number; command: string }[] {
+  return snapshot.filter((p) => isAlive(p.pid) && commandLine(p.pid) === p.command);
+}
+
 function leftovers(snapshot: { pid: number; command: string }[]): string[] {
-  return snapshot.filter((p) => isAlive(p.pid) && commandLine(p.pid) === p.command).map((p) => `${p.pid} ${p.command}`);
+  return leftoverProcesses(snapshot).map((p) => `${p.pid} ${p.command}`);
 }
 
 async function exitWithin(child: ManagedChild, timeoutMs: number): Promise<number | null> {
@@ -101,7 +109,18 @@ describe("devnet: npm start", function () {
   });
 
   afterEach(async () => {
+    // If a test failed with the devnet still running, SIGTERM lets it stop its children; should it hang, the
+    // groups of whatever it had started are killed here, since they are not in the devnet's own group.
+    const spawned = running ? snapshotDescendants(running.process.pid!) : [];
     await stopAllChildren();
+    for (const leftover of leftoverProcesses(spawned)) {
+      try {
+        process.kill(-leftover.pid, "SIGKILL");
+      } catch {
+        /* not a group leader, or already gone */
+      }
+    }
+    running = undefined;
     rmSync(workDir, { recursive: true, force: true });
   });
 
