@@ -2,7 +2,7 @@
  * `npm start`: the whole devnet in one command (issue 14). A local `hardhat node`, the protocol deployed with
  * `DEVNET_CONFIG` (delayed orders, 5 s) and its address book in deployments/localhost.json, the demo state
  * (LPs, ~30 traders, the insurance fund at its target), the price feeder, the keeper and the dApp, then a
- * summary with every URL and the wallet keys. Ctrl-C stops everything. See scripts/devnet/README.md.
+ * summary with every URL and the wallet keys. Ctrl-C stops everything. See the README, *Quick start*.
  *
  *   npm start                                   # defaults: RPC 8545, dApp 5173, keeper 9464, feeder 8547
  *   DEVNET_PORT=8645 npm start -- --crash ETH-USD:40
