@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { HDNodeWallet, Wallet } from "ethers";
 import type { Logger } from "pino";
 import { vaultMarketValueUsd } from "../sdk/math/engineMath";
-import { BPS } from "../sdk/math/constants";
+import type { VaultProtectionResult } from "../sdk/adl/adlExecution";
 import { ChainClient } from "./chain/chainClient";
 import { ChainFollower, type SyncResult } from "./chain/chainFollower";
 import { LensReader, type ChainSnapshot } from "./chain/lensReader";
@@ -23,6 +23,7 @@ import { readCheckpoint, writeCheckpoint, type CheckpointIdentity } from "./mirr
 import { PositionMirror } from "./mirror/positionMirror";
 import { fundingIndexAt, mirroredHealth } from "./pricing/health";
 import { LiquidationIndex, type LiquidationCandidate, type QueryStats } from "./pricing/liquidationIndex";
+import { WaterfallPredictor } from "./pricing/waterfall";
 
 /** Back-off after a failed iteration: doubles from the poll interval up to this. */
 const MAX_ERROR_BACKOFF_MS = 5_000;
@@ -271,11 +272,15 @@ export class Keeper {
     return all.sort((a, b) => (a.shortfallUsd > b.shortfallUsd ? -1 : a.shortfallUsd < b.shortfallUsd ? 1 : 0));
   }
 
-  /** Markets where the vault's unrealised loss is over `vaultLossUpperBps` of its equity. */
+  /**
+   * Markets where `deleverageVault` is due: the SDK's mirror of it (`simulateDeleverageVault`, fed by the mirror and
+   * the snapshot) does not revert with `VaultDeleverageNotNeeded`. The loss ratio metric is the vault's loss in the
+   * market (SDK `vaultMarketValueUsd`) over its equity.
+   */
   private vaultNeeds(snapshot: ChainSnapshot): VaultProtectionNeed[] {
     const needs: VaultProtectionNeed[] = [];
-    const upperBps = this.mirror.globals.adlConfig.vaultLossUpperBps;
     const equity = snapshot.vaultEquityUsd;
+    const predictor = new WaterfallPredictor(this.mirror, snapshot);
     for (const reading of snapshot.markets) {
       const market = this.mirror.markets.get(reading.marketId);
       if (!market || !reading.priceOk) continue;
@@ -288,8 +293,22 @@ export class Keeper {
       );
       if (!snapshot.vaultEquityOk || market.settlementPriceWad !== 0n || this.mirror.globals.pauses.liquidations)
         continue;
-      const upperUsd = equity <= 0n ? 0n : (equity * upperBps) / BPS;
-      if (lossUsd > upperUsd) needs.push({ marketId: reading.marketId, lossUsd, upperUsd });
+      let predicted: VaultProtectionResult | undefined;
+      try {
+        predicted = predictor.vaultProtection(reading.marketId, BigInt(this.config.vaultProtectionSteps));
+      } catch (error) {
+        this.log.warn({ err: error, marketId: reading.marketId }, "vault protection prediction failed");
+        continue;
+      }
+      const event = predicted?.vaultDeleveraged;
+      if (!predicted || !event) continue;
+      needs.push({
+        marketId: reading.marketId,
+        lossUsd: event.lossBeforeUsd,
+        targetUsd: event.targetUsd,
+        predictedLossAfterUsd: event.lossAfterUsd,
+        predictedCloses: predicted.deleveraged.length,
+      });
     }
     return needs;
   }
