@@ -11,7 +11,7 @@ import { WAD } from "../../sdk/math/constants";
 import type { LiquidationResult } from "../../sdk/math/liquidationEngine";
 import type { ChainClient } from "../chain/chainClient";
 import { CallSimulator, gasLimitFor, type Simulation } from "../chain/callSimulator";
-import { revertDataOf } from "../chain/rpcClient";
+import { isTransientRpcError, revertDataOf } from "../chain/rpcClient";
 import type { ChainSnapshot } from "../chain/lensReader";
 import type { KeeperConfig } from "../config/schema";
 import { decodeLogs, engineInterface } from "../mirror/engineEvents";
@@ -81,6 +81,15 @@ function revertName(data: string): string {
 function errorNameOf(error: unknown): string {
   const data = revertDataOf(error);
   return data ? revertName(data) : ((error as Error).message ?? String(error));
+}
+
+/**
+ * Rethrows a transient RPC failure (also as a send's cause): the keeper's iteration then fails and is redone on the
+ * next poll, even without a new block, instead of the work being counted as skipped or failed.
+ */
+function rethrowIfTransient(error: unknown): void {
+  if (isTransientRpcError(error)) throw error;
+  if (error instanceof SendError && isTransientRpcError(error.cause)) throw error;
 }
 
 class SimulationReverted extends Error {
@@ -171,6 +180,7 @@ export class Executor {
     try {
       simulation = await this.simulator.simulate(engine, fullData);
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.liquidationsSkipped.inc({ reason: `simulation-${errorNameOf(error)}` }, batch.length);
       this.log.info(
         { entries: batch.length, error: (error as Error).message },
@@ -239,6 +249,7 @@ export class Executor {
       this.metrics.liquidationsSent.inc(live.length);
       if (predictions) this.logDeficits(live, predictions);
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.liquidationsFailed.inc(live.length);
       this.metrics.transactions.inc({ kind: "liquidation", outcome: "refused" });
       this.log.error(
@@ -327,6 +338,7 @@ export class Executor {
       if (!simulation.success) throw new SimulationReverted(simulation.result);
       gas = simulation.gasUsed;
     } catch (error) {
+      rethrowIfTransient(error);
       const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
       this.metrics.vaultDeleverages.inc({ outcome: `simulation-${reason}` });
       this.log.info({ marketId: need.marketId, reason }, "deleverageVault simulation reverted");
@@ -366,6 +378,7 @@ export class Executor {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.vaultDeleverages.inc({ outcome: "sent" });
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.vaultDeleverages.inc({ outcome: "refused" });
       this.log.error({ err: error instanceof SendError ? error.cause : error }, "deleverageVault not sent");
     }
@@ -387,6 +400,7 @@ export class Executor {
       if (!simulation.success) throw new SimulationReverted(simulation.result);
       return simulation.gasUsed;
     } catch (error) {
+      rethrowIfTransient(error);
       const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
       this.metrics.orders.inc({ outcome: `simulation-${reason}` });
       this.log.info({ account, marketId, action: job.action, reason }, "order simulation reverted");
@@ -429,6 +443,7 @@ export class Executor {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.orders.inc({ outcome: "sent" });
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.orders.inc({ outcome: "refused" });
       this.log.error({ err: error instanceof SendError ? error.cause : error }, "order transaction not sent");
     }
