@@ -214,7 +214,8 @@ export class Executor {
 
     const fees = await feeQuote;
     const keys = live.map((c) => liquidationKeyOf(c.marketId, c.account));
-    const predictions = this.predict(live, work);
+    // The prediction is on the critical path only when profitability needs it; otherwise it runs after the send.
+    let predictions = this.config.protocolSafety ? undefined : this.predict(live, work);
     if (!this.config.protocolSafety && !this.isProfitable(predictions, gas, work, fees)) {
       this.metrics.liquidationsSkipped.inc({ reason: "unprofitable" }, live.length);
       return;
@@ -247,6 +248,7 @@ export class Executor {
     try {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.liquidationsSent.inc(live.length);
+      predictions ??= this.predict(live, work);
       if (predictions) this.logDeficits(live, predictions);
     } catch (error) {
       rethrowIfTransient(error);
