@@ -27,6 +27,8 @@ import { WaterfallPredictor } from "./pricing/waterfall";
 
 /** Back-off after a failed iteration: doubles from the poll interval up to this. */
 const MAX_ERROR_BACKOFF_MS = 5_000;
+/** While some requests still succeed, the back-off stops doubling after this many failed iterations (8 × poll). */
+const MAX_FAILURES_WHILE_ANSWERING = 3;
 /** Recent block arrival times kept to estimate the block interval (for timing polls). */
 const ARRIVALS_KEPT = 8;
 /** The first poll after a block comes this fraction of the block interval after it (just after the next block). */
@@ -159,12 +161,16 @@ export class Keeper {
     let failures = 0;
     while (!this.stopping) {
       let delayMs: number;
+      const iterationStartedAt = Date.now();
       try {
         const result = await this.step();
         failures = 0;
         delayMs = this.nextPollDelayMs(result.newBlocks > 0);
       } catch (error) {
-        failures += 1;
+        // Back off fully only while the endpoint answers nothing; one that answers some requests (a flaky link, a
+        // catch-up through errors) is retried soon, so progress is not spent waiting.
+        const answered = this.lastRpcOkAt >= iterationStartedAt;
+        failures = answered ? Math.min(failures + 1, MAX_FAILURES_WHILE_ANSWERING) : failures + 1;
         delayMs = Math.min(MAX_ERROR_BACKOFF_MS, this.config.pollIntervalMs * 2 ** Math.min(failures, 8));
         if (error instanceof MirrorError) this.resetMirror(error);
         else this.log.warn({ err: error, attempt: failures, delayMs }, "iteration failed; retrying");
