@@ -1,94 +1,32 @@
 /**
- * `npm start`: the main job on a fresh machine. Starts a local Hardhat node, deploys the whole protocol
- * to it, prints the address book and keeps running until Ctrl-C (which stops the node too).
+ * `npm start`: the whole devnet in one command (issue 14). A local `hardhat node`, the protocol deployed with
+ * `DEVNET_CONFIG` (delayed orders, 5 s) and its address book in deployments/localhost.json, the demo state
+ * (LPs, ~30 traders, the insurance fund at its target), the price feeder, the keeper and the dApp, then a
+ * summary with every URL and the wallet keys. Ctrl-C stops everything. See the README, *Quick start*.
  *
- * Environment: DEVNET_HOST (default 127.0.0.1), DEVNET_PORT (default 8545).
+ *   npm start                                   # defaults: RPC 8545, dApp 5173, keeper 9464, feeder 8547
+ *   DEVNET_PORT=8645 npm start -- --crash ETH-USD:40
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { rpcAnswers } from "../sdk/chain/rpc";
+import { CommanderError } from "commander";
+import { DevnetError, EXIT_CONFIG, EXIT_STOPPED, oneLine } from "./devnet/errors";
+import { Devnet } from "./devnet/run";
+import { readSettings } from "./devnet/settings";
 
-const HOST = process.env.DEVNET_HOST ?? "127.0.0.1";
-const PORT = Number(process.env.DEVNET_PORT ?? "8545");
-const RPC_URL = `http://${HOST}:${PORT}`;
-const NODE_READY_TIMEOUT_MS = 60_000;
-const PROBE_INTERVAL_MS = 250;
-const HARDHAT_BIN = join(__dirname, "..", "node_modules", ".bin", "hardhat");
-
-const children: ChildProcess[] = [];
-
-async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await rpcAnswers(url)) return;
-    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+function main(): void {
+  let devnet: Devnet;
+  try {
+    devnet = new Devnet(readSettings(process.argv.slice(2), process.env));
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(EXIT_STOPPED); // --help was printed
+    console.error(`devnet: ${oneLine(error)}`);
+    process.exit(error instanceof DevnetError ? error.exitCode : EXIT_CONFIG);
   }
-  throw new Error(`local node did not answer at ${url} within ${timeoutMs} ms`);
-}
-
-/** Starts a child in its own process group so that stopping it also stops what it spawns. */
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(HARDHAT_BIN, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  child.stdout?.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) if (line.trim()) console.log(`[${name}] ${line}`);
-  });
-  children.push(child);
-  return child;
-}
-
-function runToCompletion(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HARDHAT_BIN, args, { env: { ...process.env, ...env }, stdio: "inherit" });
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`hardhat ${args.join(" ")} exited ${code}`)),
-    );
-  });
-}
-
-function stopAll(): void {
-  for (const child of children) {
-    if (child.pid && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-    }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => void devnet.stop(EXIT_STOPPED, `devnet: ${signal}: stopping every process …`));
   }
+  devnet.start().catch((error: unknown) => void devnet.fail(error));
+  process.on("uncaughtException", (error) => void devnet.fail(error));
+  process.on("unhandledRejection", (error) => void devnet.fail(error));
 }
 
-async function main(): Promise<void> {
-  if (await rpcAnswers(RPC_URL)) {
-    throw new Error(`something already answers at ${RPC_URL}; stop it or set DEVNET_PORT`);
-  }
-  console.log(`starting a local Hardhat node at ${RPC_URL} …`);
-  const node = startChild("node", ["node", "--hostname", HOST, "--port", String(PORT)]);
-  node.on("exit", (code) => {
-    console.error(`local node exited (${code}); stopping`);
-    stopAll();
-    process.exit(1);
-  });
-  await waitForRpc(RPC_URL, NODE_READY_TIMEOUT_MS);
-
-  console.log("deploying the protocol …");
-  await runToCompletion(["run", "--network", "localhost", "deploy/deploy.ts"], { RPC_URL });
-
-  console.log(`\ndevnet ready: RPC ${RPC_URL}, address book deployments/localhost.json. Ctrl-C to stop.`);
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(0);
-  });
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  stopAll();
-  process.exit(1);
-});
+main();

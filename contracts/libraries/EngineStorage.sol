@@ -6,7 +6,6 @@ import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {
     MarginTier,
     MarketParams,
-    Position,
     MarketState,
     AdlConfig,
     MaintenanceRamp,
