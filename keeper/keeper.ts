@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { HDNodeWallet, Wallet } from "ethers";
 import type { Logger } from "pino";
 import { vaultMarketValueUsd } from "../sdk/math/engineMath";
-import { BPS } from "../sdk/math/constants";
+import type { VaultProtectionResult } from "../sdk/adl/adlExecution";
 import { ChainClient } from "./chain/chainClient";
 import { ChainFollower, type SyncResult } from "./chain/chainFollower";
 import { LensReader, type ChainSnapshot } from "./chain/lensReader";
@@ -23,9 +23,12 @@ import { readCheckpoint, writeCheckpoint, type CheckpointIdentity } from "./mirr
 import { PositionMirror } from "./mirror/positionMirror";
 import { fundingIndexAt, mirroredHealth } from "./pricing/health";
 import { LiquidationIndex, type LiquidationCandidate, type QueryStats } from "./pricing/liquidationIndex";
+import { WaterfallPredictor } from "./pricing/waterfall";
 
 /** Back-off after a failed iteration: doubles from the poll interval up to this. */
 const MAX_ERROR_BACKOFF_MS = 5_000;
+/** While some requests still succeed, the back-off stops doubling after this many failed iterations (8 × poll). */
+const MAX_FAILURES_WHILE_ANSWERING = 3;
 /** Recent block arrival times kept to estimate the block interval (for timing polls). */
 const ARRIVALS_KEPT = 8;
 /** The first poll after a block comes this fraction of the block interval after it (just after the next block). */
@@ -158,12 +161,16 @@ export class Keeper {
     let failures = 0;
     while (!this.stopping) {
       let delayMs: number;
+      const iterationStartedAt = Date.now();
       try {
         const result = await this.step();
         failures = 0;
         delayMs = this.nextPollDelayMs(result.newBlocks > 0);
       } catch (error) {
-        failures += 1;
+        // Back off fully only while the endpoint answers nothing; one that answers some requests (a flaky link, a
+        // catch-up through errors) is retried soon, so progress is not spent waiting.
+        const answered = this.lastRpcOkAt >= iterationStartedAt;
+        failures = answered ? Math.min(failures + 1, MAX_FAILURES_WHILE_ANSWERING) : failures + 1;
         delayMs = Math.min(MAX_ERROR_BACKOFF_MS, this.config.pollIntervalMs * 2 ** Math.min(failures, 8));
         if (error instanceof MirrorError) this.resetMirror(error);
         else this.log.warn({ err: error, attempt: failures, delayMs }, "iteration failed; retrying");
@@ -271,11 +278,15 @@ export class Keeper {
     return all.sort((a, b) => (a.shortfallUsd > b.shortfallUsd ? -1 : a.shortfallUsd < b.shortfallUsd ? 1 : 0));
   }
 
-  /** Markets where the vault's unrealised loss is over `vaultLossUpperBps` of its equity. */
+  /**
+   * Markets where `deleverageVault` is due: the SDK's mirror of it (`simulateDeleverageVault`, fed by the mirror and
+   * the snapshot) does not revert with `VaultDeleverageNotNeeded`. The loss ratio metric is the vault's loss in the
+   * market (SDK `vaultMarketValueUsd`) over its equity.
+   */
   private vaultNeeds(snapshot: ChainSnapshot): VaultProtectionNeed[] {
     const needs: VaultProtectionNeed[] = [];
-    const upperBps = this.mirror.globals.adlConfig.vaultLossUpperBps;
     const equity = snapshot.vaultEquityUsd;
+    const predictor = new WaterfallPredictor(this.mirror, snapshot);
     for (const reading of snapshot.markets) {
       const market = this.mirror.markets.get(reading.marketId);
       if (!market || !reading.priceOk) continue;
@@ -288,8 +299,22 @@ export class Keeper {
       );
       if (!snapshot.vaultEquityOk || market.settlementPriceWad !== 0n || this.mirror.globals.pauses.liquidations)
         continue;
-      const upperUsd = equity <= 0n ? 0n : (equity * upperBps) / BPS;
-      if (lossUsd > upperUsd) needs.push({ marketId: reading.marketId, lossUsd, upperUsd });
+      let predicted: VaultProtectionResult | undefined;
+      try {
+        predicted = predictor.vaultProtection(reading.marketId, BigInt(this.config.vaultProtectionSteps));
+      } catch (error) {
+        this.log.warn({ err: error, marketId: reading.marketId }, "vault protection prediction failed");
+        continue;
+      }
+      const event = predicted?.vaultDeleveraged;
+      if (!predicted || !event) continue;
+      needs.push({
+        marketId: reading.marketId,
+        lossUsd: event.lossBeforeUsd,
+        targetUsd: event.targetUsd,
+        predictedLossAfterUsd: event.lossAfterUsd,
+        predictedCloses: predicted.deleveraged.length,
+      });
     }
     return needs;
   }

@@ -45,6 +45,9 @@ contract KeeperLens {
         /// (some market with open interest has no valid price).
         bool vaultEquityOk;
         int256 vaultEquityUsd;
+        /// @dev `engine.vaultCashUsd()`: the vault's books outside its positions, which the SDK's loss-waterfall
+        /// mirror values the vault from (USD 1e18, signed).
+        int256 vaultCashUsd;
         uint256 insuranceFundUsd;
         uint256 insuranceFundTargetUsd;
         /// @dev The keeper's native balance (wei), for its gas.
@@ -66,6 +69,7 @@ contract KeeperLens {
             snap.vaultEquityOk = true;
             snap.vaultEquityUsd = equityUsd;
         } catch {}
+        snap.vaultCashUsd = engine.vaultCashUsd();
         snap.insuranceFundUsd = engine.insuranceFund();
         snap.insuranceFundTargetUsd = engine.insuranceFundTarget();
         snap.keeperBalanceWei = keeper.balance;

@@ -1,6 +1,6 @@
 /**
  * The per-block read: one `eth_call` to `KeeperLens.snapshot` (contracts/periphery/KeeperLens.sol) returns every
- * market's price and feed round, the vault's marked equity, the insurance fund and the keeper's gas balance.
+ * market's price and feed round, the vault's marked equity and cash, the insurance fund and the keeper's gas balance.
  */
 import { KeeperLens__factory } from "../../typechain-types/factories/contracts/periphery/KeeperLens__factory";
 import type { AddressBook } from "../../sdk/addressBook";
@@ -23,6 +23,8 @@ export interface ChainSnapshot {
   timestamp: number;
   vaultEquityOk: boolean;
   vaultEquityUsd: bigint;
+  /** `vaultCashUsd()`: the vault's cash, from which the SDK's waterfall mirror values the vault. */
+  vaultCashUsd: bigint;
   insuranceFundUsd: bigint;
   insuranceFundTargetUsd: bigint;
   keeperBalanceWei: bigint;
@@ -57,6 +59,7 @@ export class LensReader {
       timestamp: Number(snap.timestamp),
       vaultEquityOk: snap.vaultEquityOk,
       vaultEquityUsd: snap.vaultEquityUsd,
+      vaultCashUsd: snap.vaultCashUsd,
       insuranceFundUsd: snap.insuranceFundUsd,
       insuranceFundTargetUsd: snap.insuranceFundTargetUsd,
       keeperBalanceWei: snap.keeperBalanceWei,

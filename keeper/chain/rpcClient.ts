@@ -126,3 +126,17 @@ export function revertDataOf(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** JSON-RPC's "internal error": the server failed, not the request. */
+const INTERNAL_ERROR_CODE = -32603;
+
+/**
+ * True for a failure that says nothing about the request itself — a timeout, a dropped connection, an endpoint's
+ * internal error without revert data — so the same request may succeed when retried (an action is redone on the
+ * next poll rather than counted as skipped or failed).
+ */
+export function isTransientRpcError(error: unknown): boolean {
+  if (!(error instanceof RpcRequestError)) return false;
+  if (error.kind !== "rpc") return true;
+  return error.code === INTERNAL_ERROR_CODE && revertDataOf(error) === undefined;
+}

@@ -7,16 +7,17 @@
  * `liquidateMany` itself and counted as skipped, quietly.
  */
 import type { Logger } from "pino";
-import { BPS, WAD } from "../../sdk/math/constants";
+import { WAD } from "../../sdk/math/constants";
+import type { LiquidationResult } from "../../sdk/math/liquidationEngine";
 import type { ChainClient } from "../chain/chainClient";
 import { CallSimulator, gasLimitFor, type Simulation } from "../chain/callSimulator";
-import { revertDataOf } from "../chain/rpcClient";
+import { isTransientRpcError, revertDataOf } from "../chain/rpcClient";
 import type { ChainSnapshot } from "../chain/lensReader";
 import type { KeeperConfig } from "../config/schema";
 import { decodeLogs, engineInterface } from "../mirror/engineEvents";
 import type { PendingOrder, PositionMirror } from "../mirror/positionMirror";
 import type { LiquidationCandidate } from "../pricing/liquidationIndex";
-import { estimateKeeperRewardUsd } from "../pricing/rewardEstimate";
+import { WaterfallPredictor } from "../pricing/waterfall";
 import { KeeperMetrics, wadToNumber } from "../metrics/metrics";
 import { quoteFees, type FeeQuote } from "./fees";
 import { SendError, type MinedTx, type TxManager, type TxRequest } from "./txManager";
@@ -24,10 +25,16 @@ import { SendError, type MinedTx, type TxManager, type TxRequest } from "./txMan
 /** Names of `IPerpEngine.LiquidationSkipReason`, in enum order. */
 const SKIP_REASONS = ["MarketNotListed", "PriceInvalid", "NoPosition", "Healthy", "MarketSettled"] as const;
 
+/** A market where `deleverageVault` is due, as the SDK's mirror of it predicts at the block's snapshot. */
 export interface VaultProtectionNeed {
   marketId: string;
+  /** The vault's loss in the market before the walk (over the upper threshold). */
   lossUsd: bigint;
-  upperUsd: bigint;
+  /** The loss the walk aims at (the lower threshold). */
+  targetUsd: bigint;
+  /** The loss left after the predicted walk, and the closes it makes. */
+  predictedLossAfterUsd: bigint;
+  predictedCloses: number;
 }
 
 /** A pending order the next block can execute (its delay has passed) or must cancel (expired, or settled market). */
@@ -74,6 +81,15 @@ function revertName(data: string): string {
 function errorNameOf(error: unknown): string {
   const data = revertDataOf(error);
   return data ? revertName(data) : ((error as Error).message ?? String(error));
+}
+
+/**
+ * Rethrows a transient RPC failure (also as a send's cause): the keeper's iteration then fails and is redone on the
+ * next poll, even without a new block, instead of the work being counted as skipped or failed.
+ */
+function rethrowIfTransient(error: unknown): void {
+  if (isTransientRpcError(error)) throw error;
+  if (error instanceof SendError && isTransientRpcError(error.cause)) throw error;
 }
 
 class SimulationReverted extends Error {
@@ -164,6 +180,7 @@ export class Executor {
     try {
       simulation = await this.simulator.simulate(engine, fullData);
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.liquidationsSkipped.inc({ reason: `simulation-${errorNameOf(error)}` }, batch.length);
       this.log.info(
         { entries: batch.length, error: (error as Error).message },
@@ -197,7 +214,9 @@ export class Executor {
 
     const fees = await feeQuote;
     const keys = live.map((c) => liquidationKeyOf(c.marketId, c.account));
-    if (!this.config.protocolSafety && !this.isProfitable(live, gas, work, fees)) {
+    // The prediction is on the critical path only when profitability needs it; otherwise it runs after the send.
+    let predictions = this.config.protocolSafety ? undefined : this.predict(live, work);
+    if (!this.config.protocolSafety && !this.isProfitable(predictions, gas, work, fees)) {
       this.metrics.liquidationsSkipped.inc({ reason: "unprofitable" }, live.length);
       return;
     }
@@ -229,7 +248,10 @@ export class Executor {
     try {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.liquidationsSent.inc(live.length);
+      predictions ??= this.predict(live, work);
+      if (predictions) this.logDeficits(live, predictions);
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.liquidationsFailed.inc(live.length);
       this.metrics.transactions.inc({ kind: "liquidation", outcome: "refused" });
       this.log.error(
@@ -246,31 +268,56 @@ export class Executor {
     ]);
   }
 
-  /** Estimated rewards ≥ gas cost (valued at the native-price market) + the minimum profit. */
+  /**
+   * The SDK's whole-waterfall prediction of each live entry, in batch order (each starts from the books the
+   * previous ones left, as in one `liquidateMany`): the keeper reward for the profitability check, and the deficit's
+   * split (insurance, ADL, vault, socialized) for the logs and metrics. Undefined when the mirror cannot predict
+   * (the static call has already said the entries liquidate; only the estimate is missing).
+   */
+  private predict(batch: LiquidationCandidate[], work: BlockWork): LiquidationResult[] | undefined {
+    const predictor = new WaterfallPredictor(this.mirror, work.snapshot);
+    try {
+      return batch.map((c) => predictor.liquidation(c.marketId, c.account, this.txs.address));
+    } catch (error) {
+      this.metrics.predictionFailures.inc();
+      this.log.warn({ err: error, entries: batch.length }, "waterfall prediction failed");
+      return undefined;
+    }
+  }
+
+  private logDeficits(batch: LiquidationCandidate[], predictions: LiquidationResult[]): void {
+    for (const [i, p] of predictions.entries()) {
+      if (!p.isLiquidatable || p.deficitUsd === 0n) continue;
+      this.metrics.predictedDeficitUsd.inc({ part: "insurance" }, wadToNumber(p.insurancePaidUsd));
+      this.metrics.predictedDeficitUsd.inc({ part: "adl" }, wadToNumber(p.adlPaidUsd));
+      this.metrics.predictedDeficitUsd.inc({ part: "vault" }, wadToNumber(p.vaultPaidUsd));
+      this.metrics.predictedDeficitUsd.inc({ part: "socialized" }, wadToNumber(p.socializedUsd));
+      this.log.info(
+        {
+          marketId: batch[i].marketId,
+          account: batch[i].account,
+          deficitUsd: wadToNumber(p.deficitUsd),
+          insuranceUsd: wadToNumber(p.insurancePaidUsd),
+          adlUsd: wadToNumber(p.adlPaidUsd),
+          vaultUsd: wadToNumber(p.vaultPaidUsd),
+          socializedUsd: wadToNumber(p.socializedUsd),
+          adlCounterparties: p.deleveraged.length,
+        },
+        "bankrupt position: predicted loss waterfall",
+      );
+    }
+  }
+
+  /** Predicted rewards ≥ gas cost (valued at the native-price market) + the minimum profit. */
   private isProfitable(
-    batch: LiquidationCandidate[],
+    predictions: LiquidationResult[] | undefined,
     gas: bigint,
     work: BlockWork,
     fees: FeeQuote | undefined,
   ): boolean {
     const native = work.snapshot.markets.find((m) => m.symbol === this.config.nativePriceMarket);
-    if (!native?.priceOk || !fees) return false;
-    let rewardUsd = 0n;
-    let fundUsd = work.snapshot.insuranceFundUsd;
-    for (const candidate of batch) {
-      const market = this.mirror.markets.get(candidate.marketId);
-      const price = work.snapshot.markets.find((m) => m.marketId === candidate.marketId)?.priceWad ?? 0n;
-      if (!market) continue;
-      const reward = estimateKeeperRewardUsd(
-        market.params,
-        candidate.position,
-        price,
-        candidate.health().equityUsd,
-        fundUsd,
-      );
-      rewardUsd += reward;
-      fundUsd = fundUsd > reward ? fundUsd - reward : 0n;
-    }
+    if (!native?.priceOk || !fees || !predictions) return false;
+    const rewardUsd = predictions.reduce((sum, p) => sum + p.keeperRewardUsd, 0n);
     const costUsd = (gas * fees.expectedGasPriceWei * native.priceWad) / WAD;
     return rewardUsd >= costUsd + this.config.minProfitUsd;
   }
@@ -293,6 +340,7 @@ export class Executor {
       if (!simulation.success) throw new SimulationReverted(simulation.result);
       gas = simulation.gasUsed;
     } catch (error) {
+      rethrowIfTransient(error);
       const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
       this.metrics.vaultDeleverages.inc({ outcome: `simulation-${reason}` });
       this.log.info({ marketId: need.marketId, reason }, "deleverageVault simulation reverted");
@@ -305,7 +353,12 @@ export class Executor {
         this.dryRunReported.add(key);
         this.metrics.vaultDeleverages.inc({ outcome: "dry-run" });
         this.log.info(
-          { marketId: need.marketId, lossUsd: need.lossUsd.toString() },
+          {
+            marketId: need.marketId,
+            lossUsd: wadToNumber(need.lossUsd),
+            predictedLossAfterUsd: wadToNumber(need.predictedLossAfterUsd),
+            predictedCloses: need.predictedCloses,
+          },
           "dry-run: would deleverage the vault",
         );
       }
@@ -327,6 +380,7 @@ export class Executor {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.vaultDeleverages.inc({ outcome: "sent" });
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.vaultDeleverages.inc({ outcome: "refused" });
       this.log.error({ err: error instanceof SendError ? error.cause : error }, "deleverageVault not sent");
     }
@@ -348,6 +402,7 @@ export class Executor {
       if (!simulation.success) throw new SimulationReverted(simulation.result);
       return simulation.gasUsed;
     } catch (error) {
+      rethrowIfTransient(error);
       const reason = error instanceof SimulationReverted ? revertName(error.data) : errorNameOf(error);
       this.metrics.orders.inc({ outcome: `simulation-${reason}` });
       this.log.info({ account, marketId, action: job.action, reason }, "order simulation reverted");
@@ -390,6 +445,7 @@ export class Executor {
       await this.txs.send(request, fees, work.blockNumber);
       this.metrics.orders.inc({ outcome: "sent" });
     } catch (error) {
+      rethrowIfTransient(error);
       this.metrics.orders.inc({ outcome: "refused" });
       this.log.error({ err: error instanceof SendError ? error.cause : error }, "order transaction not sent");
     }
@@ -443,9 +499,4 @@ export class Executor {
       "mined",
     );
   }
-}
-
-/** The vault's loss per market against its upper threshold (deleverageVault is allowed above it). */
-export function vaultLossShare(equityUsd: bigint, upperBps: bigint): bigint {
-  return equityUsd <= 0n ? 0n : (equityUsd * upperBps) / BPS;
 }

@@ -75,6 +75,15 @@ export class KeeperMetrics {
   );
   readonly backfilledEvents = this.counter("keeper_backfilled_events_total", "events applied by the bulk backfill");
   readonly reorgs = this.counter("keeper_reorgs_total", "reorgs rolled back");
+  readonly predictedDeficitUsd = this.counter(
+    "keeper_predicted_deficit_usd_total",
+    "bankrupt positions' deficits in liquidations sent, split as the SDK's waterfall mirror predicts (USD)",
+    ["part"],
+  );
+  readonly predictionFailures = this.counter(
+    "keeper_prediction_failures_total",
+    "batches whose loss waterfall the SDK mirror could not predict from the mirror",
+  );
   readonly pendingTransactions = this.gauge("keeper_pending_transactions", "transactions sent and not yet mined");
 
   private gauge(name: string, help: string, labelNames: string[] = []): Gauge {

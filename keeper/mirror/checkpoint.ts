@@ -6,12 +6,18 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Position } from "../../sdk/math/types";
 import { MirrorError } from "../errors";
 import type { MarketMirror } from "./marketMirror";
-import { PositionMirror, orderKey, type BlockRecord, type GlobalsMirror, type PendingOrder } from "./positionMirror";
+import {
+  PositionMirror,
+  orderKey,
+  type MirroredPosition,
+  type BlockRecord,
+  type GlobalsMirror,
+  type PendingOrder,
+} from "./positionMirror";
 
-const CHECKPOINT_VERSION = 2;
+const CHECKPOINT_VERSION = 3;
 
 interface CheckpointFile {
   version: number;
@@ -19,7 +25,7 @@ interface CheckpointFile {
   engine: string;
   writtenAt: string;
   markets: MarketMirror[];
-  positions: Array<[string, Array<[string, Position]>]>;
+  positions: Array<[string, Array<[string, MirroredPosition]>]>;
   globals: GlobalsMirror;
   orders: PendingOrder[];
   blocks: BlockRecord[];

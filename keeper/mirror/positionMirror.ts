@@ -52,8 +52,25 @@ export function orderKey(marketId: string, account: string): string {
   return `${marketId}:${account.toLowerCase()}`;
 }
 
+/**
+ * A stored position plus when the engine last (re-)inserted it into its side's ADL queue (`AdlLogic._rekey` runs on
+ * every store, putting the position at the tail of its key's tick): `adlSequenceOf` of the event that stored it.
+ * The SDK's ADL walks (`simulateLiquidation`, `simulateDeleverageVault`) need this order inside a tick.
+ */
+export interface MirroredPosition extends Position {
+  adlSequence: bigint;
+}
+
+/** Bits left for the log index in an ADL sequence (a block holds far fewer logs). */
+const LOG_INDEX_BITS = 32n;
+
+/** An increasing counter over the chain's logs: block number, then log index. */
+export function adlSequenceOf(blockNumber: number, logIndex: number): bigint {
+  return (BigInt(blockNumber) << LOG_INDEX_BITS) | BigInt(logIndex);
+}
+
 export type UndoRecord =
-  | { kind: "position"; marketId: string; account: string; previous: Position | null }
+  | { kind: "position"; marketId: string; account: string; previous: MirroredPosition | null }
   | { kind: "order"; key: string; previous: PendingOrder | null }
   | { kind: "market"; marketId: string; previous: MarketMirror | null }
   | { kind: "globals"; previous: GlobalsMirror };
@@ -70,8 +87,8 @@ export interface MirrorListener {
   positionChanged(
     marketId: string,
     account: string,
-    previous: Position | undefined,
-    current: Position | undefined,
+    previous: MirroredPosition | undefined,
+    current: MirroredPosition | undefined,
   ): void;
   /** The market's configuration changed (parameters, tiers, ramp, settlement) or it was listed or unlisted. */
   marketConfigChanged(marketId: string): void;
@@ -81,7 +98,8 @@ export interface MirrorListener {
 const PAUSE_TRADING = 0;
 const PAUSE_LIQUIDATIONS = 1;
 
-export const ZERO_POSITION: Readonly<Position> = Object.freeze({
+export const ZERO_POSITION: Readonly<MirroredPosition> = Object.freeze({
+  adlSequence: 0n,
   size: 0n,
   entryPriceWad: 0n,
   marginUsd: 0n,
@@ -106,7 +124,7 @@ function cloneGlobals(globals: GlobalsMirror): GlobalsMirror {
 export class PositionMirror {
   readonly markets = new Map<string, MarketMirror>();
   /** marketId → account (lower case) → stored position; only non-empty positions are kept. */
-  readonly positions = new Map<string, Map<string, Position>>();
+  readonly positions = new Map<string, Map<string, MirroredPosition>>();
   globals: GlobalsMirror = initialGlobals();
   /** Pending orders by `orderKey(marketId, account)`. */
   readonly orders = new Map<string, PendingOrder>();
@@ -143,7 +161,7 @@ export class PositionMirror {
     return count;
   }
 
-  getPosition(marketId: string, account: string): Position {
+  getPosition(marketId: string, account: string): MirroredPosition {
     return this.positions.get(marketId)?.get(account.toLowerCase()) ?? ZERO_POSITION;
   }
 
@@ -236,11 +254,19 @@ export class PositionMirror {
         return;
       }
       case "PositionModified":
-        this.storePosition(event.marketId, event.account, event.newSize, event.newMarginUsd, event.newEntryPriceWad);
+        this.storePosition(
+          event,
+          event.marketId,
+          event.account,
+          event.newSize,
+          event.newMarginUsd,
+          event.newEntryPriceWad,
+        );
         return;
       case "Liquidated": {
         const old = this.getPosition(event.marketId, event.account);
         this.storePosition(
+          event,
           event.marketId,
           event.account,
           event.remainingSize,
@@ -251,11 +277,11 @@ export class PositionMirror {
       }
       case "Deleveraged": {
         const old = this.getPosition(event.marketId, event.account);
-        this.storePosition(event.marketId, event.account, event.newSize, event.newMarginUsd, old.entryPriceWad);
+        this.storePosition(event, event.marketId, event.account, event.newSize, event.newMarginUsd, old.entryPriceWad);
         return;
       }
       case "SettledPositionClosed":
-        this.storePosition(event.marketId, event.account, 0n, 0n, 0n);
+        this.storePosition(event, event.marketId, event.account, 0n, 0n, 0n);
         return;
       case "MarketSettled": {
         const market = this.mutableMarket(event.marketId);
@@ -345,6 +371,7 @@ export class PositionMirror {
    * snapshot = its side's loss index; all zero once closed) and folds the change into the market aggregates.
    */
   private storePosition(
+    storedBy: { blockNumber: number; logIndex: number },
     marketId: string,
     account: string,
     size: bigint,
@@ -353,10 +380,11 @@ export class PositionMirror {
   ): void {
     const market = this.mutableMarket(marketId);
     const old = this.getPosition(marketId, account);
-    const updated: Position =
+    const updated: MirroredPosition =
       size === 0n
         ? { ...ZERO_POSITION }
         : {
+            adlSequence: adlSequenceOf(storedBy.blockNumber, storedBy.logIndex),
             size,
             entryPriceWad,
             marginUsd,
@@ -367,7 +395,7 @@ export class PositionMirror {
     this.setPosition(marketId, account, updated.size === 0n ? undefined : updated);
   }
 
-  private setPosition(marketId: string, account: string, position: Position | undefined): void {
+  private setPosition(marketId: string, account: string, position: MirroredPosition | undefined): void {
     let byAccount = this.positions.get(marketId);
     if (!byAccount) {
       byAccount = new Map();
@@ -416,7 +444,7 @@ export class PositionMirror {
   private undoRecord(record: UndoRecord): void {
     switch (record.kind) {
       case "position": {
-        const byAccount = this.positions.get(record.marketId) ?? new Map<string, Position>();
+        const byAccount = this.positions.get(record.marketId) ?? new Map<string, MirroredPosition>();
         this.positions.set(record.marketId, byAccount);
         const current = byAccount.get(record.account);
         if (record.previous) byAccount.set(record.account, record.previous);

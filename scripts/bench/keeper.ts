@@ -22,12 +22,11 @@ import { deployToNode, startLocalNode, type LocalNode } from "../../test/support
 import { stopAllChildren } from "../../test/support/processes";
 import { validateConfig } from "../../keeper/config/schema";
 import { Keeper } from "../../keeper/keeper";
-import { PositionMirror } from "../../keeper/mirror/positionMirror";
+import { PositionMirror, ZERO_POSITION, type MirroredPosition } from "../../keeper/mirror/positionMirror";
 import { emptyMarketState, toSdkParams } from "../../keeper/mirror/marketMirror";
 import { LiquidationIndex } from "../../keeper/pricing/liquidationIndex";
 import { fundingIndexAt, mirroredHealth } from "../../keeper/pricing/health";
 import { updateMarketTotals } from "../../sdk/math/engineMath";
-import type { Position } from "../../sdk/math/types";
 import type { DeployedSystem } from "../../deploy/deploySystem";
 
 const WAD = 10n ** 18n;
@@ -69,7 +68,7 @@ function syntheticMirror(count: number, seed = 7): PositionMirror {
     reduceOnly: false,
   });
   const market = mirror.markets.get(SYNTHETIC_MARKET)!;
-  const positions = new Map<string, Position>();
+  const positions = new Map<string, MirroredPosition>();
   const calm = usd("2000");
   for (let i = 0; positions.size < count; ++i) {
     const isLong = random() < 0.5;
@@ -79,7 +78,8 @@ function syntheticMirror(count: number, seed = 7): PositionMirror {
     const leverage = 2 + random() * 17;
     const notional = ((size < 0n ? -size : size) * entry) / WAD;
     const margin = BigInt(Math.round(Number(notional) / leverage / 1e6)) * 10n ** 6n;
-    const position = {
+    const position: MirroredPosition = {
+      adlSequence: BigInt(i),
       size,
       entryPriceWad: entry,
       marginUsd: margin,
@@ -90,12 +90,7 @@ function syntheticMirror(count: number, seed = 7): PositionMirror {
     if (mirroredHealth(market, market.state, position, calm, 0n, 0n).isLiquidatable) continue;
     const account = `0x${i.toString(16).padStart(40, "0")}`;
     positions.set(account, position);
-    market.state = updateMarketTotals(
-      market.state,
-      { size: 0n, entryPriceWad: 0n, marginUsd: 0n, fundingIndexSnapshotWad: 0n, lossIndexSnapshotWad: 0n },
-      position,
-      size,
-    );
+    market.state = updateMarketTotals(market.state, ZERO_POSITION, position, size);
   }
   mirror.positions.set(SYNTHETIC_MARKET, positions);
   return mirror;
@@ -340,7 +335,7 @@ async function benchChain(): Promise<string[]> {
     for (const [marketId, byAccount] of synthetic.positions) {
       const real = big.positionMirror.markets.get(chain.system.markets[0].marketId)!;
       void marketId;
-      const map = big.positionMirror.positions.get(real.marketId) ?? new Map<string, Position>();
+      const map = big.positionMirror.positions.get(real.marketId) ?? new Map<string, MirroredPosition>();
       for (const [account, position] of byAccount) {
         // Healthy at any price the bench uses: 2x or less.
         map.set(`0x9${account.slice(3)}`, { ...position, marginUsd: position.marginUsd * 10n });

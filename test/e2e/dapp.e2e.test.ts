@@ -1,7 +1,9 @@
 /**
  * The dApp end to end: its production build in headless Chromium (playwright-core on /usr/bin/chromium)
  * against a `hardhat node` with the protocol deployed as the devnet deploys it, through an injected
- * EIP-1193 test wallet announced over EIP-6963. The steps run in order on one page, like a user would:
+ * EIP-1193 test wallet announced over EIP-6963, with the real keeper (the `npm run keeper` CLI as a child process)
+ * executing orders and liquidating, on a node mining a block every second. The steps run in order on one page,
+ * like a user would:
  * wrong chain refused → connect, approve, deposit, commit a long that the keeper executes → the shown
  * liquidation price and margin equal the contract's views → a refused trade explains itself → an order the
  * keeper cancels says why → an expired order is cancelled → a failed transaction is decoded → LP
@@ -19,7 +21,8 @@ import { DEVNET_ORDERS } from "../../deploy/config";
 import { stopAllChildren } from "../support/processes";
 import { ACCOUNT, startAppHarness, type AppHarness } from "./support/appHarness";
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT } from "./support/browser";
-import { standInKeeperExecutesOrder, standInKeeperLiquidates } from "./support/keeperStandIn";
+import { startKeeperProcess, type KeeperProcess } from "../keeper/support/keeperProcess";
+import { accountPrivateKey } from "../keeper/support/protocol";
 import { installTestWallet, type TestWalletOptions } from "./support/testWallet";
 import { waitForConfirmed, waitForText, waitUntil } from "./support/ui";
 
@@ -29,6 +32,10 @@ const WALLET_NAME = "E2E Test Wallet";
 const WRONG_CHAIN_ID = 1;
 const PAUSE_WITHDRAWALS = 2;
 const E2E_TIMEOUT_MS = 300_000;
+/** Blocks come every second, as on a live chain: the keeper acts per block (an order's delay passes with time). */
+const BLOCK_INTERVAL_MS = 1_000;
+/** The keeper has the next block or two to act; a loaded machine gets some slack. */
+const KEEPER_ACTION_TIMEOUT_MS = 30_000;
 
 describe("dApp end to end (Chromium)", function () {
   this.timeout(E2E_TIMEOUT_MS);
@@ -37,6 +44,23 @@ describe("dApp end to end (Chromium)", function () {
   let account: string;
   let ethMarketId: string;
   let adminCalls = 0;
+  let keeper: KeeperProcess | undefined;
+
+  /** The real keeper on the deployment, resuming from its checkpoint when restarted. */
+  const startKeeper = async () => {
+    keeper = await startKeeperProcess({
+      name: "keeper-e2e",
+      rpcUrl: harness.node.url,
+      addressBook: harness.bookPath,
+      privateKey: accountPrivateKey(ACCOUNT.keeper),
+      checkpoint: join(harness.workDir, "keeper.checkpoint.json"),
+    });
+  };
+  const stopKeeper = async () => {
+    const running = keeper;
+    keeper = undefined;
+    if (running) expect(await running.stop("SIGTERM"), "the keeper exits 0 on SIGTERM").to.equal(0);
+  };
 
   const screenshot = async (name: string) => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -61,6 +85,8 @@ describe("dApp end to end (Chromium)", function () {
 
   before(async () => {
     harness = await startAppHarness();
+    await harness.node.setIntervalMining(BLOCK_INTERVAL_MS);
+    await startKeeper();
     account = await (await harness.signer(ACCOUNT.trader)).getAddress();
     ethMarketId = harness.system.markets.find((m) => m.symbol === "ETH-USD")!.marketId;
     page = await harness.browser.newPage();
@@ -77,7 +103,12 @@ describe("dApp end to end (Chromium)", function () {
     await page.goto(harness.appUrl);
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && keeper) console.log(keeper.child.output().slice(-4_000));
+  });
+
   after(async () => {
+    await keeper?.stop("SIGTERM");
     await harness?.stop();
     await stopAllChildren();
   });
@@ -122,8 +153,12 @@ describe("dApp end to end (Chromium)", function () {
       "the order to become executable",
       async () => (await pending.getAttribute("data-status")) === "executable",
     );
-    await standInKeeperExecutesOrder(harness.system.engine, await harness.signer(ACCOUNT.keeper), account, ethMarketId);
-    await waitForText(page.getByTestId("order-outcome").first(), /executed at \$2,000\.\d\d/);
+    // The keeper executes it in the next block or two.
+    await waitForText(page.getByTestId("order-outcome").first(), /executed at \$2,000\.\d\d/, KEEPER_ACTION_TIMEOUT_MS);
+    const [executed] = await harness.system.engine.queryFilter(
+      harness.system.engine.filters.OrderExecuted(account, ethMarketId),
+    );
+    expect(executed.args.executor).to.equal(await (await harness.signer(ACCOUNT.keeper)).getAddress());
 
     await openTab("Positions");
     const card = page.getByTestId("position-ETH-USD");
@@ -186,20 +221,22 @@ describe("dApp end to end (Chromium)", function () {
       "the order to become executable",
       async () => (await pending.getAttribute("data-status")) === "executable",
     );
-    await standInKeeperExecutesOrder(harness.system.engine, await harness.signer(ACCOUNT.keeper), account, ethMarketId);
-    const outcome = await waitForText(page.getByTestId("order-outcome").first(), "cancelled");
+    // The keeper executes it; the engine cancels it for the price.
+    const outcome = await waitForText(page.getByTestId("order-outcome").first(), "cancelled", KEEPER_ACTION_TIMEOUT_MS);
     expect(outcome).to.match(/The price moved: the fill would be \$2,020\.\d\d, beyond your limit of \$2,000\.\d\d/);
     expect(outcome).to.contain("$500.00 of margin returned");
     await page.getByLabel("Slippage (%)").fill("0.5");
   });
 
   it("cancels_an_expired_order", async () => {
+    // Nobody executes it: the keeper is down for this step (it would execute the order once its delay passed).
+    await stopKeeper();
     await page.getByLabel("Size (ETH)").fill("0.5");
     await page.getByLabel("Margin to add (USD)").fill("200");
     await waitForText(page.getByTestId("preview-initial-margin"), "holds");
     await button("Commit long ETH order").click();
     await waitForConfirmed(page, "trade-status");
-    // Nobody executes it: let it expire (the devnet's orders live 5 minutes after their 5 s delay).
+    // Let it expire (the devnet's orders live 5 minutes after their 5 s delay).
     const { orderExpirySeconds, executionDelaySeconds } = DEVNET_ORDERS;
     await harness.node.provider.send("evm_increaseTime", [Number(executionDelaySeconds + orderExpirySeconds) + 1]);
     await harness.node.provider.send("evm_mine", []);
@@ -214,6 +251,7 @@ describe("dApp end to end (Chromium)", function () {
     await waitForText(page.getByTestId("order-outcome").first(), /cancelled: The ETH-USD order expired/);
     await page.getByLabel("Size (ETH)").fill("");
     await page.getByLabel("Margin to add (USD)").fill("");
+    await startKeeper();
   });
 
   it("shows_a_failed_transaction_with_its_decoded_custom_error", async () => {
@@ -252,9 +290,13 @@ describe("dApp end to end (Chromium)", function () {
     const engine = harness.system.engine;
     // A gap through the long's bankruptcy price (entry ≈ $2,000, margin ≈ $1,000 for 2 ETH: B ≈ $1,500).
     await setPrice("ETH-USD", "1400");
-    const keeper = await harness.signer(ACCOUNT.keeper);
-    await standInKeeperLiquidates(engine, keeper, account, ethMarketId);
+    await waitUntil(
+      "the keeper to liquidate the position",
+      async () => (await engine.queryFilter(engine.filters.Liquidated(account, ethMarketId))).length > 0,
+      KEEPER_ACTION_TIMEOUT_MS,
+    );
     const [event] = await engine.queryFilter(engine.filters.Liquidated(account, ethMarketId));
+    expect(event.args.keeper).to.equal(await (await harness.signer(ACCOUNT.keeper)).getAddress());
     const deficit = event.args.deficitUsd;
     expect(deficit > 0n, "the gap must leave a deficit so the waterfall has parts").to.equal(true);
     expect(event.args.insurancePaidUsd > 0n && event.args.vaultPaidUsd > 0n, "insurance and vault both pay").to.equal(

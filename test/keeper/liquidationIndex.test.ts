@@ -6,9 +6,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { updateMarketTotals } from "../../sdk/math/engineMath";
-import type { Position } from "../../sdk/math/types";
 import { emptyMarketState, toSdkParams } from "../../keeper/mirror/marketMirror";
-import { PositionMirror, ZERO_POSITION } from "../../keeper/mirror/positionMirror";
+import { PositionMirror, ZERO_POSITION, type MirroredPosition } from "../../keeper/mirror/positionMirror";
 import { fundingIndexAt, mirroredHealth } from "../../keeper/pricing/health";
 import { LiquidationIndex } from "../../keeper/pricing/liquidationIndex";
 
@@ -64,12 +63,13 @@ function buildMirror(
     reduceOnly: false,
   });
   const market = mirror.markets.get(MARKET)!;
-  const byAccount = new Map<string, Position>();
+  const byAccount = new Map<string, MirroredPosition>();
   positions.forEach((p, i) => {
     const sizeAbs = BigInt(p.sizeMilli) * 10n ** 15n;
     const entry = BigInt(p.entry) * WAD;
     const margin = (sizeAbs * entry * 10n) / (WAD * BigInt(p.leverageTenths));
-    const position: Position = {
+    const position: MirroredPosition = {
+      adlSequence: BigInt(i),
       size: p.long ? sizeAbs : -sizeAbs,
       entryPriceWad: entry,
       marginUsd: margin,

@@ -3,7 +3,9 @@
  * bankrupt liquidations (with ADL and socialized loss when they happen) runs against a real `hardhat node`, and
  * after every block each position's equity and maintenance requirement computed by the keeper (a child process,
  * dry-run) with the SDK equal `positionEquity` on chain at that block to the wei. Then a reorg (snapshot, mine,
- * revert, mine other blocks) is rolled back, and a restart resumes from the checkpoint without a re-scan.
+ * revert, mine other blocks) is rolled back, and a restart resumes from the checkpoint without a re-scan. In the
+ * scripted waterfall, the keeper's prediction of each liquidation (the SDK's `simulateLiquidation` fed by its mirror:
+ * partial close, ADL, socialization with an unpriced market, the vault's absorption) equals the events to the wei.
  */
 import { join } from "node:path";
 import { expect } from "chai";
@@ -12,6 +14,7 @@ import { rpcCall } from "../../sdk/chain/rpc";
 import { startLocalNode, type LocalNode } from "../support/localChain";
 import { stopAllChildren } from "../support/processes";
 import { startKeeperProcess, type KeeperProcess } from "./support/keeperProcess";
+import { expectEventsAsPredicted, inProcessKeeper, predictNextBlock } from "./support/prediction";
 import {
   FIRST_TRADER_ACCOUNT,
   accountPrivateKey,
@@ -188,6 +191,15 @@ describe("keeper: the mirror equals the chain (process test)", function () {
 
   it("stays_exact_through_a_partial_liquidation_adl_and_a_socialized_loss", async function () {
     const { engine } = protocol.system;
+    // The keeper's SDK waterfall prediction of each liquidation equals its events to the wei.
+    const observer = inProcessKeeper(protocol);
+    const liquidateAsPredicted = async (account: string, marketId: string) => {
+      const { predictor } = await predictNextBlock(observer, protocol);
+      const predicted = predictor.liquidation(marketId, account, await liquidator.getAddress());
+      const receipt = await (await engine.connect(liquidator).liquidate(account, marketId)).wait();
+      expectEventsAsPredicted(protocol, predicted, receipt!.logs);
+      return { predicted, receipt: receipt! };
+    };
     const eth = marketIdOf(protocol, "ETH-USD");
     const btc = marketIdOf(protocol, "BTC-USD");
     const liquidator = await node.signer(LIQUIDATOR_ACCOUNT);
@@ -209,7 +221,7 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     const toUsd = (wad: bigint) => Number(wad) / 1e18;
     const partialPrice = (toUsd(stored.entryPriceWad) - toUsd(stored.marginUsd) + 0.9 * 2) / (1 - 0.9 * 0.025);
     await setPrice(protocol, "ETH-USD", partialPrice.toFixed(2));
-    await (await engine.connect(liquidator).liquidate(await partial.getAddress(), eth)).wait();
+    expect((await liquidateAsPredicted(await partial.getAddress(), eth)).predicted.isPartial).to.equal(true);
     expect((await engine.getPosition(await partial.getAddress(), eth)).size).to.be.greaterThan(0n);
     await expectMirrorEqualsChain();
 
@@ -221,10 +233,9 @@ describe("keeper: the mirror equals the chain (process test)", function () {
     // short is deleveraged (ADL) and, with BTC unpriced, the vault absorbs nothing: the rest is socialized.
     await rpcCall(node.url, "evm_increaseTime", [3_700]);
     await setPrice(protocol, "ETH-USD", "1700");
-    const receipt = await (await engine.connect(liquidator).liquidate(await bankrupt.getAddress(), eth)).wait();
-    const liquidated = receipt!.logs
-      .map((log) => engine.interface.parseLog(log))
-      .find((e) => e?.name === "Liquidated")!;
+    const { receipt, predicted } = await liquidateAsPredicted(await bankrupt.getAddress(), eth);
+    expect(predicted.restSplitRule, "BTC unpriced: the vault cannot be valued").to.equal("priceInvalid");
+    const liquidated = receipt.logs.map((log) => engine.interface.parseLog(log)).find((e) => e?.name === "Liquidated")!;
     await setPrice(protocol, "BTC-USD", "60000");
     expect(liquidated.args.adlPaidUsd, "ADL placed part of the deficit").to.be.greaterThan(0n);
     const split = liquidated.args.toObject();
@@ -232,6 +243,13 @@ describe("keeper: the mirror equals the chain (process test)", function () {
       liquidated.args.socializedUsd,
       `a loss was socialized: ${JSON.stringify(split, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
     ).to.be.greaterThan(0n);
+    await expectMirrorEqualsChain();
+    // The partially liquidated long's remainder is bankrupt at $1,700 too; with every market priced the vault can
+    // be valued and absorbs what the fund and ADL leave, up to its equity (nothing socialized).
+    const second = await liquidateAsPredicted(await partial.getAddress(), eth);
+    expect(second.predicted.restSplitRule, "every market priced: the vault absorbs").to.equal("vaultEquity");
+    expect(second.predicted.vaultPaidUsd, "the vault absorbed part of the deficit").to.be.greaterThan(0n);
+    expect(second.predicted.socializedUsd).to.equal(0n);
     await expectMirrorEqualsChain();
     // The charged short owes its share (here more than its margin): its equity on chain counts it, so does the mirror.
     prices["ETH-USD"] = 1_700;

@@ -2,7 +2,8 @@
  * Operating the keeper as a process: a bad configuration exits 2 with one clear line; dry-run sends nothing; two
  * keepers racing liquidate each position once and leave no failed or pending transaction.
  */
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { JsonRpcSigner } from "ethers";
@@ -45,23 +46,16 @@ describe("keeper: operations (process tests)", function () {
   });
 
   describe("bad configuration", function () {
-    it("exits_2_with_one_line_for_an_unknown_network", async function () {
-      const { code, output } = await runToExit(["--network", "no-such-network"]);
-      expect(code).to.equal(CONFIG_ERROR_EXIT_CODE);
-      expect(output.trim().split("\n")).to.have.length(1);
-      expect(output).to.match(/keeper: bad configuration: address book not found/);
-    });
+    type Exit = Promise<{ code: number | null; output: string }>;
+    let unknownNetwork: Exit;
+    let invalidValue: Exit;
+    let missingSigner: Exit;
+    let badKey: Exit;
+    let dir: string;
 
-    it("exits_2_for_an_invalid_value_naming_the_flag", async function () {
-      const { code, output } = await runToExit(["--network", "localhost", "--poll-interval-ms", "soon"]);
-      expect(code).to.equal(CONFIG_ERROR_EXIT_CODE);
-      expect(output).to.match(/bad configuration: --poll-interval-ms: /);
-    });
-
-    it("exits_2_without_a_signer_and_never_prints_a_key", async function () {
-      const dir = join(__dirname, "..", "..", "keeper-data");
-      const { mkdirSync } = await import("node:fs");
-      mkdirSync(dir, { recursive: true });
+    // The four runs start together (each is a whole Node start-up): the tests only read their exits.
+    before(function () {
+      dir = mkdtempSync(join(tmpdir(), "keeper-config-"));
       const book = join(dir, "config-test-book.json");
       writeFileSync(
         book,
@@ -85,12 +79,37 @@ describe("keeper: operations (process tests)", function () {
           periphery: { keeperLens: `0x${"9".repeat(40)}` },
         }),
       );
-      const missing = await runToExit(["--address-book", book], { KEEPER_PRIVATE_KEY: "" });
+      unknownNetwork = runToExit(["--network", "no-such-network"]);
+      invalidValue = runToExit(["--network", "localhost", "--poll-interval-ms", "soon"]);
+      missingSigner = runToExit(["--address-book", book], { KEEPER_PRIVATE_KEY: "" });
+      badKey = runToExit(["--address-book", book], { KEEPER_PRIVATE_KEY: "0xnot-a-key-0123" });
+    });
+
+    after(async function () {
+      await Promise.allSettled([unknownNetwork, invalidValue, missingSigner, badKey]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("exits_2_with_one_line_for_an_unknown_network", async function () {
+      const { code, output } = await unknownNetwork;
+      expect(code).to.equal(CONFIG_ERROR_EXIT_CODE);
+      expect(output.trim().split("\n")).to.have.length(1);
+      expect(output).to.match(/keeper: bad configuration: address book not found/);
+    });
+
+    it("exits_2_for_an_invalid_value_naming_the_flag", async function () {
+      const { code, output } = await invalidValue;
+      expect(code).to.equal(CONFIG_ERROR_EXIT_CODE);
+      expect(output).to.match(/bad configuration: --poll-interval-ms: /);
+    });
+
+    it("exits_2_without_a_signer_and_never_prints_a_key", async function () {
+      const missing = await missingSigner;
       expect(missing.code).to.equal(CONFIG_ERROR_EXIT_CODE);
       expect(missing.output).to.match(/no signer: set KEEPER_PRIVATE_KEY/);
-      const badKey = await runToExit(["--address-book", book], { KEEPER_PRIVATE_KEY: "0xnot-a-key-0123" });
-      expect(badKey.code).to.equal(CONFIG_ERROR_EXIT_CODE);
-      expect(badKey.output).to.not.contain("0xnot-a-key-0123");
+      const refused = await badKey;
+      expect(refused.code).to.equal(CONFIG_ERROR_EXIT_CODE);
+      expect(refused.output).to.not.contain("0xnot-a-key-0123");
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * Delayed orders (issue 11) executed by the keeper process: 30 orders committed in one block are each executed
  * within 2 blocks of their delay passing, on a node mining a block every second; the execution fees count in the
- * keeper's rewards.
+ * keeper's rewards. An order that expired while the keeper was down is cancelled by it (`OrderExpired`).
  */
 import { join } from "node:path";
 import { expect } from "chai";
@@ -26,6 +26,7 @@ const ORDERS = 30;
 const KEEPER_ACCOUNT = 8;
 const DELAY_SECONDS = 5n;
 const EXECUTION_FEE_USD = "0.5";
+const EXPIRY_SECONDS = 300n;
 
 describe("keeper: delayed orders (process test)", function () {
   this.timeout(300_000);
@@ -38,21 +39,24 @@ describe("keeper: delayed orders (process test)", function () {
     node = await startLocalNode();
     const config = withDelayedOrders(LOCAL_CONFIG, {
       executionDelaySeconds: DELAY_SECONDS,
-      orderExpirySeconds: 300n,
+      orderExpirySeconds: EXPIRY_SECONDS,
       executionFeeUsd: usd(EXECUTION_FEE_USD),
     });
     protocol = await deployProtocol(node, config);
     await seedVault(protocol, "2000000");
     traders = await Promise.all(Array.from({ length: ORDERS }, (_, i) => node.signer(FIRST_TRADER_ACCOUNT + i)));
     await fundTraders(protocol, traders, "1000");
-    keeper = await startKeeperProcess({
+    keeper = await startKeeper();
+  });
+
+  const startKeeper = () =>
+    startKeeperProcess({
       name: "keeper-orders",
       rpcUrl: node.url,
       addressBook: protocol.bookPath,
       privateKey: accountPrivateKey(KEEPER_ACCOUNT),
       checkpoint: join(protocol.dir, "orders.checkpoint.json"),
     });
-  });
 
   afterEach(function () {
     if (this.currentTest?.state === "failed" && keeper) console.log(keeper.child.output().slice(-4_000));
@@ -109,6 +113,41 @@ describe("keeper: delayed orders (process test)", function () {
     expect(await keeper.metric("keeper_rewards_usd_total", { kind: "order" })).to.be.closeTo(
       ORDERS * Number(EXECUTION_FEE_USD),
       1e-9,
+    );
+  });
+
+  it("cancels_an_order_that_expired_while_it_was_down", async function () {
+    const { engine } = protocol.system;
+    const marketId = marketIdOf(protocol, "ETH-USD");
+    expect(await keeper.stop("SIGTERM")).to.equal(0);
+    const trader = traders[0];
+    const account = (await trader.getAddress()).toLowerCase();
+    // Committed while no keeper runs; it expires before one is back.
+    const committed = await (
+      await engine.connect(trader).commitOrder(marketId, usd("0.5"), usd("100"), MaxUint256)
+    ).wait();
+    await rpcCall(node.url, "evm_increaseTime", [Number(EXPIRY_SECONDS) + 10]);
+    keeper = await startKeeper();
+    await waitFor(
+      "the expired order cancelled",
+      async () =>
+        (await engine.queryFilter(engine.filters.OrderCancelled(account, marketId), committed!.blockNumber, "latest"))
+          .length === 1,
+      30_000,
+      250,
+    );
+    const [cancelled] = await engine.queryFilter(
+      engine.filters.OrderCancelled(account, marketId),
+      committed!.blockNumber,
+      "latest",
+    );
+    const keeperAddress = (await node.signer(KEEPER_ACCOUNT)).address.toLowerCase();
+    expect(cancelled.args.by.toLowerCase()).to.equal(keeperAddress);
+    expect(engine.interface.parseError(cancelled.args.reason)?.name).to.equal("OrderExpired");
+    await waitFor(
+      "cancellation counted",
+      async () => (await keeper.metric("keeper_orders_total", { outcome: "cancelled" })) === 1,
+      15_000,
     );
   });
 });

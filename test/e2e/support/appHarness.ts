@@ -30,6 +30,10 @@ const TRADER_FUNDS_USD = "100000";
 export interface AppHarness {
   node: LocalNode;
   system: DeployedSystem;
+  /** The deployment's address book (what the app server and the keeper read). */
+  bookPath: string;
+  /** A temporary folder removed by `stop()` (e.g. for the keeper's checkpoint). */
+  workDir: string;
   appUrl: string;
   browser: TestBrowser;
   signer(index: number): Promise<JsonRpcSigner>;
@@ -93,7 +97,7 @@ export async function startAppHarness(): Promise<AppHarness> {
 
     const browser = await launchChromium();
     started.push({ stop: () => browser.close() });
-    return { node, system, appUrl, browser, signer: (i) => node.signer(i), tokens, stop: stopAll };
+    return { node, system, bookPath, workDir, appUrl, browser, signer: (i) => node.signer(i), tokens, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
