@@ -192,7 +192,8 @@ const marketOverridesSchema = z
     takerFeeBps: bps.optional(),
     liquidationPenaltyBps: bps.optional(),
     liquidationBufferBps: bps.optional(),
-    maxVaultExposureBps: bps.optional(),
+    /** May exceed 100% (the contract bounds it by uint16 only). */
+    maxVaultExposureBps: z.number().int().min(1).max(65_535).optional(),
     vaultReserveBps: bps.optional(),
   })
   .strict();
