@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
@@ -18,7 +18,7 @@ import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
 /// unrealised gains, withdrawals on equity excluding them (per market) but including its unrealised
 /// losses. Both sides therefore get the less favourable price, and nobody can inflate and redeem.
 /// Token donations to the vault or the engine are never counted: only the engine's books are.
-contract LiquidityVault is ERC4626, ReentrancyGuard {
+contract LiquidityVault is ERC4626, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Math for uint256;
 

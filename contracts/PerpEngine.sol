@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {PositionStore} from "./libraries/PositionStore.sol";
 import {IERC20, IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
@@ -43,7 +44,7 @@ import {
 /// Σ free balances + Σ position margins + st.vaultCashUsd + st.insuranceFundUsd + donations.
 /// Every value moved between these buckets is moved exactly; rounding only decides how much moves,
 /// always in the protocol's favour. Trust assumptions per market are listed on `listMarket`.
-contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
+contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SignedMath for int256;
 
@@ -264,7 +265,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         MarketState storage state = st.marketStates[marketId];
         MarketLogic.accrueFunding(state, config, marketId, ctx.priceWad);
 
-        Position memory old = st.positions[marketId][account];
+        Position memory old = PositionStore.load(st.positions[marketId][account]);
         (ctx.fundingPaidUsd, ctx.lossPaidUsd) = MarketLogic.owedUsd(state, old, state.fundingIndexWad);
         int256 marginUsd = int256(old.marginUsd) - ctx.fundingPaidUsd - int256(ctx.lossPaidUsd);
         int256 vaultCashDeltaUsd = ctx.fundingPaidUsd + int256(ctx.lossPaidUsd);
@@ -320,7 +321,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         Position memory updated
     ) internal {
         MarketLogic.updateMarketTotals(state, old, updated, ctx.sizeDelta);
-        st.positions[ctx.marketId][ctx.account] = updated;
+        PositionStore.store(st.positions[ctx.marketId][ctx.account], updated);
         AdlLogic.rekey(st, ctx.marketId, ctx.account, old.size, updated);
     }
 
@@ -843,7 +844,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IPerpEngine
     function getPosition(address account, bytes32 marketId) external view returns (Position memory) {
-        return st.positions[marketId][account];
+        return PositionStore.load(st.positions[marketId][account]);
     }
 
     /// @inheritdoc IPerpEngine
@@ -851,26 +852,7 @@ contract PerpEngine is IPerpEngine, AccessControl, ReentrancyGuard {
         address account,
         bytes32 marketId
     ) public view returns (int256 equityUsd, uint256 maintenanceRequirementUsd) {
-        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
-        MarketState storage state = st.marketStates[marketId];
-        Position memory position = st.positions[marketId][account];
-        uint256 priceWad = MarketLogic.priceView(marketId, config);
-        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config, priceWad);
-        (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
-        equityUsd =
-            int256(position.marginUsd) +
-            PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad) -
-            fundingOwedUsd -
-            int256(lossOwedUsd);
-        if (position.size != 0) {
-            maintenanceRequirementUsd = MarketLogic.maintenanceRequirementUsd(
-                st,
-                marketId,
-                config.params,
-                position.size,
-                priceWad
-            );
-        }
+        return LiquidationLogic.positionEquity(st, account, marketId);
     }
 
     /// @inheritdoc IPerpEngine

@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { parseUnits, ZeroAddress } from "ethers";
 import { deploySafe } from "./safe";
+import { deployPeriphery } from "./periphery";
 import {
   ChainlinkOracleAdapter__factory,
   LiquidationLogic__factory,
@@ -43,6 +44,8 @@ export interface DeployedSystem {
   /** The guardian multisig (a Safe on local chains). */
   guardian: string;
   addressBook: AddressBook;
+  /** The engine's external libraries, keyed as its factory links them. */
+  libraries: PerpEngineLibraryAddresses;
 }
 
 /** Deploys the engine's external libraries and returns them keyed as PerpEngine's factory links them. */
@@ -141,8 +144,19 @@ export async function deploySystem(
         priceFeedDecimals: m.feedDecimals,
       })),
     ),
+    periphery: await deployPeriphery(deployer),
   };
-  return { engine, vault, collateral, collateralDecimals, markets, timelock, guardian, addressBook };
+  return {
+    engine,
+    vault,
+    collateral,
+    collateralDecimals,
+    markets,
+    timelock,
+    guardian,
+    addressBook,
+    libraries: engineLibraries,
+  };
 }
 
 /**

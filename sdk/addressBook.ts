@@ -1,46 +1,9 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { keccak256, toUtf8Bytes } from "ethers";
-import { z } from "zod";
+import { addressBookSchema, type AddressBook } from "./addressBookSchema";
 
-/** `bytes32` market id of a symbol such as "ETH-USD": keccak256 of its UTF-8 bytes. */
-export function marketIdOf(symbol: string): string {
-  return keccak256(toUtf8Bytes(symbol));
-}
-
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte hex address");
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte hex id");
-
-const marketEntry = z.object({
-  symbol: z.string().min(1),
-  marketId: bytes32,
-  /** The protocol's validated oracle adapter (IPriceOracle). */
-  oracleAdapter: address,
-  /** The Chainlink AggregatorV3Interface the adapter reads (a MockV3Aggregator on local chains). */
-  priceFeed: address,
-  priceFeedDecimals: z.number().int().min(0).max(18),
-});
-
-/** The address book every off-chain part (keeper, dApp, simulator, tests) reads. */
-export const addressBookSchema = z.object({
-  network: z.string(),
-  chainId: z.number().int().positive(),
-  /** Block of the first deployment transaction: event backfills start here. */
-  startBlock: z.number().int().nonnegative(),
-  collateral: z.object({ address, symbol: z.string(), decimals: z.number().int().min(0).max(18) }),
-  engine: address,
-  vault: address,
-  /** Who runs the protocol: the admin timelock and the guardian multisig (DESIGN §11). */
-  governance: z.object({
-    timelock: address,
-    guardian: address,
-    timelockMinDelaySeconds: z.number().int().nonnegative(),
-  }),
-  markets: z.array(marketEntry).min(1),
-});
-
-export type AddressBook = z.infer<typeof addressBookSchema>;
-export type MarketEntry = z.infer<typeof marketEntry>;
+// The schema, types and pure helpers live in a browser-safe module (the dApp imports it directly).
+export * from "./addressBookSchema";
 
 /** Default location: `deployments/<network>.json` at the project root. */
 export function addressBookPath(network: string, root = join(__dirname, "..")): string {
@@ -59,10 +22,4 @@ export function writeAddressBook(book: AddressBook, path = addressBookPath(book.
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(book, null, 2) + "\n");
   return path;
-}
-
-export function marketBySymbol(book: AddressBook, symbol: string): MarketEntry {
-  const market = book.markets.find((m) => m.symbol === symbol);
-  if (!market) throw new Error(`market ${symbol} is not in the address book for ${book.network}`);
-  return market;
 }

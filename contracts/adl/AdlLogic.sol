@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {PositionStore} from "../libraries/PositionStore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {Position, MarketState} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
@@ -138,7 +139,7 @@ library AdlLogic {
     /// @dev One ADL step: closes min(remaining, size) of a counterparty in profit at its ADL price; returns the
     /// size placed (0 when skipped).
     function _deleverageOne(EngineState storage st, AdlWalk memory walk, address account) private returns (uint256) {
-        Position memory position = st.positions[walk.marketId][account];
+        Position memory position = PositionStore.load(st.positions[walk.marketId][account]);
         uint256 takeAbs = position.size.abs() < walk.remainingAbs ? position.size.abs() : walk.remainingAbs;
         MarketState storage state = st.marketStates[walk.marketId];
         uint256 closePriceWad = adlClosePriceWad(
@@ -275,7 +276,7 @@ library AdlLogic {
         uint256 priceWad,
         uint256 excessLossUsd
     ) private returns (bool) {
-        Position memory position = st.positions[marketId][account];
+        Position memory position = PositionStore.load(st.positions[marketId][account]);
         MarketState storage state = st.marketStates[marketId];
         uint256 takeAbs = _vaultProtectionCloseAbs(state, position, priceWad, excessLossUsd);
         if (takeAbs == 0) return false;
@@ -342,7 +343,7 @@ library AdlLogic {
             updated.lossIndexSnapshotWad = MarketLogic.lossIndexWad(state, updated.size);
         }
         MarketLogic.updateMarketTotals(state, old, updated, -closedSize);
-        st.positions[marketId][account] = updated;
+        PositionStore.store(st.positions[marketId][account], updated);
         st.vaultCashUsd += fundingOwedUsd + int256(lossOwedUsd) - realizedPnlUsd;
         _rekey(st, marketId, account, old.size, updated);
         emit IPerpEngine.Deleveraged(

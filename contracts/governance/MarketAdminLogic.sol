@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {PositionStore} from "../libraries/PositionStore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {
@@ -176,7 +177,7 @@ library MarketAdminLogic {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         uint256 priceWad = config.settlementPriceWad;
         if (priceWad == 0) revert IPerpEngine.MarketNotSettled(marketId);
-        Position memory old = st.positions[marketId][account];
+        Position memory old = PositionStore.load(st.positions[marketId][account]);
         if (old.size == 0) revert IPerpEngine.NoPosition(account, marketId);
         (int256 equityUsd, uint256 insurancePaidUsd) = _closeAtSettlement(st, marketId, account, old, priceWad);
         _emitSettledPositionClosed(account, marketId, old.size, priceWad, equityUsd, insurancePaidUsd);
@@ -204,7 +205,7 @@ library MarketAdminLogic {
         }
         Position memory closed;
         MarketLogic.updateMarketTotals(state, old, closed, -old.size);
-        st.positions[marketId][account] = closed;
+        PositionStore.store(st.positions[marketId][account], closed);
         st.vaultCashUsd += vaultCashDeltaUsd;
         AdlLogic.rekey(st, marketId, account, old.size, closed);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {StoredPosition} from "./PositionStore.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {
     MarginTier,
@@ -40,7 +41,7 @@ struct EngineState {
     /// @dev Governance may withdraw only the fund's excess over this target.
     uint256 insuranceFundTargetUsd;
     mapping(address account => uint256 usd) freeBalances;
-    mapping(bytes32 marketId => mapping(address account => Position)) positions;
+    mapping(bytes32 marketId => mapping(address account => StoredPosition)) positions;
     mapping(bytes32 marketId => MarketConfig) marketConfigs;
     mapping(bytes32 marketId => MarginTier[]) marginTiers;
     mapping(bytes32 marketId => MarketState) marketStates;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {PositionStore} from "../libraries/PositionStore.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {MarketParams, Position, MarketState} from "../interfaces/IPerpTypes.sol";
 import {EngineState, MarketConfig} from "../libraries/EngineStorage.sol";
@@ -80,7 +81,7 @@ library LiquidationLogic {
     ) external view returns (uint256) {
         MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
         MarketState storage state = st.marketStates[marketId];
-        Position memory position = st.positions[marketId][account];
+        Position memory position = PositionStore.load(st.positions[marketId][account]);
         if (position.size == 0) return 0;
         uint256 priceWad = MarketLogic.priceView(marketId, config);
         int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config, priceWad);
@@ -93,6 +94,35 @@ library LiquidationLogic {
                 st.marginTiers[marketId],
                 config.params.keeperRewardUsd
             );
+    }
+
+    /// @notice See IPerpEngine.positionEquity: equity at the oracle price and the current funding index, and the
+    /// maintenance requirement (0 without a position).
+    function positionEquity(
+        EngineState storage st,
+        address account,
+        bytes32 marketId
+    ) external view returns (int256 equityUsd, uint256 maintenanceRequirementUsd) {
+        MarketConfig storage config = MarketLogic.listedMarket(st, marketId);
+        MarketState storage state = st.marketStates[marketId];
+        Position memory position = PositionStore.load(st.positions[marketId][account]);
+        uint256 priceWad = MarketLogic.priceView(marketId, config);
+        int256 fundingIndexWad = MarketLogic.currentFundingIndexWad(state, config, priceWad);
+        (int256 fundingOwedUsd, uint256 lossOwedUsd) = MarketLogic.owedUsd(state, position, fundingIndexWad);
+        equityUsd =
+            int256(position.marginUsd) +
+            PositionMath.unrealizedPnlUsd(position.size, position.entryPriceWad, priceWad) -
+            fundingOwedUsd -
+            int256(lossOwedUsd);
+        if (position.size != 0) {
+            maintenanceRequirementUsd = MarketLogic.maintenanceRequirementUsd(
+                st,
+                marketId,
+                config.params,
+                position.size,
+                priceWad
+            );
+        }
     }
 
     // ───────────────────────── liquidation ─────────────────────────
@@ -129,7 +159,7 @@ library LiquidationLogic {
         MarketState storage state = st.marketStates[marketId];
         MarketLogic.accrueFunding(state, config, marketId, liq.priceWad);
 
-        Position memory position = st.positions[marketId][account];
+        Position memory position = PositionStore.load(st.positions[marketId][account]);
         if (position.size == 0) {
             if (strict) revert IPerpEngine.NoPosition(account, marketId);
             return _skip(account, marketId, IPerpEngine.LiquidationSkipReason.NoPosition);
@@ -440,7 +470,7 @@ library LiquidationLogic {
         }
         // The ADL'd part moved to the counterparties (already booked), so only the rest leaves Σ sizes.
         MarketLogic.updateMarketTotals(state, old, updated, -liq.closedSize);
-        st.positions[liq.marketId][liq.account] = updated;
+        PositionStore.store(st.positions[liq.marketId][liq.account], updated);
         AdlLogic.rekey(st, liq.marketId, liq.account, old.size, updated);
         st.vaultCashUsd +=
             liq.fundingPaidUsd +

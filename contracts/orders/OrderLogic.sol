@@ -38,7 +38,8 @@ library OrderLogic {
         int256 sizeNow = st.positions[marketId][account].size;
         if (sizeDelta == 0 && sizeNow == 0) revert IPerpEngine.NoPosition(account, marketId);
         Order storage order = st.orders[marketId][account];
-        if (order.sizeDelta != 0 || order.marginDeltaUsd != 0) revert IPerpEngine.OrderAlreadyPending(account, marketId);
+        if (order.sizeDelta != 0 || order.marginDeltaUsd != 0)
+            revert IPerpEngine.OrderAlreadyPending(account, marketId);
 
         uint256 escrowedMarginUsd = marginDelta > 0 ? uint256(marginDelta) : 0;
         uint256 feeUsd = params.executionFeeUsd;

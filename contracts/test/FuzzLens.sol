@@ -12,7 +12,7 @@ import {Position, MarketState, PauseState} from "../interfaces/IPerpTypes.sol";
 /// in ONE `eth_call` through the engine's own external views. Unlike EngineLensHarness it tolerates an invalid
 /// price per market: price-dependent views of that market are skipped (`priceOk == 0`) instead of reverting.
 /// @dev The result is a flat `uint256[]` (signed values in two's complement) so that the TypeScript side can
-/// decode it without an ABI coder; the layout is documented on `snapshot` and mirrored by test/fuzz/lens.ts.
+/// decode it without an ABI coder; the layout is documented on `snapshot` and mirrored by `readLens` in test/fuzz/chain.ts.
 /// `probeLiquidations` (non-view, meant for `eth_call`) tries `liquidate` on each entry in a sub-call that
 /// always reverts, so every probe starts from the same state.
 contract FuzzLens {
@@ -21,7 +21,7 @@ contract FuzzLens {
 
     uint256 private constant HEADER_WORDS = 15;
     uint256 private constant ACCOUNT_WORDS = 3;
-    uint256 private constant MARKET_WORDS = 19;
+    uint256 private constant MARKET_WORDS = 17;
     uint256 private constant POSITION_WORDS = 11;
 
     struct Cursor {
@@ -41,7 +41,7 @@ contract FuzzLens {
         bool withVaultViews;
     }
 
-    /// @notice Layout: header (15 words) · per account (3) · per market (19 + 11 per trader).
+    /// @notice Layout: header (15 words) · per account (3) · per market (17 + 11 per trader).
     /// Header: engine token balance, vaultCashUsd, insuranceFund, paused trading, paused liquidations, paused
     /// withdrawals, liquidationsResumeAt, block.timestamp, vault share supply, vaultEquityUsd(true) ok, value,
     /// vaultEquityUsd(false) ok, value, maxVaultWithdrawalUsd ok, value.
@@ -64,6 +64,27 @@ contract FuzzLens {
             _market(c, q.engine, ChainlinkOracleAdapter(q.adapters[i]), q.marketIds[i], q.traders);
         }
         return c.words;
+    }
+
+    /// @notice The ADL queues only (no price is read, so it is cheap): per market the long and short queue heads,
+    /// then per trader its `adlLight` (light, rank, queue length; all 0 for an empty position).
+    function queueSnapshot(
+        PerpEngine engine,
+        bytes32[] calldata marketIds,
+        address[] calldata traders
+    ) external view returns (uint256[] memory words) {
+        words = new uint256[](marketIds.length * (2 + 3 * traders.length));
+        uint256 at;
+        for (uint256 i; i < marketIds.length; ++i) {
+            words[at++] = uint256(uint160(engine.adlQueueHead(marketIds[i], true)));
+            words[at++] = uint256(uint160(engine.adlQueueHead(marketIds[i], false)));
+            for (uint256 j; j < traders.length; ++j) {
+                (uint8 light, uint256 rank, uint256 queueLength) = engine.adlLight(traders[j], marketIds[i]);
+                words[at++] = light;
+                words[at++] = rank;
+                words[at++] = queueLength;
+            }
+        }
     }
 
     /// @notice Tries `liquidate(accounts[i], marketIds[i])` with this contract as the keeper, each from the

@@ -1,16 +1,24 @@
 /**
- * `npm run bench:gas`: deploys the local system on the in-process Hardhat network, runs each user action
- * once in a realistic state, and prints the gas of each (receipt gasUsed, 21k base included) and the
- * deployed code sizes as Markdown tables. The numbers in bench/BASELINE.md come from here.
+ * `npm run bench:gas` (issue 16): every user and keeper operation with 10, 1,000 and 10,000 existing positions in
+ * the market, as a Markdown table with the 10,000/10 ratio of each, written to bench/gas.json; a per-component
+ * breakdown of `open` and `liquidate`; and the deployed code sizes.
+ * `npm run bench:check` re-measures and exits 1 when any operation is more than 2% above bench/gas.json.
+ *
+ * Environment: GAS_BENCH_SIZES (comma-separated position counts, default 10,1000,10000) to measure fewer sizes
+ * while iterating (bench:check always uses the sizes recorded in bench/gas.json).
  */
 import hre from "hardhat";
-import { parseUnits, type ContractTransactionResponse } from "ethers";
-import { LOCAL_CONFIG, DEVNET_ORDERS, withDelayedOrders } from "../../deploy/config";
-import { deploySystem } from "../../deploy/deploySystem";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildWorld, elapse, isolated, type World } from "./gas/world";
+import { OPERATIONS } from "./gas/operations";
+import { gasBreakdown, type Component } from "./gas/breakdown";
 
+const GAS_JSON = join(__dirname, "..", "..", "bench", "gas.json");
+const DEFAULT_SIZES = [10, 1_000, 10_000];
+/** bench:check fails above this growth over the recorded figure. */
+const REGRESSION_TOLERANCE_BPS = 200n;
 const MAX_RUNTIME_CODE_BYTES = 24_576;
-/** The local deployment with the deployer kept as admin, so the bench can change settings directly. */
-const BENCH_CONFIG = { ...LOCAL_CONFIG, governance: { ...LOCAL_CONFIG.governance, handOverAdmin: false } };
 const PRODUCTION_CONTRACTS: Record<string, string> = {
   PerpEngine: "contracts/PerpEngine.sol:PerpEngine",
   MarketAdminLogic: "contracts/governance/MarketAdminLogic.sol:MarketAdminLogic",
@@ -21,63 +29,112 @@ const PRODUCTION_CONTRACTS: Record<string, string> = {
   ChainlinkOracleAdapter: "contracts/oracle/ChainlinkOracleAdapter.sol:ChainlinkOracleAdapter",
 };
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error("no receipt");
-  return receipt.gasUsed;
+interface GasReport {
+  sizes: number[];
+  /** operation → position count (as a string key) → gas */
+  operations: Record<string, Record<string, string>>;
 }
 
-async function main(): Promise<void> {
-  const [deployer, lp, alice, bob] = await hre.ethers.getSigners();
-  const s = await deploySystem(deployer, BENCH_CONFIG, hre.network.name);
-  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
-  const usd = (amount: string) => parseUnits(amount, 18);
-  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
-  const engine = await s.engine.getAddress();
-  const vault = await s.vault.getAddress();
-  const MAX = hre.ethers.MaxUint256;
+const fmt = (gas: bigint) => gas.toLocaleString("en-US");
 
-  const rows: [string, bigint][] = [];
-  for (const who of [lp, alice, bob]) {
-    await s.collateral.mint(who.address, tokens("2000000"));
-    await s.collateral.connect(who).approve(engine, MAX);
-    await s.collateral.connect(who).approve(vault, MAX);
+async function measureSize(size: number): Promise<Map<string, bigint>> {
+  const started = Date.now();
+  const world = await buildWorld(size);
+  console.error(`  ${size} positions ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const results = new Map<string, bigint>();
+  for (const op of OPERATIONS) {
+    results.set(op.name, await isolated(() => op.run(world)));
   }
-  rows.push(["LP vault deposit (first)", await gasOf(s.vault.connect(lp).deposit(tokens("1000000"), lp.address))]);
-  // Bob gives the market a non-zero skew and funding history, as on a live market.
-  await s.engine.connect(bob).deposit(tokens("10000"));
-  await s.engine.connect(bob).modifyPosition(eth.marketId, usd("-2"), usd("1000"), 0n);
-  await hre.network.provider.send("evm_increaseTime", [60]);
+  // One ADL step: the difference between 20 and 1 counterparties, per counterparty.
+  const adl1 = results.get("liquidate (bankrupt, ADL of 1)")!;
+  const adl20 = results.get("liquidate (bankrupt, ADL of 20)")!;
+  results.set("one ADL step", (adl20 - adl1) / 19n);
+  results.set(
+    "  of which the protection walk",
+    results.get("automatic vault protection (a trade's walk)")! - results.get("add margin")!,
+  );
+  if (size === Math.max(...sizesToMeasure())) breakdowns = await measureBreakdowns(world);
+  return results;
+}
 
-  rows.push(["deposit (first, cold balance)", await gasOf(s.engine.connect(alice).deposit(tokens("10000")))]);
-  rows.push(["deposit (warm balance)", await gasOf(s.engine.connect(alice).deposit(tokens("1000")))]);
-  rows.push([
-    "open (new position + margin)",
-    await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, usd("1"), usd("500"), MAX)),
-  ]);
-  await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push(["increase", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, usd("1"), 0n, MAX))]);
-  await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push([
-    "addMargin (modifyPosition size 0)",
-    await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, 0n, usd("100"), 0n)),
-  ]);
-  await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push(["removeMargin", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, 0n, -usd("50"), 0n))]);
-  await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push(["reduce", await gasOf(s.engine.connect(alice).modifyPosition(eth.marketId, -usd("0.5"), 0n, 0n))]);
-  await hre.network.provider.send("evm_increaseTime", [60]);
-  rows.push(["close", await gasOf(s.engine.connect(alice).closePosition(eth.marketId, 0n))]);
-  rows.push(["withdraw", await gasOf(s.engine.connect(alice).withdraw(tokens("1000")))]);
-  rows.push(["LP vault withdraw", await gasOf(s.vault.connect(lp).withdraw(tokens("1000"), lp.address, lp.address))]);
+let breakdowns: Map<string, Map<Component, bigint>> | undefined;
 
-  rows.push(...(await liquidationRows(s)));
-  rows.push(...(await adlRows(deployer)));
-  rows.push(...(await orderRows(deployer)));
+/** The component breakdown of `open` and of a full and a bankrupt `liquidate`, in the largest world. */
+async function measureBreakdowns(world: World): Promise<Map<string, Map<Component, bigint>>> {
+  const owners = {
+    oracle: new Set(
+      await Promise.all([world.eth.adapter, world.btc.adapter].map(async (a) => (await a.getAddress()).toLowerCase())),
+    ),
+    adlQueue: new Set([world.s.libraries["contracts/adl/AdlLogic.sol:AdlLogic"].toLowerCase()]),
+  };
+  const out = new Map<string, Map<Component, bigint>>();
+  await isolated(async () => {
+    const trader = await world.freshTrader("20000");
+    const tx = await world.s.engine
+      .connect(trader)
+      .modifyPosition(world.eth.marketId, world.usd("1"), world.usd("500"), hre.ethers.MaxUint256);
+    await tx.wait();
+    out.set("open", await gasBreakdown(tx.hash, owners));
+  });
+  await isolated(async () => {
+    const trader = await world.freshTrader("20000");
+    await (
+      await world.s.engine
+        .connect(trader)
+        .modifyPosition(world.eth.marketId, world.usd("1"), world.usd("500"), hre.ethers.MaxUint256)
+    ).wait();
+    await elapse(world, 60);
+    const tx = await world.s.engine.connect(trader).modifyPosition(world.eth.marketId, 0n, world.usd("100"), 0n);
+    await tx.wait();
+    out.set("add margin", await gasBreakdown(tx.hash, owners));
+  });
+  await isolated(async () => {
+    const trader = await world.freshTrader("1000");
+    await (
+      await world.s.engine
+        .connect(trader)
+        .modifyPosition(world.eth.marketId, world.usd("4"), world.usd("440"), hre.ethers.MaxUint256)
+    ).wait();
+    await world.setPrice("ETH", "1912");
+    const tx = await world.s.engine.connect(world.keeper).liquidate(trader.address, world.eth.marketId);
+    await tx.wait();
+    out.set("liquidate (full)", await gasBreakdown(tx.hash, owners));
+  });
+  return out;
+}
 
-  console.log("| action | gas used |\n| --- | ---: |");
-  for (const [name, gas] of rows) console.log(`| ${name} | ${gas.toLocaleString("en-US")} |`);
+function sizesToMeasure(): number[] {
+  const env = process.env.GAS_BENCH_SIZES;
+  return env ? env.split(",").map((x) => Number(x.trim())) : DEFAULT_SIZES;
+}
 
+function printTable(sizes: number[], bySize: Map<number, Map<string, bigint>>): void {
+  const names = [...bySize.get(sizes[0])!.keys()];
+  const first = sizes[0];
+  const last = sizes[sizes.length - 1];
+  console.log(
+    `| operation | ${sizes.map((n) => `${n.toLocaleString("en-US")} positions`).join(" | ")} | ${last}/${first} |`,
+  );
+  console.log(`| --- | ${sizes.map(() => "---:").join(" | ")} | ---: |`);
+  for (const name of names) {
+    const values = sizes.map((n) => bySize.get(n)!.get(name)!);
+    const ratio = values[0] === 0n ? "" : (Number(values[values.length - 1]) / Number(values[0])).toFixed(3);
+    console.log(`| ${name} | ${values.map(fmt).join(" | ")} | ${ratio} |`);
+  }
+}
+
+function printBreakdowns(): void {
+  if (!breakdowns) return;
+  for (const [name, parts] of breakdowns) {
+    const total = [...parts.values()].reduce((a, b) => a + b, 0n);
+    console.log(`\n**${name}** (${fmt(total)} gas)\n\n| component | gas | share |\n| --- | ---: | ---: |`);
+    for (const [component, gas] of parts) {
+      console.log(`| ${component} | ${fmt(gas)} | ${((Number(gas) / Number(total)) * 100).toFixed(1)}% |`);
+    }
+  }
+}
+
+async function printCodeSizes(): Promise<void> {
   console.log("\n| contract | runtime bytes | limit |\n| --- | ---: | ---: |");
   for (const [name, fqn] of Object.entries(PRODUCTION_CONTRACTS)) {
     const artifact = await hre.artifacts.readArtifact(fqn);
@@ -86,177 +143,62 @@ async function main(): Promise<void> {
   }
 }
 
-type System = Awaited<ReturnType<typeof deploySystem>>;
-
-/**
- * Liquidation scenarios on ETH-USD at $2,000: traders open 4 ETH longs at about 18x, then the price
- * drops. Each scenario starts from the same snapshot.
- */
-async function liquidationRows(s: System): Promise<[string, bigint][]> {
-  const signers = await hre.ethers.getSigners();
-  const keeper = signers[3];
-  const traders = signers.slice(4, 4 + BATCH_LARGE);
-  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
-  const engine = await s.engine.getAddress();
-  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
-  const usd = (amount: string) => parseUnits(amount, 18);
-  const setPrice = (price: string) => eth.feed.updateAnswer(parseUnits(price, eth.feedDecimals));
-  await setPrice("2000");
-  for (const trader of traders) {
-    await s.collateral.mint(trader.address, tokens("2000"));
-    await s.collateral.connect(trader).approve(engine, hre.ethers.MaxUint256);
-    await s.engine.connect(trader).deposit(tokens("2000"));
-    await s.engine.connect(trader).modifyPosition(eth.marketId, usd("4"), usd("440"), hre.ethers.MaxUint256);
+function toReport(sizes: number[], bySize: Map<number, Map<string, bigint>>): GasReport {
+  const operations: GasReport["operations"] = {};
+  for (const name of bySize.get(sizes[0])!.keys()) {
+    operations[name] = Object.fromEntries(sizes.map((n) => [String(n), bySize.get(n)!.get(name)!.toString()]));
   }
-  // evm_revert consumes its snapshot, so every restore takes a fresh one.
-  let snapshot: string = await hre.network.provider.send("evm_snapshot", []);
-  const restore = async () => {
-    await hre.network.provider.send("evm_revert", [snapshot]);
-    snapshot = await hre.network.provider.send("evm_snapshot", []);
-  };
-  const rows: [string, bigint][] = [];
-
-  await setPrice("1935"); // equity ≈ 440 < MM ≈ 486: partial
-  rows.push(["liquidate (partial)", await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId))]);
-  await restore();
-  await setPrice("1912"); // equity < MM / 2: full, solvent
-  rows.push([
-    "liquidate (full, solvent)",
-    await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
-  ]);
-  await restore();
-  await setPrice("1200"); // 40% gap: bankrupt, fund too small, the vault absorbs the rest
-  rows.push([
-    "liquidate (bankrupt, fund + vault)",
-    await gasOf(s.engine.connect(keeper).liquidate(traders[0].address, eth.marketId)),
-  ]);
-  for (const size of [BATCH_SMALL, BATCH_LARGE]) {
-    await restore();
-    await setPrice("1912");
-    const batch = traders.slice(0, size);
-    const gas = await gasOf(
-      s.engine.connect(keeper).liquidateMany(
-        batch.map((t) => t.address),
-        batch.map(() => eth.marketId),
-      ),
-    );
-    rows.push([`liquidateMany of ${size} (full, solvent)`, gas]);
-    rows.push([`  per position`, gas / BigInt(size)]);
-  }
-  await hre.network.provider.send("evm_revert", [snapshot]);
-  return rows;
+  return { sizes, operations };
 }
 
-/**
- * A bankrupt long whose deficit the (empty) insurance fund cannot cover is auto-deleveraged against N
- * profitable shorts of 1 ETH each: the liquidation's gas for N = 1, 5 and 10 ADL steps gives the gas per step.
- */
-async function adlRows(
-  deployer: Awaited<ReturnType<typeof hre.ethers.getSigners>>[number],
-): Promise<[string, bigint][]> {
-  const s = await deploySystem(deployer, BENCH_CONFIG, hre.network.name);
-  const signers = await hre.ethers.getSigners();
-  const [lp, keeper, whale] = signers.slice(1, 4);
-  const shorts = signers.slice(4, 4 + ADL_STEP_COUNTS[ADL_STEP_COUNTS.length - 1]);
-  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
-  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
-  const usd = (amount: string) => parseUnits(amount, 18);
-  const MAX = hre.ethers.MaxUint256;
-  await s.engine.setAdlConfig({
-    minQueueNotionalUsd: usd("100"),
-    maxSteps: 16,
-    maxSkips: 128,
-    vaultLossUpperBps: 3_000,
-    vaultLossLowerBps: 2_000,
-  });
-  for (const who of [lp, whale, ...shorts]) {
-    await s.collateral.mint(who.address, tokens("1000000"));
-    await s.collateral.connect(who).approve(await s.engine.getAddress(), MAX);
-    await s.collateral.connect(who).approve(await s.vault.getAddress(), MAX);
+/** Every recorded figure the new run exceeds by more than the tolerance (or no longer measures). */
+function regressions(recorded: GasReport, current: GasReport): string[] {
+  const out: string[] = [];
+  for (const [name, bySize] of Object.entries(recorded.operations)) {
+    for (const [size, gas] of Object.entries(bySize)) {
+      const now = current.operations[name]?.[size];
+      if (now === undefined) {
+        out.push(`${name} @ ${size}: no longer measured`);
+        continue;
+      }
+      const limit = (BigInt(gas) * (10_000n + REGRESSION_TOLERANCE_BPS)) / 10_000n;
+      if (BigInt(now) > limit) out.push(`${name} @ ${size}: ${fmt(BigInt(now))} > ${fmt(BigInt(gas))} + 2%`);
+    }
   }
-  await s.vault.connect(lp).deposit(tokens("1000000"), lp.address);
-  for (const short of shorts) {
-    await s.engine.connect(short).deposit(tokens("1000"));
-    await s.engine.connect(short).modifyPosition(eth.marketId, -usd("1"), usd("500"), 0n);
-  }
-  await s.engine.connect(whale).deposit(tokens("10000"));
-  await s.engine.connect(whale).modifyPosition(eth.marketId, usd("40"), usd("4100"), MAX);
-  let snapshot: string = await hre.network.provider.send("evm_snapshot", []);
-  const rows: [string, bigint][] = [];
-  const gasBySteps = new Map<number, bigint>();
-  for (const steps of ADL_STEP_COUNTS) {
-    await s.engine.setAdlConfig({
-      minQueueNotionalUsd: usd("100"),
-      maxSteps: steps,
-      maxSkips: 128,
-      vaultLossUpperBps: 3_000,
-      vaultLossLowerBps: 2_000,
-    });
-    await eth.feed.updateAnswer(parseUnits("1300", eth.feedDecimals)); // a 35% gap: the long is bankrupt
-    const gas = await gasOf(s.engine.connect(keeper).liquidate(whale.address, eth.marketId));
-    gasBySteps.set(steps, gas);
-    rows.push([`liquidate (bankrupt, ${steps} ADL step${steps > 1 ? "s" : ""})`, gas]);
-    await hre.network.provider.send("evm_revert", [snapshot]);
-    snapshot = await hre.network.provider.send("evm_snapshot", []);
-  }
-  const first = ADL_STEP_COUNTS[0];
-  const last = ADL_STEP_COUNTS[ADL_STEP_COUNTS.length - 1];
-  rows.push(["  per ADL step", (gasBySteps.get(last)! - gasBySteps.get(first)!) / BigInt(last - first)]);
-  return rows;
+  return out;
 }
 
-const ADL_STEP_COUNTS = [1, 5, 10];
-const BATCH_SMALL = 10;
-const BATCH_LARGE = 50;
+async function main(): Promise<void> {
+  const check = process.env.GAS_BENCH_CHECK === "1";
+  const recorded: GasReport | undefined = check ? JSON.parse(readFileSync(GAS_JSON, "utf8")) : undefined;
+  const sizes = recorded ? recorded.sizes : sizesToMeasure();
+  if (recorded) process.env.GAS_BENCH_SIZES = sizes.join(",");
+  const bySize = new Map<number, Map<string, bigint>>();
+  for (const size of sizes) {
+    console.error(`measuring with ${size.toLocaleString("en-US")} existing positions …`);
+    bySize.set(size, await measureSize(size));
+  }
+  printTable(sizes, bySize);
+  printBreakdowns();
+  await printCodeSizes();
+  const report = toReport(sizes, bySize);
+  if (recorded) {
+    const failed = regressions(recorded, report);
+    if (failed.length > 0) {
+      console.error(`\n${failed.length} operation(s) regressed more than 2%:\n  ${failed.join("\n  ")}`);
+      process.exitCode = 1;
+    } else {
+      console.error("\nno operation regressed more than 2% over bench/gas.json");
+    }
+    return;
+  }
+  if (sizes.join(",") === DEFAULT_SIZES.join(",")) {
+    writeFileSync(GAS_JSON, JSON.stringify(report, null, 2) + "\n");
+    console.error(`written ${GAS_JSON}`);
+  }
+}
 
 main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
-
-/**
- * Two-step orders (DESIGN §4) on a market with the devnet's delay: commit and execute of an open, a margin
- * removal and a close, an execution that cancels (slippage), and the cancellation of an expired order.
- */
-async function orderRows(
-  deployer: Awaited<ReturnType<typeof hre.ethers.getSigners>>[number],
-): Promise<[string, bigint][]> {
-  const s = await deploySystem(deployer, withDelayedOrders(BENCH_CONFIG, DEVNET_ORDERS), hre.network.name);
-  const [, lp, alice, bob, keeper] = await hre.ethers.getSigners();
-  const eth = s.markets.find((m) => m.symbol === "ETH-USD")!;
-  const tokens = (usd: string) => parseUnits(usd, s.collateralDecimals);
-  const usd = (amount: string) => parseUnits(amount, 18);
-  const MAX = hre.ethers.MaxUint256;
-  const delay = Number(DEVNET_ORDERS.executionDelaySeconds);
-  const wait = async (seconds: number) => {
-    await hre.network.provider.send("evm_increaseTime", [seconds]);
-    await eth.feed.updateAnswer(parseUnits("2000", eth.feedDecimals));
-  };
-  for (const who of [lp, alice, bob]) {
-    await s.collateral.mint(who.address, tokens("2000000"));
-    await s.collateral.connect(who).approve(await s.engine.getAddress(), MAX);
-    await s.collateral.connect(who).approve(await s.vault.getAddress(), MAX);
-  }
-  await s.vault.connect(lp).deposit(tokens("1000000"), lp.address);
-  await s.engine.connect(alice).deposit(tokens("10000"));
-  await s.engine.connect(bob).deposit(tokens("10000"));
-  const rows: [string, bigint][] = [];
-  const commit = (sizeDelta: bigint, marginDelta: bigint, acceptable: bigint) =>
-    gasOf(s.engine.connect(alice).commitOrder(eth.marketId, sizeDelta, marginDelta, acceptable));
-  const execute = async () => {
-    await wait(delay);
-    return gasOf(s.engine.connect(keeper).executeOrder(alice.address, eth.marketId));
-  };
-  rows.push(["commitOrder (open)", await commit(usd("1"), usd("500"), MAX)]);
-  rows.push(["executeOrder (open)", await execute()]);
-  rows.push(["commitOrder (remove margin)", await commit(0n, -usd("50"), 0n)]);
-  rows.push(["executeOrder (remove margin)", await execute()]);
-  rows.push(["commitOrder (close)", await commit(-usd("1"), 0n, 0n)]);
-  rows.push(["executeOrder (close)", await execute()]);
-  await commit(usd("1"), usd("500"), usd("1900"));
-  rows.push(["executeOrder that cancels (slippage)", await execute()]);
-  await commit(usd("1"), usd("500"), MAX);
-  await wait(Number(DEVNET_ORDERS.executionDelaySeconds + DEVNET_ORDERS.orderExpirySeconds) + 1);
-  rows.push(["cancelOrder (expired)", await gasOf(s.engine.connect(bob).cancelOrder(alice.address, eth.marketId))]);
-  return rows;
-}

@@ -2,8 +2,9 @@
  * Off-chain mirror of the ADL math: the static queue key of
  * [`contracts/adl/AdlLogic.sol`](../../contracts/adl/AdlLogic.sol) (`adlKey`, queue membership), the
  * bankruptcy price of [`contracts/liquidation/LiquidationLogic.sol`](../../contracts/liquidation/LiquidationLogic.sol)
- * (`_bankruptcyPriceWad`) evaluated at the market's current indices, and the effective leverage the queue
- * orders by (DESIGN §9). The tick and walking order live in `./adlQueue` (mirror of AdlQueue.sol).
+ * (`_bankruptcyPriceWad`), the price an ADL counterparty closes at (`adlClosePriceWad`), and the effective
+ * leverage the queue orders by (DESIGN §9). The tick and walking order live in `./adlQueue` (mirror of
+ * AdlQueue.sol), the walks themselves in `./adlExecution` (mirror of AdlLogic.sol).
  *
  * Units: sizes in base units (1e18, positive = long), prices in USD per base unit (1e18), USD amounts in
  * 1e18, indices in USD per base unit (1e18).
@@ -32,6 +33,7 @@
  * which stays meaningful past bankruptcy (E ≤ 0: infinite leverage, ordered by how far past B).
  */
 import { WAD, WAD_INT } from "../math/constants";
+import { executionPriceWad } from "../math/liquidationMath";
 import { fundingOwedUsd, notionalUsd, socializedLossOwedUsd, unrealizedPnlUsd } from "../math/positionMath";
 import { abs, divCeil, divFloor, int256, sdiv, toInt256 } from "../math/signedMath";
 import type { Position } from "../math/types";
@@ -100,16 +102,31 @@ export function settledMarginUsd(position: AdlPosition, indices: AdlIndices): bi
 }
 
 /**
- * The price at which the position's equity is zero given the CURRENT indices (USD per unit, 1e18):
- * long B = entry − settledMargin/size rounded down, short B = entry + settledMargin/|size| rounded up, both
- * against the bankrupt trader (the price a liquidation's ADL part closes at, DESIGN §8); 0 when not positive.
- * Equals K + F + L_long (long) / K + F − L_short (short) of the file header up to the rounding of the owed
- * amounts and of the key (see `bankruptcyPriceFromKeyWad`).
+ * The price at which a position's equity is zero given its settled margin (margin − funding owed − loss owed,
+ * see `settledMarginUsd`): long B = (entry·|size| − settledMargin·1e18) / |size| rounded down, short B =
+ * (entry·|size| + settledMargin·1e18) / |size| rounded up, both against the bankrupt trader; 0 when not
+ * positive. The price a liquidation's ADL part closes at (DESIGN §8).
  * Mirrors `LiquidationLogic._bankruptcyPriceWad(position, settledMarginUsd)` in
- * contracts/liquidation/LiquidationLogic.sol as documented there ("short … rounded up"). Known deviation:
- * the contract computes the short case as `numerator.divCeil(size)` with a negative `size`, which
- * `SignedMath.divCeil` (defined for d > 0) truncates, i.e. rounds DOWN — 1 wei below this value whenever
- * settledMargin·1e18 is not a multiple of |size| (see test/adl/adlExecution.test.ts, CONTRACT BUG).
+ * contracts/liquidation/LiquidationLogic.sol.
+ */
+export function bankruptcyPriceFromSettledMarginWad(
+  position: Pick<AdlPosition, "size" | "entryPriceWad">,
+  settledMarginUsd: bigint,
+): bigint {
+  const sizeAbs = toInt256(abs(position.size));
+  const entryTimesSizeAbs = int256(toInt256(position.entryPriceWad) * sizeAbs);
+  const marginTerm = int256(settledMarginUsd * WAD_INT);
+  const priceWad =
+    position.size > 0n
+      ? divFloor(int256(entryTimesSizeAbs - marginTerm), sizeAbs)
+      : divCeil(int256(entryTimesSizeAbs + marginTerm), sizeAbs);
+  return priceWad > 0n ? priceWad : 0n;
+}
+
+/**
+ * The bankruptcy price at the given (current) indices: `bankruptcyPriceFromSettledMarginWad` of the margin net
+ * of what the position owes at those indices. Equals K + F + L_long (long) / K + F − L_short (short) of the
+ * file header up to the rounding of the owed amounts and of the key (see `bankruptcyPriceFromKeyWad`).
  */
 export function bankruptcyPriceWad(
   position: AdlPosition,
@@ -118,13 +135,29 @@ export function bankruptcyPriceWad(
   shortLossIndexWad: bigint,
 ): bigint {
   const settled = settledMarginUsd(position, { fundingIndexWad, longLossIndexWad, shortLossIndexWad });
-  const entry = toInt256(position.entryPriceWad);
-  const marginTerm = int256(settled * WAD_INT);
-  const priceWad =
-    position.size > 0n
-      ? divFloor(int256(int256(entry * position.size) - marginTerm), position.size)
-      : int256(entry + divCeil(marginTerm, abs(position.size)));
-  return priceWad > 0n ? priceWad : 0n;
+  return bankruptcyPriceFromSettledMarginWad(position, settled);
+}
+
+/**
+ * The price an ADL counterparty of size `size` closes `takeAbs` at: the bankruptcy price B, or the skew fill
+ * of its own close at `skew` (`executionPriceWad`) when that is worse for it — higher for a short buying
+ * back, lower for a long selling — so ADL is never a better exit than a voluntary close.
+ * Mirrors `AdlLogic.adlClosePriceWad` in contracts/adl/AdlLogic.sol.
+ * @param priceWad The oracle price of the transaction.
+ * @param skew The market's net size at that step of the walk (earlier counterparties' closes moved it).
+ */
+export function adlClosePriceWad(
+  bankruptcyPriceWad: bigint,
+  priceWad: bigint,
+  skew: bigint,
+  size: bigint,
+  takeAbs: bigint,
+  skewScale: bigint,
+): bigint {
+  const closingDelta = size > 0n ? -takeAbs : takeAbs;
+  const fillWad = executionPriceWad(priceWad, skew, closingDelta, skewScale);
+  if (size > 0n) return fillWad < bankruptcyPriceWad ? fillWad : bankruptcyPriceWad;
+  return fillWad > bankruptcyPriceWad ? fillWad : bankruptcyPriceWad;
 }
 
 /**

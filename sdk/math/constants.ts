@@ -26,8 +26,10 @@ export const MAX_MARGIN_RATE_BPS = 10_000n;
 export const MAX_FUNDING_RATE_PER_DAY_WAD = 10n ** 18n;
 /** Hard cap on the liquidation penalty (10% of closed notional). */
 export const MAX_LIQUIDATION_PENALTY_BPS = 1_000n;
-/** Hard cap on the liquidation slippage bound (10% from the oracle price). */
-export const MAX_LIQUIDATION_SLIPPAGE_BPS = 1_000n;
+/** Hard cap on counterparties one ADL walk may deleverage: bounds the gas of a liquidation. */
+export const MAX_ADL_STEPS = 64n;
+/** Hard cap on unprofitable queue entries one ADL walk may pass over (`AdlConfig.maxSkips`). */
+export const MAX_ADL_SKIPS = 1_024n;
 /**
  * Vault-protection steps a trade, close or funding poke runs when the vault's loss in its market is over the
  * upper threshold (also bounded by the ADL config's maxSteps).

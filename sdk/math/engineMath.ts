@@ -416,8 +416,10 @@ export function vaultMarketValueUsd(state: MarketState, priceWad: bigint, fundin
 export interface VaultMarketInput {
   state: MarketState;
   params: MarketParams;
-  /** The market's oracle price (USD per base unit, 1e18). */
+  /** The market's oracle price (USD per base unit, 1e18); its settlement price once settled. */
   priceWad: bigint;
+  /** Settled (`settleMarket`): funding no longer accrues, the stored index is final. Default false. */
+  isSettled?: boolean;
 }
 
 /**
@@ -440,7 +442,9 @@ export function vaultEquityUsd(
         : vaultMarketValueUsd(
             market.state,
             market.priceWad,
-            currentFundingIndexWad(market.state, market.params, market.priceWad, nowSeconds),
+            market.isSettled
+              ? market.state.fundingIndexWad
+              : currentFundingIndexWad(market.state, market.params, market.priceWad, nowSeconds),
           );
     equityUsd = int256(equityUsd + (forDeposit ? valueUsd : min(valueUsd, 0n)));
   }

@@ -15,37 +15,28 @@ import { abs, divCeilU, int256, toInt256, toUint256, udiv, uint256 } from "./sig
 import type { MarginTier } from "./types";
 
 /**
- * Execution price of a liquidation's closing trade: the vault's skew-based fill, bounded to within
- * `maxSlippageBps` of the oracle price on either side (DESIGN §7: bounded liquidation slippage).
- * The bounds round toward the liquidated trader (by at most 1 wei): the bound protects them.
+ * Execution price of a forced close against the vault (a liquidation's vault part, a vault-protection close,
+ * the fill an ADL counterparty's own close would get): the same skew fill a voluntary close of that size gets,
+ * so every close pays the same impact integral and the cost of a skew change does not depend on the path.
+ * Floored at 1 wei (with open interest below the skew scale the fill is always positive).
  * Mirrors `LiquidationMath.executionPriceWad` in contracts/libraries/LiquidationMath.sol.
- * @param closingDelta The trade that closes: negative when a long is liquidated.
+ * @param closingDelta The trade that closes: negative when a long is closed.
  */
-export function executionPriceWad(
-  priceWad: bigint,
-  skew: bigint,
-  closingDelta: bigint,
-  skewScale: bigint,
-  maxSlippageBps: bigint,
-): bigint {
+export function executionPriceWad(priceWad: bigint, skew: bigint, closingDelta: bigint, skewScale: bigint): bigint {
   const fill = fillPriceWad(priceWad, skew, closingDelta, skewScale);
-  const lowest = divCeilU(uint256(priceWad * uint256(BPS - maxSlippageBps)), BPS);
-  const highest = uint256(priceWad * uint256(BPS + maxSlippageBps)) / BPS;
-  if (fill < toInt256(lowest)) return lowest;
-  if (fill > toInt256(highest)) return highest;
-  return toUint256(fill);
+  return fill > 0n ? fill : 1n;
 }
 
 /**
- * How far `executionPriceWad` is from `priceWad` against the liquidated trader, in bps rounded up (0 when
- * the fill is at or better than the oracle price).
+ * How far `closePriceWad` is from `priceWad` against the liquidated trader, in bps rounded up (0 when the
+ * fill is at or better than the oracle price).
  * Mirrors `LiquidationMath.adverseSlippageBps` in contracts/libraries/LiquidationMath.sol.
  * @param closingLong True when a long is being closed (a sell: a lower fill is adverse).
  */
-export function adverseSlippageBps(priceWad: bigint, executionPriceWad: bigint, closingLong: boolean): bigint {
+export function adverseSlippageBps(priceWad: bigint, closePriceWad: bigint, closingLong: boolean): bigint {
   let adverseWad = 0n;
-  if (closingLong && executionPriceWad < priceWad) adverseWad = priceWad - executionPriceWad;
-  if (!closingLong && executionPriceWad > priceWad) adverseWad = executionPriceWad - priceWad;
+  if (closingLong && closePriceWad < priceWad) adverseWad = priceWad - closePriceWad;
+  if (!closingLong && closePriceWad > priceWad) adverseWad = closePriceWad - priceWad;
   return divCeilU(uint256(adverseWad * BPS), priceWad);
 }
 

@@ -55,6 +55,20 @@ export interface MarketParams {
   executionFeeUsd: bigint;
 }
 
+/** Auto-deleveraging settings shared by all markets (`AdlConfig` in IPerpTypes.sol). */
+export interface AdlConfig {
+  /** USD, 1e18 (uint128). Positions whose notional at entry is below this stay out of the ADL queue. */
+  minQueueNotionalUsd: bigint;
+  /** Counterparties one ADL walk may deleverage (only entries actually deleveraged count); 0 disables ADL (uint16). */
+  maxSteps: bigint;
+  /** Queue entries one walk may pass over without placing anything (not in profit, or unable to pay) (uint16). */
+  maxSkips: bigint;
+  /** `deleverageVault` is allowed while the vault's loss in a market exceeds this share of its equity, bps (uint16). */
+  vaultLossUpperBps: bigint;
+  /** ... and brings the loss back to at most this share, bps (uint16). */
+  vaultLossLowerBps: bigint;
+}
+
 /** A trader's isolated position in one market (`Position` in IPerpTypes.sol). */
 export interface Position {
   /** Base units, 1e18 (int256); positive = long, negative = short, 0 = none. */
@@ -177,7 +191,8 @@ export type EngineErrorName =
   | "MarginRatioDecreased"
   | "VaultExposureCapExceeded"
   | "EmptyAction"
-  | "PositionChangedSinceCommit";
+  | "PositionChangedSinceCommit"
+  | "VaultDeleverageNotNeeded";
 
 /**
  * Thrown where the engine would revert with one of its custom errors; `errorName` matches the Solidity

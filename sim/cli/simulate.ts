@@ -1,8 +1,9 @@
 /**
  * `npm run simulate -- --scenario <name|file> [options]`: the agent-based stress simulator (issue 14).
  * Also `--sweep name=v1,v2 …` (a grid of runs in worker processes), `--rebuild <run.jsonl>` (reports from a
- * run log, no chain) and `--list` (shipped scenarios). Exit code: 0 when every invariant passed, 1 when one
- * failed, 2 on bad input or a run that could not complete.
+ * run log, no chain) and `--list` (shipped scenarios). With `--fork <url> --chain <network>` the same run happens
+ * on a fork of a live network (sim/fork). Exit code: 0 when every invariant passed, 1 when one failed, 2 on bad
+ * input or a run that could not complete.
  */
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -19,6 +20,8 @@ import { runAndReport } from "../engine/runAndReport";
 import { parseSweepAxes, type SweepAxes } from "../sweep/sweepPlan";
 import { runSweep } from "../sweep/runSweep";
 import { sweepHtml, sweepTable } from "../sweep/sweepReport";
+import { addForkOptions, runForkCommand } from "../fork/forkCli";
+import { forkRequestFrom } from "../fork/forkRequest";
 
 const EXIT_INVARIANT_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
@@ -37,7 +40,7 @@ export function parseChainOption(value: string): ChainSourceSpec {
 
 interface CliOptions {
   scenario?: string;
-  chain: string;
+  chain?: string;
   out?: string;
   set: string[];
   sweep: string[];
@@ -46,6 +49,9 @@ interface CliOptions {
   html: boolean;
   rebuild?: string;
   list?: boolean;
+  fork?: string;
+  block?: string;
+  sequencerOutage?: string;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -56,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
       "-s, --scenario <name|file>",
       `a shipped scenario (${shippedScenarioNames().join(", ")}) or a YAML/JSON file`,
     )
-    .option("--chain <source>", "in-process | node | anvil | <JSON-RPC URL>", "in-process")
+    .option("--chain <source>", "in-process (default) | node | anvil | <JSON-RPC URL>; with --fork: the network")
     .option("-o, --out <dir>", "output folder (default sim-output/<scenario>-<seed>)")
     .option(
       "--set <name=value>",
@@ -71,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--rebuild <run.jsonl>", "rebuild report.json/report.html from a run log without a chain")
     .option("--list", "list the shipped scenarios and the sweepable parameters")
     .exitOverride();
+  addForkOptions(program);
   program.parse(argv);
   const options = program.opts<CliOptions>();
 
@@ -95,8 +102,21 @@ async function main(argv: string[]): Promise<number> {
 
   if (!options.scenario) throw new SimError("--scenario <name|file> is required (or --list, --rebuild)");
   const loaded = loadScenario(options.scenario);
-  const chain = parseChainOption(options.chain);
   const overrides = parseAssignments(options.set);
+  const fork = forkRequestFrom(options, process.env);
+  if (fork) {
+    return runForkCommand({
+      loaded,
+      overrides,
+      fork,
+      sweep: options.sweep.length > 0 || loaded.scenario.sweep !== undefined,
+      out: options.out,
+      outputRoot: DEFAULT_OUTPUT_ROOT,
+      progress: options.progress && process.stderr.isTTY === true,
+      html: options.html,
+    });
+  }
+  const chain = parseChainOption(options.chain ?? "in-process");
   const baseName = `${loaded.scenario.name}-${loaded.scenario.seed}`;
 
   const sweepArgs = options.sweep;

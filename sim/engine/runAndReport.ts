@@ -8,6 +8,7 @@ import type { SimReport } from "../report/reportTypes";
 import { writeRunOutputs, type OutputPaths } from "../report/writeOutputs";
 import type { LoadedScenario } from "../scenario/loadScenario";
 import { applyOverrides } from "../scenario/overrides";
+import type { SimEnvironment } from "./environment";
 import { runSimulation, type RunStats } from "./runSimulation";
 
 export interface RunAndReportOptions {
@@ -17,6 +18,8 @@ export interface RunAndReportOptions {
   outDir: string;
   progress: boolean;
   html: boolean;
+  /** Where the protocol lives (default: the local chain's mocks; sim/fork for a fork). */
+  environment?: SimEnvironment;
 }
 
 export interface RunAndReportResult {
@@ -33,6 +36,7 @@ export async function runAndReport(options: RunAndReportOptions): Promise<RunAnd
     overrides: options.overrides,
     chain: options.chain,
     progress: options.progress,
+    environment: options.environment,
   });
   const report = buildReport(records);
   const paths = writeRunOutputs(options.outDir, records, report, { html: options.html });

@@ -11,6 +11,7 @@ import type { ProtocolCalls } from "../protocol/calls";
 import type { SimDeployment, SimMarket } from "../protocol/deployment";
 import type { ActorRole, RunRecord } from "../report/runLog";
 import { TransactionFailedError } from "../errors";
+import { LOCAL_ENVIRONMENT, type SimEnvironment } from "./environment";
 
 export class RunContext {
   readonly records: RunRecord[] = [];
@@ -30,6 +31,8 @@ export class RunContext {
     readonly deployment: SimDeployment,
     readonly calls: ProtocolCalls,
     readonly keeper: KeeperAdapter & OrderFlow,
+    /** Where the protocol lives: funds actors (mint locally, real holders on a fork). */
+    readonly environment: SimEnvironment = LOCAL_ENVIRONMENT,
   ) {
     this.decoder = new EventDecoder({
       engine: deployment.engine,

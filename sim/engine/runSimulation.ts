@@ -15,12 +15,13 @@ import { TraderAgent } from "../agents/traderAgent";
 import { createKeeper } from "../keeper/keeperAdapter";
 import { buildPricePath, type PricePath } from "../paths/pricePath";
 import { ProtocolCalls } from "../protocol/calls";
-import { deployConfigFor, deployerOf, deployProtocol, type SimDeployment } from "../protocol/deployment";
+import { deployerOf, type SimDeployment } from "../protocol/deployment";
 import { Prng } from "../random/prng";
 import type { LoadedScenario } from "../scenario/loadScenario";
 import type { Scenario } from "../scenario/schema";
 import type { AuditRecord, HeaderRecord, RunRecord } from "../report/runLog";
 import { lpsAct, tradersAct } from "./agentsPhase";
+import { LOCAL_ENVIRONMENT, type SimEnvironment } from "./environment";
 import { FeedPoster } from "./feedPoster";
 import { observe } from "./observe";
 import { executeCommittedOrders, keeperCycle } from "./keeperPhase";
@@ -41,6 +42,8 @@ export interface RunOptions {
   chain: ChainSourceSpec | SimChain;
   /** Show a progress bar on stderr. */
   progress: boolean;
+  /** Where the protocol lives (default: the local chain's mocks; sim/fork for a fork of a live network). */
+  environment?: SimEnvironment;
 }
 
 export interface RunStats {
@@ -77,7 +80,7 @@ export interface RunOutput {
 function headerRecord(
   scenario: Scenario,
   overrides: Record<string, number>,
-  chain: SimChain,
+  chain: HeaderRecord["chain"],
   deployment: SimDeployment,
   path: PricePath,
   traders: readonly TraderAgent[],
@@ -90,7 +93,7 @@ function headerRecord(
     version: 1,
     scenario,
     overrides,
-    chain: { kind: chain.info.kind, chainId: chain.info.chainId },
+    chain,
     keeper: keeperName,
     deployment: {
       engine: deployment.engine,
@@ -173,7 +176,8 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
   const wallStart = Date.now();
   const scenario = options.scenario ?? options.loaded.scenario;
   const prng = new Prng(scenario.seed);
-  const path = buildPricePath(scenario, options.loaded.sourceDir, prng);
+  const environment = options.environment ?? LOCAL_ENVIRONMENT;
+  const path = environment.adjustPath(buildPricePath(scenario, options.loaded.sourceDir, prng));
   const population = buildPopulation(scenario, prng.fork("population"));
   const traders = population.traders.map((spec) => new TraderAgent(spec, scenario.population.params));
   const lps = population.lps.map((spec) => new LpAgent(spec, scenario.lps.panic));
@@ -182,12 +186,12 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
   let bar: SingleBar | undefined;
   try {
     const deployer = await deployerOf(chain);
-    const deployment = await deployProtocol(chain, deployConfigFor(scenario, path, deployer), deployer);
+    const deployment = await environment.deploy(chain, scenario, path, deployer);
     const calls = new ProtocolCalls(chain, deployment);
     const keeperAddress = agentAddress("keeper", 0);
     await chain.impersonate(keeperAddress);
     const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
-    const context = new RunContext(chain, deployment, calls, keeper);
+    const context = new RunContext(chain, deployment, calls, keeper, environment);
     const accounts = [
       ...traders.map((t) => t.spec.address),
       ...lps.map((l) => l.spec.address),
@@ -252,6 +256,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
         timestamp,
       });
       await timer.time("prices", async () => {
+        await environment.beforeStep?.(context, step);
         for (const market of deployment.markets) await feeds.post(market.symbol, path.pricesUsd[market.symbol][step]);
       });
       const keeperEvents = await timer.time("keeper", () => keeperCycle(context));
@@ -282,7 +287,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
       headerRecord(
         scenario,
         options.overrides ?? {},
-        chain,
+        environment.describeChain(chain),
         deployment,
         path,
         traders,

@@ -16,9 +16,9 @@ export function tokensFor(context: RunContext, amountUsd: bigint): bigint {
   return divCeilU(amountUsd, context.deployment.collateralScale);
 }
 
-/** Mints `tokenAmount` to `account` from the deployer (the mock collateral lets anyone mint). */
+/** Gives `account` `tokenAmount` of collateral: minted locally, from real holders on a fork (sim/engine/environment.ts). */
 export async function fund(context: RunContext, account: string, tokenAmount: bigint): Promise<void> {
-  context.required("mint", await context.calls.mintCollateral(context.deployment.deployer, account, tokenAmount));
+  await context.environment.fund(context, account, tokenAmount);
 }
 
 export async function setupLps(context: RunContext, lps: readonly LpAgent[]): Promise<void> {

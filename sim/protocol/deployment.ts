@@ -92,13 +92,21 @@ function maxOf(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
-/** The system configuration for a scenario: its markets only, overrides applied, the deployer as guardian. */
-export function deployConfigFor(scenario: Scenario, path: PricePath, deployer: string): SystemDeployConfig {
-  const available = new Map(LOCAL_CONFIG.markets.map((market) => [market.symbol, market]));
+/**
+ * The system configuration for a scenario: its markets only, overrides applied, the deployer as guardian.
+ * `base` is the local configuration, or a live network's on a fork (deploy/networks/resolveNetwork.ts).
+ */
+export function deployConfigFor(
+  scenario: Scenario,
+  path: PricePath,
+  deployer: string,
+  base: SystemDeployConfig = LOCAL_CONFIG,
+): SystemDeployConfig {
+  const available = new Map(base.markets.map((market) => [market.symbol, market]));
   const markets = Object.keys(scenario.markets).map((symbol) => {
     const base = available.get(symbol);
     if (!base) {
-      throw new ScenarioError(`market ${symbol} is not in deploy/config.ts`, {
+      throw new ScenarioError(`market ${symbol} is not in the deployment configuration`, {
         available: [...available.keys()].join(", "),
       });
     }
@@ -108,17 +116,17 @@ export function deployConfigFor(scenario: Scenario, path: PricePath, deployer: s
   for (const symbol of Object.keys(scenario.protocol.markets)) {
     if (!scenario.markets[symbol]) throw new ScenarioError(`protocol.markets.${symbol} names no scenario market`);
   }
-  const adl = { ...LOCAL_CONFIG.adl };
+  const adl = { ...base.adl };
   for (const [field, value] of Object.entries(scenario.protocol.adl)) {
     if (value !== undefined) (adl as Record<string, unknown>)[field] = BigInt(value);
   }
   return {
-    ...LOCAL_CONFIG,
+    ...base,
     adl,
     markets,
     // The deployer stays admin and is the guardian: no Safe (it needs the node's accounts 10–12) and no
     // timelock hand-over; the simulator changes nothing after deployment.
-    governance: { ...LOCAL_CONFIG.governance, guardian: { address: deployer }, handOverAdmin: false },
+    governance: { ...base.governance, guardian: { address: deployer }, handOverAdmin: false },
   };
 }
 

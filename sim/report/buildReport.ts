@@ -288,7 +288,8 @@ export function buildReport(records: readonly RunRecord[]): SimReport {
       seed: String(header.scenario.seed),
       overrides: header.overrides,
       keeper: header.keeper,
-      chain: header.chain.kind,
+      chain: header.chain.label ?? header.chain.kind,
+      ...(header.chain.fork ? { fork: header.chain.fork } : {}),
     },
     population: {
       traders: traders.length,

@@ -4,6 +4,8 @@
  * Built by `buildReport` as a pure function of the run log; it contains nothing time- or machine-dependent.
  */
 
+import type { ForkProvenance } from "../fork/provenance";
+
 export const REPORT_VERSION = 1;
 
 export interface InvariantResult {
@@ -39,6 +41,8 @@ export interface SimReport {
     overrides: Record<string, number>;
     keeper: string;
     chain: string;
+    /** On a fork of a live network: the network, block, feeds read and funding (sim/fork/provenance.ts). */
+    fork?: ForkProvenance;
   };
   population: {
     traders: number;

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { RunLogError } from "../errors";
 import type { ChainEvent } from "../events/decodeEvents";
+import type { ForkProvenance } from "../fork/provenance";
 import type { Scenario } from "../scenario/schema";
 
 export const RUN_LOG_VERSION = 1;
@@ -31,7 +32,8 @@ export interface HeaderRecord {
   scenario: Scenario;
   /** Overrides applied on top of the scenario file (sweep cells). */
   overrides: Record<string, number>;
-  chain: { kind: string; chainId: number };
+  /** `label` and `fork` on a fork of a live network (sim/fork): which network, block and source. */
+  chain: { kind: string; chainId: number; label?: string; fork?: ForkProvenance };
   keeper: string;
   deployment: {
     engine: string;

@@ -1,7 +1,7 @@
 // Canary properties: statements that are FALSE for a working fuzzer. Each must be broken within the canary
 // step budget (`npm run fuzz:canary`), which proves the command mix reaches the deep states the invariants
-// are about: liquidations, insurance payouts, ADL, socialized losses, partial liquidations, the breaker,
-// the grace period, vault protection.
+// are about: liquidations, insurance payouts, ADL, the vault absorbing a deficit, socialized losses, partial
+// liquidations, the breaker, the grace period, vault protection.
 import type { ActiveCanary } from "./runner";
 
 export const CANARIES: ActiveCanary[] = [
@@ -26,8 +26,12 @@ export const CANARIES: ActiveCanary[] = [
     broken: (step) => step.events.some((e) => e.name === "LossSocialized"),
   },
   {
-    name: "canary_deviationBreakerNeverTrips",
-    broken: (step) => step.events.some((e) => e.name === "VolatilityTripped"),
+    name: "canary_vaultNeverAbsorbsADeficit",
+    broken: (step) => step.events.some((e) => e.name === "Liquidated" && (e.args.vaultPaidUsd as bigint) > 0n),
+  },
+  {
+    name: "canary_deviationBreakerNeverRefusesATrade",
+    broken: (_step, outcomes) => outcomes.includes("MarketVolatile"),
   },
   {
     name: "canary_gracePeriodNeverBlocksALiquidation",

@@ -15,7 +15,8 @@ import {
   PerpEngine__factory,
   type FuzzLens,
 } from "../../typechain-types";
-import type { MarginTier, MarketParams, MarketState, Position } from "../../sdk/math";
+import type { AdlConfig, MarginTier, MarketParams, MarketState, Position } from "../../sdk/math";
+import type { FeedRound } from "../../sdk/math/oracleAdapter";
 
 export type System = Awaited<ReturnType<typeof deployLocalSystem>>;
 
@@ -66,7 +67,7 @@ export interface FuzzSystem {
   actors: Actors;
   /** 10^(18 − decimals): USD-wei per token unit. */
   scale: bigint;
-  adl: { minQueueNotionalUsd: bigint; maxSteps: bigint; vaultLossUpperBps: bigint; vaultLossLowerBps: bigint };
+  adl: AdlConfig;
   graceSeconds: bigint;
   /** The base state every run starts from (evm_snapshot id, re-taken after each revert). */
   baseSnapshot: string;
@@ -223,8 +224,6 @@ export interface LensMarket {
   priceOk: boolean;
   priceWad: bigint;
   isVolatile: boolean;
-  lastAcceptedPriceWad: bigint;
-  volatileUntil: bigint;
   fundingIndexNowWad: bigint;
   state: MarketState;
   headLong: string;
@@ -302,8 +301,6 @@ export async function readLens(f: FuzzSystem, withVaultViews = true): Promise<Le
       priceOk,
       priceWad,
       isVolatile,
-      lastAcceptedPriceWad: next(),
-      volatileUntil: next(),
       fundingIndexNowWad: signed(next()),
       state: {
         netSize: signed(next()),
@@ -464,8 +461,11 @@ export async function deployFuzzSystem(): Promise<FuzzSystem> {
         liquidationPenaltyBps: params.liquidationPenaltyBps,
         keeperPenaltyShareBps: params.keeperPenaltyShareBps,
         liquidationBufferBps: params.liquidationBufferBps,
-        maxLiquidationSlippageBps: params.maxLiquidationSlippageBps,
         vaultReserveBps: params.vaultReserveBps,
+        executionDelaySeconds: params.executionDelaySeconds,
+        orderExpirySeconds: params.orderExpirySeconds,
+        oracleDeviationThresholdBps: params.oracleDeviationThresholdBps,
+        executionFeeUsd: params.executionFeeUsd,
       },
       tiers: tiers.map((t) => ({
         notionalFloorUsd: t.notionalFloorUsd,
@@ -509,6 +509,7 @@ export async function deployFuzzSystem(): Promise<FuzzSystem> {
     adl: {
       minQueueNotionalUsd: adlConfig.minQueueNotionalUsd,
       maxSteps: adlConfig.maxSteps,
+      maxSkips: adlConfig.maxSkips,
       vaultLossUpperBps: adlConfig.vaultLossUpperBps,
       vaultLossLowerBps: adlConfig.vaultLossLowerBps,
     },
@@ -516,6 +517,30 @@ export async function deployFuzzSystem(): Promise<FuzzSystem> {
     baseSnapshot,
     baseTimestamp,
   };
+}
+
+/**
+ * The feed's latest round and the rounds before it that the adapter's breaker may read (at most
+ * MAX_HISTORY_ROUNDS + 1 back, stopping at round 1), oldest first. The model's only read of feed history.
+ */
+export async function readFeedRounds(feed: string, depth: number): Promise<FeedRound[]> {
+  const latestHex = await rpc<string>("eth_call", [
+    { to: feed, data: FEED.encodeFunctionData("latestRoundData") },
+    "latest",
+  ]);
+  const latest = FEED.decodeFunctionResult("latestRoundData", latestHex);
+  const rounds: FeedRound[] = [
+    { roundId: latest[0] as bigint, answer: latest[1] as bigint, updatedAt: latest[3] as bigint },
+  ];
+  for (let roundId = (latest[0] as bigint) - 1n; roundId >= 1n && rounds.length <= depth; roundId--) {
+    const hex = await rpc<string>("eth_call", [
+      { to: feed, data: FEED.encodeFunctionData("getRoundData", [roundId]) },
+      "latest",
+    ]);
+    const r = FEED.decodeFunctionResult("getRoundData", hex);
+    rounds.push({ roundId, answer: r[1] as bigint, updatedAt: r[3] as bigint });
+  }
+  return rounds.reverse();
 }
 
 /** Reverts to the base state and re-takes the snapshot (Hardhat snapshots are single-use). */

@@ -38,7 +38,7 @@ import {
 import { deleverageVault } from "./model/adl";
 import { lpDeposit, lpRedeem, lpWithdraw, maxRedeem, maxWithdraw } from "./model/vault";
 import { answerIsValid, validPriceOrNull } from "./model/oracle";
-import { freeOf, positionOf, walletOf, type ModelState } from "./model/state";
+import { freeOf, positionOf, pushFeedRound, walletOf, type ModelState } from "./model/state";
 import type { ModelBox, Plan, RunContext, SubTx } from "./runner";
 import { executePlan } from "./runner";
 
@@ -118,7 +118,8 @@ export type CmdSpec =
   | { type: "rawDonation"; amount: "1wei" | "1" | "1k" }
   | { type: "pause"; which: number }
   | { type: "unpause"; which: number }
-  | { type: "poke"; market: number; by: number };
+  | { type: "poke"; market: number; by: number }
+  | { type: "thinSideAfterGap"; market: number; bankruptLong: boolean; gapBps: number; pick: number };
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -605,7 +606,7 @@ function feedTx(rc: RunContext, mi: number, answer: bigint, t: bigint): SubTx {
   return tx(t, rc.cfg.admin, info.feed, FEED.encodeFunctionData("updateAnswer", [answer]), (ctx) => {
     const m = ctx.s.markets[mi];
     if (m.feed.answer !== answer) m.shadow.dirty = true;
-    m.feed = { answer, updatedAt: ctx.t };
+    pushFeedRound(m, answer, ctx.t);
     if (answerIsValid(info, answer)) m.lastValidAnswer = answer;
   });
 }
@@ -644,7 +645,8 @@ function planPrice(rc: RunContext, s: ModelState, p: Extract<CmdSpec, { type: "p
       break;
     case "breaker25":
     case "breaker25+1": {
-      const ref = m.adapter.lastAcceptedPriceWad / info.toWad;
+      // Exactly the breaker's threshold from the current answer, and one feed unit over it.
+      const ref = current;
       const delta = (ref * info.maxDeviationBps) / 10_000n + (p.kind === "breaker25+1" ? 1n : 0n);
       answer = p.up || ref - delta <= 1n ? ref + delta : ref - delta;
       break;
@@ -892,6 +894,117 @@ function planGovernance(rc: RunContext, s: ModelState, p: CmdSpec): Plan {
   };
 }
 
+/**
+ * Issue 10's reproduction as one step (DESIGN §12.6): the side opposite a large high-leverage position closes,
+ * the price gaps 30–45% against that position, the breaker's window passes (heartbeat refresh), a flat trader
+ * opens a thin 2x position on the opposite side, the price moves 0.5% further and a keeper liquidates the most
+ * underwater position of the gapped side. Nothing on the thin side is in profit at the bankruptcy price, so ADL
+ * places nothing: the vault absorbs the rest while it has equity, and the thin bystander keeps its equity
+ * (the old rule socialized it over that side and bankrupted the bystander: `npm run fuzz:old-rule`). Every
+ * transaction is resolved when its turn comes; any of them may be refused (caps, prices), the step goes on.
+ */
+function planThinSideAfterGap(rc: RunContext, s: ModelState, p: Extract<CmdSpec, { type: "thinSideAfterGap" }>): Plan {
+  const { cfg } = rc;
+  const mi = p.market % cfg.markets.length;
+  const info = cfg.markets[mi];
+  const gappedSign = p.bankruptLong ? 1n : -1n;
+  const actors: string[] = [];
+  const keeper = cfg.keepers[p.pick % cfg.keepers.length];
+  const subTxs: SubTx[] = [];
+  const later = (build: (st: ModelState, t: bigint) => SubTx | null, dt = 1n): SubTx => ({
+    t: 0n,
+    apply: () => undefined,
+    lazy: (st) => build(st, st.now + dt),
+  });
+  const flatTrader = (st: ModelState, marginUsd: bigint, skip: number): string | undefined =>
+    cfg.traders.filter((a) => positionOf(st.markets[mi], a).size === 0n && freeOf(st, a) >= marginUsd + 100n * USD)[
+      skip
+    ];
+  const open = (st: ModelState, t: bigint, sign: bigint, notionalUsd: bigint, leverage: bigint, skip: number) => {
+    const marginUsd = (notionalUsd * USD) / leverage;
+    const trader = flatTrader(st, marginUsd, skip);
+    if (!trader) return null;
+    actors.push(trader);
+    const sizeDelta = sign * sizeForUsd(refPriceWad(rc, st, mi), notionalUsd);
+    const acceptable = sizeDelta > 0n ? MAX_UINT : 0n;
+    const data = ENGINE.encodeFunctionData("modifyPosition", [info.id, sizeDelta, marginUsd, acceptable]);
+    return tx(t, trader, cfg.engine, data, (ctx) =>
+      modifyPosition(ctx, {
+        account: trader,
+        mi,
+        sizeDelta,
+        marginDelta: marginUsd,
+        acceptablePrice: acceptable,
+        close: false,
+      }),
+    );
+  };
+  const move = (st: ModelState, bps: bigint) => {
+    const current = refPriceWad(rc, st, mi) / info.toWad;
+    const initial = initialAnswers[mi] ?? current;
+    let answer = p.bankruptLong ? (current * (10_000n - bps)) / 10_000n : (current * (10_000n + bps)) / 10_000n;
+    const lo = (initial * 30n) / 100n;
+    const hi = (initial * 32n) / 10n;
+    answer = answer < lo ? lo : answer > hi ? hi : answer;
+    return answer;
+  };
+  // 1. Everyone on the opposite side closes.
+  for (const trader of cfg.traders) {
+    subTxs.push(
+      later((st, t) => {
+        const pos = positionOf(st.markets[mi], trader);
+        if (pos.size === 0n || pos.size > 0n !== !p.bankruptLong) return null;
+        actors.push(trader);
+        const acceptable = pos.size > 0n ? 0n : MAX_UINT;
+        const data = ENGINE.encodeFunctionData("closePosition", [info.id, acceptable]);
+        return tx(t, trader, cfg.engine, data, (ctx) =>
+          modifyPosition(ctx, {
+            account: trader,
+            mi,
+            sizeDelta: 0n,
+            marginDelta: 0n,
+            acceptablePrice: acceptable,
+            close: true,
+          }),
+        );
+      }),
+    );
+  }
+  // 2. A large 18x position on the side that will gap.
+  subTxs.push(later((st, t) => open(st, t, gappedSign, 200_000n, 18n, 0)));
+  // 3. The gap, then the breaker's window with heartbeat refreshes at the same answers.
+  subTxs.push(later((st, t) => feedTx(rc, mi, move(st, BigInt(3_000 + (p.gapBps % 1_500))), t)));
+  subTxs.push(later((_st, t) => ({ t, apply: () => undefined }), info.volatilityCooldownSeconds + 1n));
+  cfg.markets.forEach((_, i) => subTxs.push(later((st, t) => feedTx(rc, i, st.markets[i].feed.answer, t))));
+  // 4. The thin bystander: a 2x position of $10k on the other side.
+  subTxs.push(later((st, t) => open(st, t, -gappedSign, 10_000n, 2n, p.pick % 3)));
+  // 5. A little further, then the keeper liquidates the most underwater position of the gapped side.
+  subTxs.push(later((st, t) => feedTx(rc, mi, move(st, 50n), t)));
+  subTxs.push(
+    later((st, t) => {
+      const candidates = openPositions(rc, st, t).filter(
+        (x) => x.mi === mi && x.liquidatable && positionOf(st.markets[mi], x.account).size > 0n === p.bankruptLong,
+      );
+      if (candidates.length === 0) return null;
+      const price = refPriceWad(rc, st, mi);
+      const m = st.markets[mi];
+      const index = currentFundingIndexWad(m.state, info.params, price, t);
+      const equity = (a: string) => positionHealth(m.state, positionOf(m, a), price, index, info.tiers, 0n).equityUsd;
+      const worst = candidates.reduce((a, b) => (equity(b.account) < equity(a.account) ? b : a));
+      const data = ENGINE.encodeFunctionData("liquidate", [worst.account, info.id]);
+      return tx(t, keeper, cfg.engine, data, (ctx) => liquidate(ctx, keeper, worst.account, mi));
+    }),
+  );
+  return {
+    kind: "scenario.thinSideAfterGap",
+    label: `scenario.thinSideAfterGap ${info.symbol} ${p.bankruptLong ? "longs" : "shorts"} gap`,
+    actor: cfg.admin,
+    actors,
+    keepers: [keeper],
+    subTxs,
+  };
+}
+
 /** Resolves a spec against the model into the transactions of one step. */
 export function planFor(rc: RunContext, s: ModelState, spec: CmdSpec): Plan {
   switch (spec.type) {
@@ -923,6 +1036,8 @@ export function planFor(rc: RunContext, s: ModelState, spec: CmdSpec): Plan {
     case "unpause":
     case "poke":
       return planGovernance(rc, s, spec);
+    case "thinSideAfterGap":
+      return planThinSideAfterGap(rc, s, spec);
   }
 }
 
@@ -1128,6 +1243,13 @@ export function commandArbitrary(): fc.Arbitrary<FuzzCommand> {
   const pauseArb = fc.record({ type: fc.constant("pause" as const), which: nat(2) });
   const unpauseArb = fc.record({ type: fc.constant("unpause" as const), which: nat(2) });
   const poke = fc.record({ type: fc.constant("poke" as const), market: nat(1), by: nat(24) });
+  const thinSide = fc.record({
+    type: fc.constant("thinSideAfterGap" as const),
+    market: nat(1),
+    bankruptLong: fc.boolean(),
+    gapBps: nat(1_500),
+    pick: nat(1000),
+  });
 
   // Weights in 1/200: trading dominates, prices move often (gaps about 1 step in 40), keepers are busy, the
   // switches are paused about a fifth of the time.
@@ -1159,6 +1281,7 @@ export function commandArbitrary(): fc.Arbitrary<FuzzCommand> {
     { arbitrary: pauseArb, weight: 1 },
     { arbitrary: unpauseArb, weight: 6 },
     { arbitrary: poke, weight: 2 },
+    { arbitrary: thinSide, weight: 1 },
   ];
   return fc.oneof(...weighted).map((spec) => new FuzzCommand(spec));
 }

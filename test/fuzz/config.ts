@@ -17,6 +17,9 @@
 //   FUZZ_STRICT_SOLVENCY 0: do not assert invariant_vaultSolvent (vault equity ≥ 0 after every step; on by
 //                  default since both solvency bugs the suite found are fixed) — only to explore past a failure
 //   FUZZ_KNOWN_BUGS 1: run the counterexamples of open protocol bugs first (they fail until fixed)
+//   FUZZ_WATERFALL old: the model applies the OLD waterfall rule (no vault absorption; socialized over the side
+//                  including the vault) — only for `npm run fuzz:old-rule`, which runs it against contracts
+//                  compiled with that rule and expects the bystander invariant to break
 
 export type FuzzProfileName = "ci" | "long" | "smoke";
 
@@ -87,4 +90,13 @@ export function verbose(): boolean {
 
 export function strictSolvency(): boolean {
   return process.env.FUZZ_STRICT_SOLVENCY !== "0";
+}
+
+/** FUZZ_WATERFALL=old: the old waterfall rule in the model (see model/oldWaterfall.ts). */
+export function oldWaterfall(): boolean {
+  const value = process.env.FUZZ_WATERFALL;
+  if (value !== undefined && value !== "" && value !== "old" && value !== "current") {
+    throw new Error(`FUZZ_WATERFALL must be "old" or "current", got "${value}"`);
+  }
+  return value === "old";
 }

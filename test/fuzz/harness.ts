@@ -4,7 +4,8 @@
 // FUZZ_SHRINK_SECONDS) and printed with the exact replay command.
 import fc from "fast-check";
 
-import { FEED, latestTimestamp, readLens, resetToBase, type FuzzSystem } from "./chain";
+import { latestTimestamp, readFeedRounds, readLens, resetToBase, type FuzzSystem } from "./chain";
+import { MAX_HISTORY_ROUNDS, type FeedRound } from "../../sdk/math/oracleAdapter";
 import { commandArbitrary, commandsFromSpecs, initialAnswers, type CmdSpec } from "./commands";
 import { shrinkSeconds, type FuzzProfile } from "./config";
 import { StepFailure } from "./invariants";
@@ -12,7 +13,6 @@ import { cloneState, initialModel, modelConfigOf, type ModelState } from "./mode
 import { CanaryBroken, type ActiveCanary, type ModelBox, type RunContext } from "./runner";
 import { FuzzStats } from "./stats";
 import { windDown } from "./windDown";
-import { network } from "hardhat";
 
 type Cmds = Iterable<fc.AsyncCommand<ModelBox, RunContext, false>>;
 
@@ -46,17 +46,9 @@ export interface SessionResult {
   failure?: SessionFailure;
 }
 
-async function readFeeds(f: FuzzSystem): Promise<{ answer: bigint; updatedAt: bigint }[]> {
-  const out = [];
-  for (const m of f.markets) {
-    const data = FEED.encodeFunctionData("latestRoundData");
-    const hex = (await network.provider.request({
-      method: "eth_call",
-      params: [{ to: m.feed, data }, "latest"],
-    })) as string;
-    const r = FEED.decodeFunctionResult("latestRoundData", hex);
-    out.push({ answer: r[1] as bigint, updatedAt: r[3] as bigint });
-  }
+async function readFeeds(f: FuzzSystem): Promise<FeedRound[][]> {
+  const out: FeedRound[][] = [];
+  for (const m of f.markets) out.push(await readFeedRounds(m.feed, Number(MAX_HISTORY_ROUNDS) + 1));
   return out;
 }
 
@@ -67,7 +59,7 @@ export async function runSession(f: FuzzSystem, opts: SessionOptions): Promise<S
   const snap = await readLens(f);
   if (snap.timestamp !== (await latestTimestamp())) throw new Error("lens timestamp mismatch");
   const feeds = await readFeeds(f);
-  feeds.forEach((feed, i) => (initialAnswers[i] = feed.answer));
+  feeds.forEach((rounds, i) => (initialAnswers[i] = rounds[rounds.length - 1].answer));
   const baseModel: ModelState = initialModel(cfg, snap, feeds);
   const stats = new FuzzStats();
   let shrinkDeadline: number | undefined;

@@ -27,8 +27,8 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 export interface StepInfo {
   label: string;
-  /** The account whose own action this step was (its free balance may fall). */
-  actor?: string;
+  /** The accounts whose own actions this step ran (their free balances may fall). */
+  actors: string[];
   /** Keepers credited in this step. */
   keepers: string[];
   before: ModelState;
@@ -89,8 +89,6 @@ export function compareModelToChain(cfg: ModelConfig, s: ModelState, snap: LensS
     const sym = info.symbol;
     const valid = oracleFailure(info, m, s.now) === null;
     eq(`${sym} price valid`, valid, lm.priceOk);
-    eq(`${sym} adapter.lastAcceptedPriceWad`, m.adapter.lastAcceptedPriceWad, lm.lastAcceptedPriceWad);
-    eq(`${sym} adapter.volatileUntil`, m.adapter.volatileUntil, lm.volatileUntil);
     for (const [key, value] of Object.entries(m.state)) {
       eq(`${sym} state.${key}`, value, (lm.state as unknown as Record<string, bigint>)[key]);
     }
@@ -149,6 +147,7 @@ export function checkInvariants(cfg: ModelConfig, s: ModelState, snap: LensSnaps
   invariant_sizesSumToZero(cfg, snap, out);
   invariant_zeroSumEquity(cfg, s, snap, out);
   invariant_waterfallExact(step, out);
+  invariant_noBystanderPushedBelowZeroWhileTheVaultCovers(cfg, step, out);
   invariant_bystandersUntouched(cfg, s, step, out);
   invariant_liquidationIffUnhealthy(cfg, s, snap, step, out);
   invariant_initialMarginAfterValueRemoval(cfg, step, out);
@@ -249,7 +248,7 @@ function invariant_zeroSumEquity(cfg: ModelConfig, s: ModelState, snap: LensSnap
     s.markets.forEach((m, mi) => {
       const info = cfg.markets[mi];
       const lm = snap.markets[mi];
-      const base = lm.priceOk ? lm.priceWad : m.adapter.lastAcceptedPriceWad || m.lastValidAnswer * info.toWad;
+      const base = lm.priceOk ? lm.priceWad : m.lastValidAnswer * info.toWad;
       const priceWad = variant === "oracle" ? base : (base * 37n) / 100n + 1n;
       const indexWad = currentFundingIndexWad(m.state, info.params, priceWad, s.now);
       let open = 0n;
@@ -278,28 +277,67 @@ function invariant_zeroSumEquity(cfg: ModelConfig, s: ModelState, snap: LensSnap
   }
 }
 
-/** DESIGN §12.5: insurance + adl + socialized == deficit, in that order, with no ADL overshoot. */
+/**
+ * DESIGN §12.5: insurance + adl + vault + socialized == deficit, in that order: ADL only for what the fund cannot
+ * cover (no overshoot), the vault only once the fund is used up, socialization only once the fund is used up.
+ */
 function invariant_waterfallExact(step: StepInfo, out: string[]): void {
   const liquidated = step.events.filter((e) => e.name === "Liquidated");
   liquidated.forEach((e, i) => {
     const d = e.args.deficitUsd as bigint;
     const ins = e.args.insurancePaidUsd as bigint;
     const adl = e.args.adlPaidUsd as bigint;
+    const vault = e.args.vaultPaidUsd as bigint;
     const soc = e.args.socializedUsd as bigint;
-    if (ins + adl + soc !== d) out.push(`invariant_waterfallExact: ${ins} + ${adl} + ${soc} ≠ deficit ${d}`);
+    if (ins + adl + vault + soc !== d) {
+      out.push(`invariant_waterfallExact: ${ins} + ${adl} + ${vault} + ${soc} ≠ deficit ${d}`);
+    }
     const record = step.records[i];
     if (!record) return;
     const fund = record.fundBeforeUsd;
     const budget = d < fund ? d : fund;
-    if ((adl > 0n || soc > 0n) && budget >= d) {
-      out.push(`invariant_waterfallExact: ADL/socialized ${adl}/${soc} although the fund ${fund} covered ${d}`);
+    if ((adl > 0n || vault > 0n || soc > 0n) && budget >= d) {
+      out.push(
+        `invariant_waterfallExact: ADL/vault/socialized ${adl}/${vault}/${soc} although the fund ${fund} covered ${d}`,
+      );
     }
-    if (soc > 0n && ins !== fund)
-      out.push(`invariant_waterfallExact: socialized ${soc} before the fund ${fund} was used up`);
+    if ((vault > 0n || soc > 0n) && ins !== fund) {
+      out.push(`invariant_waterfallExact: vault/socialized ${vault}/${soc} before the fund ${fund} was used up`);
+    }
     if (adl > d - budget + 2n)
       out.push(`invariant_waterfallExact: ADL overshoot: adlPaid ${adl} > deficit − fund ${d - budget}`);
   });
   // Deleveraged events of one liquidation place at most the target fraction; checked in bystanders.
+}
+
+/**
+ * DESIGN §12.6 (issue 10): no account's equity is pushed below zero by another account's liquidation while the
+ * vault's equity covers the rest. For every liquidation, every other position of the market whose equity (at the
+ * transaction's price and funding index) went from ≥ 0 to < 0 is a violation unless the vault had no equity left
+ * to give: its deposit-side equity right after the liquidation is at most the socialization's round-up (the index
+ * rises by ⌈amount/OI⌉, so the vault's receivable exceeds the amount by < OI/1e18 + 1 wei), or the vault cannot
+ * be valued (a market with open interest has no valid price: the documented conservative rule socializes).
+ * Under the old rule (the rest socialized over the side including the vault, nothing absorbed) a thin opposite
+ * side is charged while the vault keeps its equity: this fails (`npm run fuzz:old-rule`, test/fuzz/README.md).
+ */
+function invariant_noBystanderPushedBelowZeroWhileTheVaultCovers(
+  cfg: ModelConfig,
+  step: StepInfo,
+  out: string[],
+): void {
+  for (const r of step.records) {
+    if (r.pushedBelowZero.length === 0 || r.vaultEquityAfterUsd === undefined) continue;
+    const roundUpUsd = r.chargedOpenInterest / WAD + 2n;
+    if (r.vaultEquityAfterUsd <= roundUpUsd) continue;
+    for (const b of r.pushedBelowZero) {
+      out.push(
+        `invariant_noBystanderPushedBelowZeroWhileTheVaultCovers: ${cfg.markets[r.mi].symbol} liquidation of ` +
+          `${r.account} took ${b.account}'s equity from ${b.beforeUsd} to ${b.afterUsd} while the vault kept ` +
+          `${r.vaultEquityAfterUsd} (vault paid ${r.vaultPaidUsd}, socialized ${r.socializedUsd}, rule ` +
+          `${r.restSplitRule ?? "-"})`,
+      );
+    }
+  }
 }
 
 /** DESIGN §12.6: bystanders never lose value; ADL and socialization only hit the side opposite the bankrupt. */
@@ -307,7 +345,7 @@ function invariant_bystandersUntouched(cfg: ModelConfig, s: ModelState, step: St
   const before = step.before;
   const isFlat = (st: ModelState, a: string) => st.markets.every((m) => positionOf(m, a).size === 0n);
   for (const a of cfg.all) {
-    if (a === step.actor) continue;
+    if (step.actors.includes(a)) continue;
     const fb = before.free.get(a) ?? 0n;
     const fa = s.free.get(a) ?? 0n;
     if (fa < fb) out.push(`invariant_bystandersUntouched: ${a} lost free balance ${fb} → ${fa} in "${step.label}"`);

@@ -46,6 +46,8 @@ export interface Plan {
   label: string;
   subTxs: SubTx[];
   actor?: string;
+  /** Further accounts acting on their own behalf in this step (a scenario fills it while it resolves). */
+  actors?: string[];
   keepers?: string[];
 }
 
@@ -181,7 +183,7 @@ export async function executePlan(rc: RunContext, box: ModelBox, plan: Plan): Pr
 
   const step: StepInfo = {
     label: plan.label,
-    actor: plan.actor,
+    actors: [...(plan.actor ? [plan.actor] : []), ...(plan.actors ?? [])],
     keepers: plan.keepers ?? [],
     before,
     records,
@@ -215,6 +217,13 @@ export async function checkStep(rc: RunContext, s: ModelState, step: StepInfo): 
     );
   }
   const violations = checkInvariants(rc.cfg, s, snap, step);
+  snap.markets.forEach((lm, mi) => {
+    const volatileNow = lm.priceOk && lm.isVolatile;
+    if (volatileNow && !rc.stats.volatileMarkets.has(mi)) rc.stats.volatilityTrips++;
+    if (volatileNow) rc.stats.volatileMarkets.add(mi);
+    else rc.stats.volatileMarkets.delete(mi);
+  });
+  for (const r of step.records) rc.stats.bystandersPushedBelowZero += r.pushedBelowZero.length;
   if (snap.vaultEquityForDeposit !== undefined) {
     if (snap.vaultEquityForDeposit < 0n) {
       rc.stats.vaultInsolventSteps++;

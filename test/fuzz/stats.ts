@@ -18,11 +18,19 @@ export class FuzzStats {
   insurancePayouts = 0;
   keeperTopUps = 0;
   adlLiquidations = 0;
+  vaultAbsorptions = 0;
   deleveragedEvents = 0;
   socializedEvents = 0;
   vaultDeleverages = 0;
   liquidationSkips = 0;
+  /** Markets that turned volatile (the breaker flags them) between one step and the next. */
   volatilityTrips = 0;
+  /** Trades and margin removals the breaker refused (`MarketVolatile`). */
+  breakerRefusals = 0;
+  /** Markets the last checked step saw volatile (to count trips). */
+  readonly volatileMarkets = new Set<number>();
+  /** Liquidations that pushed another account below zero (allowed only when the vault had nothing left). */
+  bystandersPushedBelowZero = 0;
   livenessProbes = 0;
   vaultInsolventSteps = 0;
   minVaultEquityUsd: bigint | undefined;
@@ -34,6 +42,7 @@ export class FuzzStats {
       tally = { ok: 0, rejected: new Map() };
       this.commands.set(command, tally);
     }
+    if (outcome === "MarketVolatile") this.breakerRefusals++;
     if (outcome === "ok") tally.ok++;
     else tally.rejected.set(outcome, (tally.rejected.get(outcome) ?? 0) + 1);
   }
@@ -47,6 +56,7 @@ export class FuzzStats {
           if ((e.args.deficitUsd as bigint) > 0n) this.bankruptLiquidations++;
           if ((e.args.insurancePaidUsd as bigint) > 0n) this.insurancePayouts++;
           if ((e.args.adlPaidUsd as bigint) > 0n) this.adlLiquidations++;
+          if ((e.args.vaultPaidUsd as bigint) > 0n) this.vaultAbsorptions++;
           break;
         case "InsuranceKeeperTopUp":
           this.keeperTopUps++;
@@ -63,9 +73,6 @@ export class FuzzStats {
         case "LiquidationSkipped":
           this.liquidationSkips++;
           break;
-        case "VolatilityTripped":
-          this.volatilityTrips++;
-          break;
       }
     }
   }
@@ -81,9 +88,11 @@ export class FuzzStats {
       `${this.runs} runs, ${this.windDownTxs} wind-down txs; liquidations ${this.liquidations} ` +
       `(partial ${this.partialLiquidations}, bankrupt ${this.bankruptLiquidations}), insurance payouts ` +
       `${this.insurancePayouts}, keeper top-ups ${this.keeperTopUps}, ADL liquidations ${this.adlLiquidations} ` +
-      `(Deleveraged events ${this.deleveragedEvents}), socialized-loss events ${this.socializedEvents}, vault ` +
+      `(Deleveraged events ${this.deleveragedEvents}), vault absorptions ${this.vaultAbsorptions}, socialized-loss ` +
+      `events ${this.socializedEvents}, bystanders pushed below zero ${this.bystandersPushedBelowZero}, vault ` +
       `deleverages ${this.vaultDeleverages}, liquidateMany skips ${this.liquidationSkips}, breaker trips ` +
-      `${this.volatilityTrips}, liveness probes ${this.livenessProbes}, vault-insolvent steps ${this.vaultInsolventSteps}`
+      `${this.volatilityTrips} (refusals ${this.breakerRefusals}), liveness probes ${this.livenessProbes}, ` +
+      `vault-insolvent steps ${this.vaultInsolventSteps}`
     );
   }
 

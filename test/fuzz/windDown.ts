@@ -7,7 +7,7 @@ import { ENGINE, FEED, VAULT } from "./chain";
 import { liquidate, modifyPosition, unpause, withdraw } from "./model/engine";
 import { answerIsValid } from "./model/oracle";
 import { lpRedeem, maxRedeem } from "./model/vault";
-import { freeOf, ledgerEntitlementUsd, positionOf, type ModelState } from "./model/state";
+import { freeOf, ledgerEntitlementUsd, positionOf, pushFeedRound, type ModelState } from "./model/state";
 import { executePlan, type ModelBox, type Plan, type RunContext, type SubTx } from "./runner";
 import { StepFailure } from "./invariants";
 
@@ -44,7 +44,7 @@ function feedUpdates(rc: RunContext, s: ModelState, t: bigint): SubTx[] {
       apply: (ctx) => {
         const mm = ctx.s.markets[mi];
         if (mm.feed.answer !== answer) mm.shadow.dirty = true;
-        mm.feed = { answer, updatedAt: ctx.t };
+        pushFeedRound(mm, answer, ctx.t);
         mm.lastValidAnswer = answer;
       },
       mustSucceed: "feed update",

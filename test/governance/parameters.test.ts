@@ -109,7 +109,8 @@ describe("Governance parameter safety", () => {
       },
       {
         field: "takerFeeBps",
-        accepted: [{ takerFeeBps: 0n }, { takerFeeBps: 1_000n }],
+        // A zero fee is allowed only for a feed that states no deviation threshold (the fee floor, issue 11).
+        accepted: [{ takerFeeBps: 0n, oracleDeviationThresholdBps: 0n }, { takerFeeBps: 1_000n }],
         rejected: [[{ takerFeeBps: 1_001n }, 1_001n, 0n, 1_000n]],
       },
       {
@@ -142,7 +143,42 @@ describe("Governance parameter safety", () => {
         accepted: [{ vaultReserveBps: 0n }, { vaultReserveBps: 10_000n }],
         rejected: [[{ vaultReserveBps: 10_001n }, 10_001n, 0n, 10_000n]],
       },
+      {
+        field: "executionDelaySeconds",
+        accepted: [{ executionDelaySeconds: 0n }, { executionDelaySeconds: 600n, orderExpirySeconds: 60n }],
+        rejected: [[{ executionDelaySeconds: 601n, orderExpirySeconds: 60n }, 601n, 0n, 600n]],
+      },
+      {
+        field: "orderExpirySeconds",
+        accepted: [
+          { executionDelaySeconds: 5n, orderExpirySeconds: 60n },
+          { executionDelaySeconds: 5n, orderExpirySeconds: 86_400n },
+        ],
+        rejected: [
+          [{ executionDelaySeconds: 5n, orderExpirySeconds: 59n }, 59n, 60n, 86_400n],
+          [{ executionDelaySeconds: 5n, orderExpirySeconds: 86_401n }, 86_401n, 60n, 86_400n],
+        ],
+      },
+      {
+        field: "executionFeeUsd",
+        accepted: [{ executionFeeUsd: 0n }, { executionFeeUsd: 100n * WAD }],
+        rejected: [[{ executionFeeUsd: 100n * WAD + 1n }, 100n * WAD + 1n, 0n, 100n * WAD]],
+      },
+      {
+        field: "oracleDeviationThresholdBps",
+        accepted: [{ oracleDeviationThresholdBps: 0n }, { oracleDeviationThresholdBps: 10n }],
+        rejected: [[{ oracleDeviationThresholdBps: 1_001n, takerFeeBps: 1_000n }, 1_001n, 0n, 1_000n]],
+      },
     ];
+
+    it("set_market_params_rejects_a_taker_fee_below_half_the_feed_deviation_threshold", async () => {
+      const s = await loadFixture(deployParams);
+      await expect(
+        s.engine.setMarketParams(s.eth, withParams({ takerFeeBps: 5n, oracleDeviationThresholdBps: 11n }), ethTiers()),
+      )
+        .to.be.revertedWithCustomError(s.engine, "TakerFeeBelowOracleDeviation")
+        .withArgs(5n, 11n);
+    });
 
     for (const c of CASES) {
       it(`set_market_params_accepts_${c.field}_at_its_bounds_and_rejects_one_beyond`, async () => {

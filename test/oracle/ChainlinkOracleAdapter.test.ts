@@ -655,6 +655,22 @@ describe("ChainlinkOracleAdapter", () => {
       await expectBothReturn(adapter, toWad(jump), true, t + 1n);
     });
 
+    it("a_round_whose_getRoundData_reverts_ends_the_history", async () => {
+      const feed = await ethers.deployContract("ScriptedAggregator", [FEED_DECIMALS]);
+      const now = BigInt(await time.latest());
+      const anchorAt = now - VOLATILITY_COOLDOWN_SECONDS - 10n;
+      // Round 1 (the anchor) at 2,000; rounds 2 and 3 in the window at 3,000: a 50% jump from the anchor.
+      await feed.setRound(1n, INITIAL_ANSWER, anchorAt);
+      await feed.setRound(2n, 3_000n * FEED_UNIT, now - 5n);
+      await feed.setRound(3n, 3_000n * FEED_UNIT, now - 4n);
+      const adapter = await deployAdapter(baseConfig(await feed.getAddress()));
+      expect((await adapter.latestPrice()).isVolatile, "round 1 readable: the jump is seen").to.equal(true);
+      // A proxy that cannot serve round 2 reverts: the history ends at round 3, which has nothing to compare with.
+      await feed.setUnavailable(2n, true);
+      const [priceWad, isVolatile] = await adapter.latestPrice();
+      expect([priceWad, isVolatile]).to.deep.equal([toWad(3_000n * FEED_UNIT), false]);
+    });
+
     it("the_history_of_a_new_aggregator_phase_starts_at_its_round_1", async () => {
       const { feed, adapter } = await loadFixture(l1Fixture);
       const t = BigInt(await time.latest()) + 10n;

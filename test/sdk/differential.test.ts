@@ -6,23 +6,37 @@
  *    including the inputs where Solidity panics (same panic code expected).
  * 2. `exactLiquidationBoundaryWad` against `positionHealth` on exact bigint prices, and the closed-form
  *    `liquidationPriceWad` within `liquidationPriceToleranceWad` of it (SDK only).
- * 3. Random sequences through the real engine — trades, small moves and ±10–45% price gaps, funding over
- *    up to months, insurance donations, and `liquidate` / `liquidateMany` by a keeper — with an SDK-only
- *    model of every balance (`simulateModifyPosition`, `simulateLiquidation`), checked after every step
- *    against the engine's views and events, plus the accounting identity and zero-sum equity.
- * 4. The engine's `liquidationPrice` view against the SDK closed form on random positions (with funding and
- *    socialized loss owed), and `isLiquidatable` on both sides of it beyond the documented tolerance.
+ * 3. The ADL ranking: `tickOf` (signed keys) against `AdlQueueHarness.tickOf`, and `AdlQueueMirror` /
+ *    `orderAdlQueue` against a real `AdlQueue` under random inserts, removals and re-keys (keys clustered so
+ *    that ticks are shared and FIFO decides): the walk in both directions, head, next, rank, length.
+ * 4. The oracle adapter's read path and history-based deviation breaker (`readAdapterPrice`) against a real
+ *    `ChainlinkOracleAdapter` over random round histories of a `MockV3Aggregator` (window edges, exactly the
+ *    threshold and one unit over it, moves split over rounds, more than MAX_HISTORY_ROUNDS rounds, broken
+ *    rounds, phased round ids, an L2 sequencer feed): the price and volatile flag, or the same custom error.
  *
- * Knobs: `LIQ_RUNS=20000` runs the SDK-only boundary properties longer; `FC_SEED=… FC_PATH=…` replays an
- * engine-sequence counterexample that fast-check printed.
+ * Random sequences through the whole engine (with ADL on) are in engineSequences.test.ts.
+ * Knob: `LIQ_RUNS=20000` runs the SDK-only boundary properties longer.
  */
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
-import { parseUnits, type ContractTransactionReceipt, type LogDescription, type Signer } from "ethers";
-import { deployLocalSystem, ETH, BTC } from "../helpers/fixtures";
-import type { EngineLensHarness, LiquidationMathHarness, PositionMathHarness } from "../../typechain-types";
+import type {
+  AdlQueueHarness,
+  ChainlinkOracleAdapter,
+  LiquidationMathHarness,
+  MockV3Aggregator,
+  PositionMathHarness,
+} from "../../typechain-types";
+import { AdlQueueMirror, orderAdlQueue, tickOf, type AdlQueueMember } from "../../sdk/adl/adlQueue";
+import { adlKey } from "../../sdk/adl/adlMath";
+import {
+  OracleRevertError,
+  readAdapterPrice,
+  type FeedRound,
+  type OracleAdapterConfig,
+  type SequencerStatus,
+} from "../../sdk/math/oracleAdapter";
+import { EMPTY_POSITION, EMPTY_STATE, PANIC_SELECTOR, latestTimestamp, logUniform, pow10, signed } from "./support";
 import {
   INT256_MAX,
   INT256_MIN,
@@ -76,19 +90,10 @@ import {
 const PURE_RUNS = 250;
 /** Runs of the SDK-only liquidation-boundary properties. */
 const LIQUIDATION_RUNS = Number(process.env.LIQ_RUNS ?? 250);
-/** Random sequences through the engine. */
-const ENGINE_RUNS = 30;
-/** Random positions whose liquidation price is confirmed on-chain. */
-const ONCHAIN_LIQUIDATION_RUNS = 12;
-
-/** 1e-8 USD in wad: one unit of the 8-decimal mock feeds, the smallest on-chain price step. */
-const FEED_STEP_WAD = 10n ** 10n;
 
 // ═════════════════════════════ helpers ═════════════════════════════
 
 type Outcome = { ok: bigint } | { panic: bigint };
-
-const PANIC_SELECTOR = "0x4e487b71";
 
 /** A harness call's result, or the code of the `Panic(uint256)` it reverted with. */
 async function onChain(call: () => Promise<bigint>): Promise<Outcome> {
@@ -110,12 +115,6 @@ function inSdk(compute: () => bigint): Outcome {
     throw error;
   }
 }
-
-const pow10 = (exponent: number) => 10n ** BigInt(exponent);
-/** Log-uniform bigint in [10^minExp, 10^(maxExp+1)). */
-const logUniform = (minExp: number, maxExp: number) =>
-  fc.integer({ min: minExp, max: maxExp }).chain((e) => fc.bigInt({ min: pow10(e), max: pow10(e + 1) - 1n }));
-const signed = (arb: fc.Arbitrary<bigint>) => fc.tuple(fc.boolean(), arb).map(([negative, v]) => (negative ? -v : v));
 
 const INT_EDGES = [0n, 1n, -1n, 2n, -2n, WAD, -WAD, INT256_MAX, INT256_MIN, INT256_MAX - 1n, INT256_MIN + 1n];
 const UINT_EDGES = [0n, 1n, 2n, WAD, INT256_MAX, INT256_MAX + 1n, UINT256_MAX, UINT256_MAX - 1n];
@@ -298,80 +297,6 @@ const liquidationPriceCaseArb = fc.oneof(
     weight: 1,
   },
 );
-
-const toPosition = (p: {
-  size: bigint;
-  entryPriceWad: bigint;
-  marginUsd: bigint;
-  fundingIndexSnapshotWad: bigint;
-  lossIndexSnapshotWad: bigint;
-}): Position => ({
-  size: p.size,
-  entryPriceWad: p.entryPriceWad,
-  marginUsd: p.marginUsd,
-  fundingIndexSnapshotWad: p.fundingIndexSnapshotWad,
-  lossIndexSnapshotWad: p.lossIndexSnapshotWad,
-});
-const toMarketState = (s: MarketState): MarketState => ({
-  netSize: s.netSize,
-  longOpenInterest: s.longOpenInterest,
-  shortOpenInterest: s.shortOpenInterest,
-  sumSizeTimesEntry: s.sumSizeTimesEntry,
-  sumSizeTimesFundingSnapshot: s.sumSizeTimesFundingSnapshot,
-  fundingIndexWad: s.fundingIndexWad,
-  lastFundingTimestamp: s.lastFundingTimestamp,
-  longLossIndexWad: s.longLossIndexWad,
-  shortLossIndexWad: s.shortLossIndexWad,
-  sumLongSizeTimesLossSnapshot: s.sumLongSizeTimesLossSnapshot,
-  sumShortSizeTimesLossSnapshot: s.sumShortSizeTimesLossSnapshot,
-});
-const toMarketParams = (p: MarketParams): MarketParams => ({
-  minPositionMarginUsd: p.minPositionMarginUsd,
-  keeperRewardUsd: p.keeperRewardUsd,
-  maxOpenInterestPerSide: p.maxOpenInterestPerSide,
-  skewScale: p.skewScale,
-  maxFundingRatePerDayWad: p.maxFundingRatePerDayWad,
-  takerFeeBps: p.takerFeeBps,
-  insuranceFeeShareBps: p.insuranceFeeShareBps,
-  maxVaultExposureBps: p.maxVaultExposureBps,
-  liquidationPenaltyBps: p.liquidationPenaltyBps,
-  keeperPenaltyShareBps: p.keeperPenaltyShareBps,
-  liquidationBufferBps: p.liquidationBufferBps,
-  maxLiquidationSlippageBps: p.maxLiquidationSlippageBps,
-  vaultReserveBps: p.vaultReserveBps,
-});
-const EMPTY_POSITION: Position = {
-  size: 0n,
-  entryPriceWad: 0n,
-  marginUsd: 0n,
-  fundingIndexSnapshotWad: 0n,
-  lossIndexSnapshotWad: 0n,
-};
-const EMPTY_STATE: MarketState = {
-  netSize: 0n,
-  longOpenInterest: 0n,
-  shortOpenInterest: 0n,
-  sumSizeTimesEntry: 0n,
-  sumSizeTimesFundingSnapshot: 0n,
-  fundingIndexWad: 0n,
-  lastFundingTimestamp: 0n,
-  longLossIndexWad: 0n,
-  shortLossIndexWad: 0n,
-  sumLongSizeTimesLossSnapshot: 0n,
-  sumShortSizeTimesLossSnapshot: 0n,
-};
-
-async function latestTimestamp(): Promise<bigint> {
-  const block = await ethers.provider.getBlock("latest");
-  if (!block) throw new Error("no latest block");
-  return BigInt(block.timestamp);
-}
-
-/** The revert data of a failed call or transaction (ethers v6 + Hardhat put it on `error.data`). */
-function revertData(error: unknown): string | undefined {
-  const data = (error as { data?: unknown }).data;
-  return typeof data === "string" && data.length >= 10 ? data : undefined;
-}
 
 // ═════════════════════════════ tests ═════════════════════════════
 
@@ -612,12 +537,12 @@ describe("sdk/math differential", function () {
       },
     );
 
-    it("executionPriceWad (fills inside and clamped to both bounds)", () =>
+    it("executionPriceWad (the exact skew fill, floored at 1 wei)", () =>
       property(
-        fc.asyncProperty(priceArb, skewCaseArb, bpsParamArb, (price, { skewScale, skew, closingDelta }, slippage) =>
+        fc.asyncProperty(priceArb, skewCaseArb, (price, { skewScale, skew, closingDelta }) =>
           check(
-            () => h.executionPriceWad(price, skew, closingDelta, skewScale, slippage),
-            () => executionPriceWad(price, skew, closingDelta, skewScale, slippage),
+            () => h.executionPriceWad(price, skew, closingDelta, skewScale),
+            () => executionPriceWad(price, skew, closingDelta, skewScale),
           ),
         ),
       ));
@@ -897,929 +822,315 @@ describe("sdk/math differential", function () {
     });
   });
 
-  describe("engine sequences: SDK model == PerpEngine after every step", () => {
-    type System = Awaited<ReturnType<typeof deployLocalSystem>>;
-    let s: System;
-    let traders: Signer[];
-    let traderAddresses: string[];
-    let keeperAddress: string;
-    let engineAddress: string;
-    let collateralScale: bigint;
-    let snapshotId: string;
-    let lens: EngineLensHarness;
-    const TRADER_COUNT = 4;
-
-    interface ModelMarket {
-      symbol: string;
-      marketId: string;
-      params: MarketParams;
-      tiers: MarginTier[];
-      state: MarketState;
-      /** Current feed answer (8 decimals); the oracle price is answer × 1e10. */
-      answer: bigint;
-      /** The feed answer at deployment; gaps stay within [/20, ×20] of it (inside the adapter's bounds). */
-      initialAnswer: bigint;
-      positions: Position[];
-    }
-    interface Model {
-      markets: ModelMarket[];
-      vaultCashUsd: bigint;
-      insuranceFundUsd: bigint;
-      freeBalances: bigint[];
-      keeperFreeUsd: bigint;
-      /** `adlConfig().maxSteps`: 0 in the fixture (ADL off), which `simulateLiquidation` requires to mirror a deficit. */
-      adlMaxSteps: bigint;
-    }
-
-    const priceOf = (m: ModelMarket) => m.answer * FEED_STEP_WAD;
-
-    async function readModel(): Promise<Model> {
-      const markets: ModelMarket[] = [];
-      for (const symbol of [ETH, BTC]) {
-        const deployed = s.market(symbol);
-        const [, params] = await s.engine.getMarketConfig(deployed.marketId);
-        const tiers = (await s.engine.getMarginTiers(deployed.marketId)).map((t) => ({
-          notionalFloorUsd: t.notionalFloorUsd,
-          initialMarginBps: t.initialMarginBps,
-          maintenanceMarginBps: t.maintenanceMarginBps,
-        }));
-        const answer = (await deployed.feed.latestRoundData()).answer;
-        markets.push({
-          symbol,
-          marketId: deployed.marketId,
-          params: toMarketParams(params),
-          tiers,
-          state: toMarketState(await s.engine.getMarketState(deployed.marketId)),
-          answer,
-          initialAnswer: answer,
-          positions: await Promise.all(
-            traderAddresses.map(async (a) => toPosition(await s.engine.getPosition(a, deployed.marketId))),
-          ),
-        });
-      }
-      return {
-        markets,
-        vaultCashUsd: await s.engine.vaultCashUsd(),
-        insuranceFundUsd: await s.engine.insuranceFund(),
-        freeBalances: await Promise.all(traderAddresses.map((a) => s.engine.freeBalance(a))),
-        keeperFreeUsd: await s.engine.freeBalance(keeperAddress),
-        adlMaxSteps: (await s.engine.adlConfig()).maxSteps,
-      };
-    }
-
-    /** Largest rounding gap seen in the zero-sum check, and how many steps checked it. */
-    let largestZeroSumGapWad = 0n;
-
-    /**
-     * Every engine view the SDK can predict, compared to the wei, at the latest block's timestamp (where
-     * `eth_call` runs): per market the mark price, funding index and full state; per position the stored
-     * position, `positionEquity`, `isLiquidatable` and `liquidationPrice`; then vault cash, insurance fund,
-     * `vaultEquityUsd(true/false)` and every free balance. Then two invariants over those exact values:
-     * the accounting identity (DESIGN §12.1: token balance × scale == Σ free + Σ margins + vault cash +
-     * insurance) and zero-sum equity (§12.4: Σ equity + Σ free + vault equity + insurance == token balance,
-     * up to the documented roundings — each position's equity rounds down by < 3 wei, each market's vault
-     * value by < 1 wei — all in the protocol's favour).
-     */
-    async function checkAgainstEngine(model: Model, context: string) {
-      const now = await latestTimestamp();
-      const snap = await lens.snapshot(
-        engineAddress,
-        model.markets.map((m) => m.marketId),
-        traderAddresses,
-        [...traderAddresses, keeperAddress],
-      );
-      let equitySumUsd = 0n;
-      let marginSumUsd = 0n;
-      let openPositions = 0n;
-      for (const [i, m] of model.markets.entries()) {
-        const market = snap.markets[i];
-        const price = priceOf(m);
-        const index = currentFundingIndexWad(m.state, m.params, price, now);
-        expect(market.markPriceWad, `${context} ${m.symbol} mark price`).to.equal(price);
-        expect(market.currentFundingIndexWad, `${context} ${m.symbol} currentFundingIndexWad`).to.equal(index);
-        expect(toMarketState(market.state), `${context} ${m.symbol} market state`).to.deep.equal(m.state);
-        for (const [t, position] of m.positions.entries()) {
-          const views = market.positions[t];
-          const label = `${context} ${m.symbol} trader ${t}`;
-          expect(toPosition(views.position), `${label} position`).to.deep.equal(position);
-          const health = positionHealth(m.state, position, price, index, m.tiers, m.params.keeperRewardUsd);
-          expect(views.equityUsd, `${label} equity`).to.equal(health.equityUsd);
-          expect(views.maintenanceRequirementUsd, `${label} requirement`).to.equal(health.maintenanceRequirementUsd);
-          expect(views.liquidatable, `${label} isLiquidatable`).to.equal(health.isLiquidatable);
-          expect(views.liquidationPriceWad, `${label} liquidationPrice`).to.equal(
-            liquidationPrice(m.state, m.params, m.tiers, position, price, now),
-          );
-          equitySumUsd += health.equityUsd;
-          marginSumUsd += position.marginUsd;
-          if (position.size !== 0n) openPositions++;
-        }
-      }
-      const vaultMarkets = model.markets.map((m) => ({ state: m.state, params: m.params, priceWad: priceOf(m) }));
-      const vaultEquityForDepositUsd = vaultEquityUsd(model.vaultCashUsd, vaultMarkets, now, true);
-      expect(snap.vaultCashUsd, `${context} vaultCashUsd`).to.equal(model.vaultCashUsd);
-      expect(snap.insuranceFundUsd, `${context} insuranceFund`).to.equal(model.insuranceFundUsd);
-      expect(snap.vaultEquityForDepositUsd, `${context} vaultEquityUsd(true)`).to.equal(vaultEquityForDepositUsd);
-      expect(snap.vaultEquityForWithdrawUsd, `${context} vaultEquityUsd(false)`).to.equal(
-        vaultEquityUsd(model.vaultCashUsd, vaultMarkets, now, false),
-      );
-      // Plain view calls (the lens does not read them): they run at the latest block, like the lens.
-      expect(await s.engine.vaultRequiredEquityUsd(), `${context} vaultRequiredEquityUsd`).to.equal(
-        vaultRequiredEquityUsd(vaultMarkets),
-      );
-      expect(await s.engine.maxVaultWithdrawalUsd(), `${context} maxVaultWithdrawalUsd`).to.equal(
-        maxVaultWithdrawalUsd(model.vaultCashUsd, vaultMarkets, now),
-      );
-      expect([...snap.freeBalancesUsd], `${context} free balances (traders, keeper)`).to.deep.equal([
-        ...model.freeBalances,
-        model.keeperFreeUsd,
-      ]);
-
-      const freeSumUsd = model.freeBalances.reduce((a, b) => a + b, 0n) + model.keeperFreeUsd;
-      const balanceUsd = snap.collateralBalance * collateralScale;
-      expect(balanceUsd, `${context} accounting identity`).to.equal(
-        freeSumUsd + marginSumUsd + model.vaultCashUsd + model.insuranceFundUsd,
-      );
-      const zeroSumGapUsd =
-        balanceUsd - (equitySumUsd + freeSumUsd + vaultEquityForDepositUsd + model.insuranceFundUsd);
-      expect(
-        zeroSumGapUsd >= 0n && zeroSumGapUsd < 3n * openPositions + BigInt(model.markets.length),
-        `${context} zero-sum equity gap ${zeroSumGapUsd} wei over ${openPositions} positions`,
-      ).to.equal(true);
-      if (zeroSumGapUsd > largestZeroSumGapWad) largestZeroSumGapWad = zeroSumGapUsd;
-    }
-
-    const traderArb = fc.nat(TRADER_COUNT - 1);
-    const stepArb = fc.oneof(
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("deposit" as const),
-          trader: traderArb,
-          usd: fc.integer({ min: 1, max: 20_000 }),
-        }),
-        weight: 1,
-      },
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("trade" as const),
-          trader: traderArb,
-          market: fc.nat(1),
-          mode: fc.constantFrom("open", "open", "increase", "reduce", "close", "closePosition", "flip", "margin"),
-          // ETH-scaled size: mostly 0.1..100 ETH ($200..$200k, where the flat $12 margin add-on does not
-          // dominate, so leverage is what `marginBps` says), sometimes 1e-6..0.1 ETH or dust down to 1 wei.
-          size: fc.oneof(
-            { arbitrary: logUniform(17, 19), weight: 8 },
-            { arbitrary: logUniform(12, 16), weight: 2 },
-            { arbitrary: logUniform(0, 11), weight: 1 },
-          ),
-          isLong: fc.boolean(),
-          fractionBps: fc.bigInt({ min: 1n, max: 9_999n }),
-          // Margin in as a share of notional: mostly 5–8% (12–20x, a few % from liquidation), else 3% (33x,
-          // rejected) .. 120%, or none.
-          marginBps: fc.oneof(
-            { arbitrary: fc.constant(0n), weight: 1 },
-            { arbitrary: fc.bigInt({ min: 500n, max: 800n }), weight: 4 },
-            { arbitrary: fc.bigInt({ min: 300n, max: 12_000n }), weight: 2 },
-          ),
-          marginOutBps: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 9_000n })),
-        }),
-        weight: 6,
-      },
-      {
-        // Ordinary moves: small ones walk 20x positions into the partial-liquidation window, larger ones past it.
-        arbitrary: fc.record({
-          kind: fc.constant("price" as const),
-          market: fc.nat(1),
-          moveBps: fc.oneof(fc.bigInt({ min: -200n, max: 200n }), fc.bigInt({ min: -800n, max: 800n })),
-        }),
-        weight: 4,
-      },
-      {
-        // Gaps of 10–45%: bankruptcies, insurance payouts, socialized loss (and the >25% volatility breaker).
-        arbitrary: fc.record({
-          kind: fc.constant("gap" as const),
-          market: fc.nat(1),
-          gapBps: fc.bigInt({ min: 1_000n, max: 4_500n }),
-          down: fc.boolean(),
-        }),
-        weight: 2,
-      },
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("time" as const),
-          // Seconds, hours to days, and 1–12 months: the skews here are ~1e-3 of the skew scale (rate
-          // ~0.01%/day), so only months of funding move a 20x position's equity by percents of its margin.
-          seconds: fc.oneof(
-            fc.integer({ min: 1, max: 600 }),
-            fc.integer({ min: 600, max: 3 * 86_400 }),
-            fc.integer({ min: 30 * 86_400, max: 365 * 86_400 }),
-          ),
-        }),
-        weight: 2,
-      },
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("liquidate" as const),
-          pick: fc.constantFrom("liquidatable", "liquidatable", "liquidatable", "any"),
-          trader: traderArb,
-          market: fc.nat(1),
-          index: fc.nat(),
-        }),
-        weight: 4,
-      },
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("liquidateMany" as const),
-          entries: fc.array(fc.record({ trader: traderArb, market: fc.nat(1) }), { minLength: 1, maxLength: 4 }),
-          // Prepend every position the SDK predicts liquidatable (as a keeper would), or not.
-          liquidatableFirst: fc.boolean(),
-        }),
-        weight: 2,
-      },
-      {
-        // The price walks one open position into its partial-liquidation window (equity at 55–95% of the
-        // maintenance requirement), usually followed at once by a keeper's `liquidate`.
-        arbitrary: fc.record({
-          kind: fc.constant("squeeze" as const),
-          index: fc.nat(),
-          perMille: fc.bigInt({ min: 550n, max: 950n }),
-          thenLiquidate: fc.constantFrom(true, true, true, false),
-        }),
-        weight: 2,
-      },
-      {
-        arbitrary: fc.record({
-          kind: fc.constant("donate" as const),
-          trader: traderArb,
-          usd: fc.integer({ min: 1, max: 5_000 }),
-        }),
-        weight: 1,
-      },
-    );
-    type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
-    /**
-     * The opening book of every sequence: one position per (trader, market), random side, 0.1–50
-     * ETH-equivalent at 12–20x (a few % from liquidation), opened through the same checked trade path.
-     */
-    const openingBookArb = fc
-      .array(
-        fc.record({ isLong: fc.boolean(), size: logUniform(17, 19), marginBps: fc.bigInt({ min: 500n, max: 800n }) }),
-        { minLength: TRADER_COUNT * 2, maxLength: TRADER_COUNT * 2 },
-      )
-      .map((opens) =>
-        opens.map((open, i): Step => ({
-          kind: "trade",
-          trader: i % TRADER_COUNT,
-          market: Math.floor(i / TRADER_COUNT),
-          mode: "open",
-          size: open.size / 2n,
-          isLong: open.isLong,
-          fractionBps: 1n,
-          marginBps: open.marginBps,
-          marginOutBps: 0n,
-        })),
-      );
-
-    /** Revert reasons of rejected trades, tallied for the log. */
-    const rejected = new Map<string, number>();
-    let executedTrades = 0;
-    let checkedSteps = 0;
-    let onChainLiquidationChecks = 0;
-    /** Executed trades by what they did, and how many settled non-zero funding / socialized loss. */
-    const executedKinds = new Map<string, number>();
-    /** Liquidation outcomes by kind (partial, full, bankrupt, socialized, reverts, batch skips, ...). */
-    const liquidationKinds = new Map<string, number>();
-    const tally = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-
-    function revertName(error: unknown): string {
-      const data = revertData(error);
-      if (data) {
-        const parsed = s.engine.interface.parseError(data);
-        if (parsed) return parsed.name;
-        if (data.startsWith(PANIC_SELECTOR)) return `Panic(${BigInt("0x" + data.slice(10))})`;
-      }
-      return (error as Error).message.slice(0, 80);
-    }
-
-    async function refreshFeeds(model: Model) {
-      for (const m of model.markets) await (await s.market(m.symbol).feed.updateAnswer(m.answer)).wait();
-    }
-
-    async function setAnswer(m: ModelMarket, answer: bigint) {
-      const lowest = m.initialAnswer / 20n;
-      const highest = m.initialAnswer * 20n;
-      m.answer = answer < lowest ? lowest : answer > highest ? highest : answer;
-      await (await s.market(m.symbol).feed.updateAnswer(m.answer)).wait();
-    }
-
-    /** Resolves a trade step against the model into the engine call's arguments. */
-    function resolveTrade(model: Model, step: Extract<Step, { kind: "trade" }>) {
-      const m = model.markets[step.market];
-      const old = m.positions[step.trader];
-      // BTC is ~30× ETH's price: scale the size so notionals are comparable.
-      const randomSize = step.market === 0 ? step.size : step.size / 30n + 1n;
-      const signedRandom = step.isLong ? randomSize : -randomSize;
-      let sizeDelta: bigint;
-      let mode = step.mode;
-      if (old.size === 0n && mode !== "open" && mode !== "margin") mode = "open";
-      switch (mode) {
-        case "open":
-          sizeDelta = signedRandom;
-          break;
-        case "increase":
-          sizeDelta = old.size > 0n ? randomSize : -randomSize;
-          break;
-        case "reduce": {
-          const cut = (abs(old.size) * step.fractionBps) / BPS;
-          sizeDelta = old.size > 0n ? -(cut === 0n ? 1n : cut) : cut === 0n ? 1n : cut;
-          break;
-        }
-        case "close":
-        case "closePosition":
-          sizeDelta = -old.size;
-          break;
-        case "flip":
-          sizeDelta = -old.size + (old.size > 0n ? -randomSize : randomSize);
-          break;
-        case "margin":
-          sizeDelta = 0n;
-          break;
-      }
-      // Margin in: a share of the new trade's notional (+ $12 for the minimum margin and keeper reward);
-      // margin out: a share of the current margin.
-      let marginDelta = 0n;
-      if (step.marginBps !== 0n) {
-        marginDelta =
-          (notionalUsd(sizeDelta === 0n ? old.size : sizeDelta, priceOf(m)) * step.marginBps) / BPS + 12n * WAD;
-      } else if (step.marginOutBps !== 0n && old.size !== 0n) {
-        marginDelta = -((old.marginUsd * step.marginOutBps) / BPS + 1n);
-      }
-      if (sizeDelta === 0n && marginDelta === 0n) marginDelta = 50n * WAD;
-      return { m, old, sizeDelta, marginDelta, useClosePosition: mode === "closePosition" };
-    }
-
-    async function runTrade(model: Model, step: Extract<Step, { kind: "trade" }>) {
-      const { m, old, sizeDelta, marginDelta, useClosePosition } = resolveTrade(model, step);
-      const trader = s.engine.connect(traders[step.trader]);
-      const acceptable = sizeDelta > 0n ? ethers.MaxUint256 : 0n;
-      let receipt: ContractTransactionReceipt | null;
-      try {
-        const tx = useClosePosition
-          ? await trader.closePosition(m.marketId, acceptable)
-          : await trader.modifyPosition(m.marketId, sizeDelta, marginDelta, acceptable);
-        receipt = await tx.wait();
-      } catch (error) {
-        tally(rejected, revertName(error));
-        return; // the engine rejected it: nothing changed, the model stays as it is
-      }
-      if (!receipt) throw new Error("no receipt");
-      executedTrades++;
-      const block = await ethers.provider.getBlock(receipt.blockNumber);
-      const result = simulateModifyPosition({
-        params: m.params,
-        state: m.state,
-        position: old,
-        sizeDelta,
-        marginDelta: useClosePosition ? 0n : marginDelta,
-        priceWad: priceOf(m),
-        nowSeconds: BigInt(block!.timestamp),
-      });
-      const event = parseEngineLogs(receipt).find((parsed) => parsed.name === "PositionModified");
-      expect(event, "PositionModified emitted").to.not.equal(undefined);
-      const args = event!.args;
-      const label = `${m.symbol} trade ${sizeDelta}/${marginDelta}`;
-      expect(args.fillPriceWad, `${label} fill`).to.equal(result.trade.fillPriceWad);
-      expect(args.feeUsd, `${label} fee`).to.equal(result.trade.feeUsd);
-      expect(args.realizedPnlUsd, `${label} realized pnl`).to.equal(result.trade.realizedPnlUsd);
-      expect(args.fundingPaidUsd, `${label} funding paid`).to.equal(result.fundingPaidUsd);
-      expect(args.lossPaidUsd, `${label} loss paid`).to.equal(result.lossPaidUsd);
-      expect(args.newSize, `${label} new size`).to.equal(result.position.size);
-      expect(args.newMarginUsd, `${label} new margin`).to.equal(result.position.marginUsd);
-
-      const kind =
-        sizeDelta === 0n
-          ? "margin"
-          : old.size === 0n
-            ? "open"
-            : result.position.size === 0n
-              ? "close"
-              : old.size > 0n !== result.position.size > 0n
-                ? "flip"
-                : abs(result.position.size) > abs(old.size)
-                  ? "increase"
-                  : "reduce";
-      tally(executedKinds, kind);
-      if (result.fundingPaidUsd !== 0n) tally(executedKinds, "fundingSettled");
-      if (result.lossPaidUsd !== 0n) tally(executedKinds, "lossSettled");
-      m.positions[step.trader] = result.position;
-      m.state = result.state;
-      model.vaultCashUsd += result.vaultCashDeltaUsd;
-      model.insuranceFundUsd += result.trade.insuranceFeeUsd;
-      model.freeBalances[step.trader] += result.freeBalanceDeltaUsd;
-    }
-
-    function parseEngineLogs(receipt: ContractTransactionReceipt): LogDescription[] {
-      return receipt.logs
-        .filter((log) => log.address.toLowerCase() === engineAddress.toLowerCase())
-        .map((log) => s.engine.interface.parseLog(log))
-        .filter((parsed): parsed is LogDescription => parsed !== null);
-    }
-
-    /** The SDK's prediction of one liquidation of (trader, market) at `nowSeconds`, on the model's state. */
-    const predict = (model: Model, m: ModelMarket, trader: number, nowSeconds: bigint) =>
-      simulateLiquidation({
-        params: m.params,
-        tiers: m.tiers,
-        state: m.state,
-        position: m.positions[trader],
-        priceWad: priceOf(m),
-        nowSeconds,
-        insuranceFundUsd: model.insuranceFundUsd,
-        adlMaxSteps: model.adlMaxSteps,
-      });
-
-    /** Folds a prediction into the model (a skipped batch entry keeps only the funding accrual). */
-    function apply(model: Model, m: ModelMarket, trader: number, sim: LiquidationResult) {
-      m.state = sim.state;
-      if (!sim.isLiquidatable) return;
-      m.positions[trader] = sim.position;
-      model.insuranceFundUsd = sim.insuranceFundUsd;
-      model.vaultCashUsd += sim.vaultCashDeltaUsd;
-      model.freeBalances[trader] += sim.traderFreeCreditUsd;
-      model.keeperFreeUsd += sim.keeperFreeCreditUsd;
-    }
-
-    /** The `Liquidated` event against the prediction, and the liquidation invariants (DESIGN §12.5, §12.7). */
-    function checkLiquidated(
-      event: LogDescription,
-      m: ModelMarket,
-      trader: number,
-      sim: LiquidationResult,
-      label: string,
-    ) {
-      const old = m.positions[trader];
-      const args = event.args;
-      expect(event.name, `${label} event`).to.equal("Liquidated");
-      expect(args.account, `${label} account`).to.equal(traderAddresses[trader]);
-      expect(args.marketId, `${label} market`).to.equal(m.marketId);
-      expect(args.keeper, `${label} keeper`).to.equal(keeperAddress);
-      expect(args.closedSize, `${label} closedSize`).to.equal(sim.closedSize);
-      expect(args.executionPriceWad, `${label} executionPriceWad`).to.equal(sim.executionPriceWad);
-      expect(args.remainingSize, `${label} remainingSize`).to.equal(sim.position.size);
-      expect(args.penaltyUsd, `${label} penaltyUsd`).to.equal(sim.penaltyUsd);
-      expect(args.keeperRewardUsd, `${label} keeperRewardUsd`).to.equal(sim.keeperRewardUsd);
-      expect(args.deficitUsd, `${label} deficitUsd`).to.equal(sim.deficitUsd);
-      expect(args.insurancePaidUsd, `${label} insurancePaidUsd`).to.equal(sim.insurancePaidUsd);
-      expect(args.adlPaidUsd, `${label} adlPaidUsd`).to.equal(sim.adlPaidUsd);
-      expect(args.socializedUsd, `${label} socializedUsd`).to.equal(sim.socializedUsd);
-      // Waterfall exactness, and liquidation only shrinks the position.
-      expect(args.insurancePaidUsd + args.adlPaidUsd + args.socializedUsd, `${label} waterfall sum`).to.equal(
-        args.deficitUsd,
-      );
-      expect(args.closedSize !== 0n && args.closedSize > 0n === old.size > 0n, `${label} closes`).to.equal(true);
-      expect(abs(args.closedSize) <= abs(old.size), `${label} at most the size`).to.equal(true);
-      // After `liquidate` the position is healthy (and above the minimum margin) or closed.
-      if (sim.position.size !== 0n) {
-        const after = positionHealth(
-          sim.state,
-          sim.position,
-          priceOf(m),
-          sim.state.fundingIndexWad,
-          m.tiers,
-          m.params.keeperRewardUsd,
-        );
-        expect(after.isLiquidatable, `${label} remainder healthy`).to.equal(false);
-        expect(sim.position.marginUsd >= m.params.minPositionMarginUsd, `${label} remainder margin`).to.equal(true);
-      }
-      tally(
-        liquidationKinds,
-        sim.isPartial ? "partial" : sim.plannedCloseSizeAbs < abs(old.size) ? "partialRejectedFull" : "full",
-      );
-      if (sim.deficitUsd !== 0n) tally(liquidationKinds, "bankrupt");
-      if (sim.insurancePaidUsd !== 0n) tally(liquidationKinds, "insurancePaid");
-      if (sim.socializedUsd !== 0n) tally(liquidationKinds, "socialized");
-      if (sim.keeperTopUpUsd !== 0n) tally(liquidationKinds, "keeperTopUp");
-      if (sim.lossPaidUsd !== 0n) tally(liquidationKinds, "lossSettled");
-    }
-
-    /** `LossSocialized` events in order against the predictions that socialized. */
-    function checkSocialized(events: LogDescription[], sims: LiquidationResult[], label: string) {
-      const expected = sims.flatMap((sim) => (sim.socialization ? [sim.socialization] : []));
-      const actual = events
-        .filter((e) => e.name === "LossSocialized")
-        .map((e) => ({
-          chargedSideIsLong: e.args.chargedSideIsLong as boolean,
-          amountUsd: e.args.amountUsd as bigint,
-          openInterestCharged: e.args.openInterestCharged as bigint,
-          lossIndexWad: e.args.lossIndexWad as bigint,
-        }));
-      expect(actual, `${label} LossSocialized`).to.deep.equal(expected);
-    }
-
-    /** Pins the next block to latest + 1 s and returns that timestamp (the SDK predicts at it). */
-    async function pinNextBlock(): Promise<bigint> {
-      const next = (await latestTimestamp()) + 1n;
-      await time.setNextBlockTimestamp(next);
-      return next;
-    }
-
-    /** Every (trader, market) the SDK predicts liquidatable at `nowSeconds`. */
-    function liquidatableTargets(model: Model, nowSeconds: bigint) {
-      const targets: { trader: number; market: number }[] = [];
-      model.markets.forEach((m, market) =>
-        m.positions.forEach((_, trader) => {
-          if (predict(model, m, trader, nowSeconds).isLiquidatable) targets.push({ trader, market });
-        }),
-      );
-      return targets;
-    }
-
-    /** Every (trader, market) with an open position in the model. */
-    function openTargets(model: Model) {
-      return model.markets.flatMap((m, market) =>
-        m.positions.flatMap((position, trader) => (position.size !== 0n ? [{ trader, market }] : [])),
-      );
-    }
-
-    async function runLiquidate(model: Model, step: Extract<Step, { kind: "liquidate" }>) {
-      const now = await pinNextBlock();
-      // "liquidatable": a predicted-liquidatable position, else an open one (a healthy revert); "any": the step's.
-      const liquidatable = step.pick === "liquidatable" ? liquidatableTargets(model, now) : [];
-      const open = step.pick === "liquidatable" ? openTargets(model) : [];
-      const candidates = liquidatable.length > 0 ? liquidatable : open;
-      const target = candidates.length > 0 ? candidates[step.index % candidates.length] : step;
-      await liquidateOne(model, target, now);
-    }
-
-    /** `liquidate(trader, market)` by the keeper in a block pinned at `now`, against `simulateLiquidation`. */
-    async function liquidateOne(model: Model, target: { trader: number; market: number }, now: bigint) {
-      const m = model.markets[target.market];
-      const sim = predict(model, m, target.trader, now);
-      const label = `${m.symbol} liquidate trader ${target.trader}`;
-      let receipt: ContractTransactionReceipt | null;
-      try {
-        // An explicit gas limit skips estimation, so the call is mined at the pinned timestamp even when it reverts.
-        const tx = await s.engine
-          .connect(s.keeper)
-          .liquidate(traderAddresses[target.trader], m.marketId, { gasLimit: 3_000_000n });
-        receipt = await tx.wait();
-      } catch (error) {
-        const data = revertData(error);
-        expect(data, `${label}: reverted without data (${(error as Error).message.slice(0, 120)})`).to.not.equal(
-          undefined,
-        );
-        const parsed = s.engine.interface.parseError(data!);
-        expect(sim.isLiquidatable, `${label}: engine reverted ${parsed?.name}, SDK predicted a liquidation`).to.equal(
-          false,
-        );
-        expect(parsed?.name, `${label} revert`).to.equal(sim.revert!.errorName);
-        if (parsed!.name === "PositionNotLiquidatable") {
-          expect(parsed!.args.equityUsd, `${label} revert equity`).to.equal(sim.equityUsd);
-          expect(parsed!.args.maintenanceRequirementUsd, `${label} revert requirement`).to.equal(
-            sim.maintenanceRequirementUsd,
-          );
-        }
-        tally(liquidationKinds, `revert:${parsed!.name}`);
-        return; // reverted: nothing changed, not even the funding accrual
-      }
-      expect(sim.isLiquidatable, `${label}: engine liquidated, SDK predicted ${sim.skipReason}`).to.equal(true);
-      const block = await ethers.provider.getBlock(receipt!.blockNumber);
-      expect(BigInt(block!.timestamp), `${label} pinned timestamp`).to.equal(now);
-      const events = parseEngineLogs(receipt!);
-      const liquidated = events.filter((e) => e.name === "Liquidated");
-      expect(liquidated.length, `${label} one Liquidated event`).to.equal(1);
-      checkLiquidated(liquidated[0], m, target.trader, sim, label);
-      checkSocialized(events, [sim], label);
-      apply(model, m, target.trader, sim);
-    }
-
-    /**
-     * Sets the feed answer at which one open position's equity is just below `perMille`‰ of its
-     * maintenance requirement (found by bisection on the SDK's `positionHealth`), then optionally liquidates
-     * it. Nothing happens when no answer within the feed's range gets there.
-     */
-    async function runSqueeze(model: Model, step: Extract<Step, { kind: "squeeze" }>) {
-      const open = openTargets(model);
-      if (open.length === 0) return;
-      const target = open[step.index % open.length];
-      const m = model.markets[target.market];
-      const position = m.positions[target.trader];
-      const isLong = position.size > 0n;
-      const index = currentFundingIndexWad(m.state, m.params, priceOf(m), (await latestTimestamp()) + 1n);
-      const belowTarget = (answer: bigint) => {
-        const health = positionHealth(
-          m.state,
-          position,
-          answer * FEED_STEP_WAD,
-          index,
-          m.tiers,
-          m.params.keeperRewardUsd,
-        );
-        return health.equityUsd * 1_000n < health.maintenanceRequirementUsd * step.perMille;
-      };
-      // Long: below target at low prices (find the highest such answer); short: the mirror.
-      let [healthy, squeezed] = isLong
-        ? [m.initialAnswer * 20n, m.initialAnswer / 20n]
-        : [m.initialAnswer / 20n, m.initialAnswer * 20n];
-      if (belowTarget(healthy) || !belowTarget(squeezed)) return;
-      while (abs(healthy - squeezed) > 1n) {
-        const middle = (healthy + squeezed) / 2n;
-        if (belowTarget(middle)) squeezed = middle;
-        else healthy = middle;
-      }
-      await setAnswer(m, squeezed);
-      tally(liquidationKinds, "squeeze");
-      if (step.thenLiquidate) await liquidateOne(model, target, await pinNextBlock());
-    }
-
-    async function runLiquidateMany(model: Model, step: Extract<Step, { kind: "liquidateMany" }>) {
-      const now = await pinNextBlock();
-      const entries = [...step.entries];
-      const candidates = step.liquidatableFirst ? liquidatableTargets(model, now) : [];
-      entries.unshift(...candidates);
-      const tx = await s.engine.connect(s.keeper).liquidateMany(
-        entries.map((e) => traderAddresses[e.trader]),
-        entries.map((e) => model.markets[e.market].marketId),
-        { gasLimit: 12_000_000n },
-      );
-      const receipt = await tx.wait();
-      const events = parseEngineLogs(receipt!);
-      const outcomes = events.filter((e) => e.name === "Liquidated" || e.name === "LiquidationSkipped");
-      expect(outcomes.length, "liquidateMany: one outcome per entry").to.equal(entries.length);
-      const sims: LiquidationResult[] = [];
-      for (const [i, entry] of entries.entries()) {
-        // Entries run in order within one transaction: each sees the state the previous ones left.
-        const m = model.markets[entry.market];
-        const sim = predict(model, m, entry.trader, now);
-        const label = `${m.symbol} liquidateMany[${i}] trader ${entry.trader}`;
-        if (sim.isLiquidatable) {
-          checkLiquidated(outcomes[i], m, entry.trader, sim, label);
-        } else {
-          expect(outcomes[i].name, `${label}: skipped (${sim.skipReason})`).to.equal("LiquidationSkipped");
-          expect(outcomes[i].args.account, `${label} account`).to.equal(traderAddresses[entry.trader]);
-          const reason = Number(outcomes[i].args.reason);
-          expect(reason, `${label} reason`).to.equal(sim.skipReason === "NoPosition" ? 2 : 3);
-          tally(liquidationKinds, `batchSkip:${sim.skipReason}`);
-        }
-        sims.push(sim);
-        apply(model, m, entry.trader, sim);
-      }
-      checkSocialized(events, sims, "liquidateMany");
-    }
-
-    async function runStep(model: Model, step: Step) {
-      switch (step.kind) {
-        case "deposit": {
-          const tokens = parseUnits(String(step.usd), s.collateralDecimals);
-          await (await s.engine.connect(traders[step.trader]).deposit(tokens)).wait();
-          model.freeBalances[step.trader] += tokens * collateralScale;
-          break;
-        }
-        case "donate": {
-          const tokens = parseUnits(String(step.usd), s.collateralDecimals);
-          await (await s.engine.connect(traders[step.trader]).donateToInsurance(tokens)).wait();
-          model.insuranceFundUsd += tokens * collateralScale;
-          break;
-        }
-        case "trade":
-          await runTrade(model, step);
-          break;
-        case "price": {
-          const m = model.markets[step.market];
-          await setAnswer(m, (m.answer * (BPS + step.moveBps)) / BPS);
-          break;
-        }
-        case "gap": {
-          const m = model.markets[step.market];
-          await setAnswer(m, (m.answer * (step.down ? BPS - step.gapBps : BPS + step.gapBps)) / BPS);
-          break;
-        }
-        case "time":
-          await time.increase(step.seconds);
-          await refreshFeeds(model); // keep the feeds inside their 1 h heartbeat
-          break;
-        case "liquidate":
-          await runLiquidate(model, step);
-          break;
-        case "liquidateMany":
-          await runLiquidateMany(model, step);
-          break;
-        case "squeeze":
-          await runSqueeze(model, step);
-          break;
-      }
-    }
-
+  describe("ADL ranking: tickOf and AdlQueueMirror == AdlQueue", () => {
+    let h: AdlQueueHarness;
+    let snapshot: string;
     before(async () => {
-      s = await deployLocalSystem();
-      // The SDK does not mirror the ADL walk (simulateLiquidation throws AdlNotMirroredError), so these
-      // sequences run with ADL off and exercise the insurance → socialization path; ADL is covered by
-      // test/adl/adlExecution.test.ts against its own model.
-      const adl = await s.engine.adlConfig();
-      await (
-        await s.engine.setAdlConfig({
-          minQueueNotionalUsd: adl.minQueueNotionalUsd,
-          maxSteps: 0n,
-          vaultLossUpperBps: adl.vaultLossUpperBps,
-          vaultLossLowerBps: adl.vaultLossLowerBps,
-        })
-      ).wait();
-      traders = s.traders.slice(0, TRADER_COUNT);
-      traderAddresses = await Promise.all(traders.map((t) => t.getAddress()));
-      keeperAddress = await s.keeper.getAddress();
-      engineAddress = await s.engine.getAddress();
-      collateralScale = await s.engine.collateralScale();
-      lens = await ethers.deployContract("EngineLensHarness");
-      for (const trader of traders) await (await s.engine.connect(trader).deposit(s.tokens("30000"))).wait();
-      snapshotId = await network.provider.send("evm_snapshot");
+      h = await ethers.deployContract("AdlQueueHarness");
+      snapshot = await network.provider.send("evm_snapshot");
     });
 
-    after(() => {
-      console.log(
-        `      engine sequences: ${checkedSteps} steps checked, ${executedTrades} trades executed`,
-        JSON.stringify(Object.fromEntries(executedKinds)),
-        "rejected:",
-        JSON.stringify(Object.fromEntries(rejected)),
-      );
-      console.log(`      liquidations: ${JSON.stringify(Object.fromEntries(liquidationKinds))}`);
-      console.log(`      zero-sum equity: largest rounding gap ${largestZeroSumGapWad} wei`);
-      console.log(`      liquidation price: ${onChainLiquidationChecks} feed prices confirmed on-chain`);
+    /** Signed keys: both signs, every magnitude, 0, ±1, powers of two and their neighbours, the extremes. */
+    const keyArb = fc.oneof(
+      { arbitrary: signed(logUniform(0, 75)), weight: 4 },
+      {
+        arbitrary: fc
+          .tuple(fc.nat(254), fc.constantFrom(-1n, 0n, 1n), fc.boolean())
+          .map(([e, d, negative]) => (negative ? -(2n ** BigInt(e) + d) : 2n ** BigInt(e) + d)),
+        weight: 2,
+      },
+      { arbitrary: fc.constantFrom(0n, 1n, -1n, INT256_MAX, INT256_MIN, INT256_MIN + 1n), weight: 1 },
+    );
+
+    it("tickOf (signed keys: monotone, mirrored below zero)", () =>
+      fc.assert(
+        fc.asyncProperty(keyArb, keyArb, async (a, b) => {
+          expect(await h.tickOf(a), `tickOf(${a})`).to.equal(tickOf(a));
+          // Monotone non-decreasing in the key (the order the queue relies on).
+          if (a < b) expect(tickOf(a) <= tickOf(b), `tickOf order ${a} < ${b}`).to.equal(true);
+        }),
+        { numRuns: PURE_RUNS },
+      ));
+
+    /** Keys clustered around a few bases (shared ticks: FIFO decides), both signs. */
+    const clusteredKeyArb = fc
+      .tuple(
+        fc.constantFrom(1_900n * WAD, 1_900n * WAD + 1n, -(50n * WAD), 0n, 5n * WAD, 123_456_789n),
+        fc.oneof(fc.bigInt({ min: -3n, max: 3n }), fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n })),
+      )
+      .map(([base, offset]) => base + offset);
+    const opArb = fc.record({
+      kind: fc.constantFrom("insert", "insert", "insert", "remove", "rekey"),
+      account: fc.nat(11),
+      key: clusteredKeyArb,
     });
 
-    it("positions, equity, health, liquidation price, funding and loss indices, vault value, fund and balances match after every step", async () => {
+    it("random inserts, removals and re-keys: same walk both ways, heads, next, ranks and length", async () => {
+      const addressOf = (i: number) => ethers.getAddress("0x" + (0x1000 + i).toString(16).padStart(40, "0"));
       await fc.assert(
-        fc.asyncProperty(openingBookArb, fc.array(stepArb, { minLength: 15, maxLength: 35 }), async (book, steps) => {
-          await network.provider.send("evm_revert", [snapshotId]);
-          snapshotId = await network.provider.send("evm_snapshot");
-          let model = await readModel();
-          await refreshFeeds(model);
-          model = await readModel();
-          await checkAgainstEngine(model, "start");
-          for (const step of book) await runStep(model, step);
-          await checkAgainstEngine(model, "opening book");
-          for (const [i, step] of steps.entries()) {
-            await runStep(model, step);
-            await checkAgainstEngine(model, `step ${i} (${step.kind})`);
-            checkedSteps++;
+        fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
+          await network.provider.send("evm_revert", [snapshot]);
+          snapshot = await network.provider.send("evm_snapshot");
+          const longs = new AdlQueueMirror(true);
+          const shorts = new AdlQueueMirror(false);
+          for (const op of ops) {
+            const account = addressOf(op.account);
+            const queued = longs.contains(account);
+            if (op.kind === "remove" || (op.kind === "rekey" && queued)) {
+              await (await h.remove(account)).wait();
+              longs.remove(account);
+              shorts.remove(account);
+            }
+            if (op.kind === "remove" || (op.kind === "insert" && queued)) continue;
+            await (await h.insert(account, op.key)).wait();
+            longs.insert(account, op.key);
+            shorts.insert(account, op.key);
+          }
+          expect([...(await h.walk(true))], "walk highest first").to.deep.equal(longs.order());
+          expect([...(await h.walk(false))], "walk lowest first").to.deep.equal(shorts.order());
+          expect(await h.length(), "length").to.equal(BigInt(longs.length));
+          expect(await h.head(true), "head (longs)").to.equal(longs.head() ?? ethers.ZeroAddress);
+          expect(await h.head(false), "head (shorts)").to.equal(shorts.head() ?? ethers.ZeroAddress);
+          for (const account of longs.order()) {
+            expect(await h.next(account, true), `next(${account}, true)`).to.equal(
+              longs.next(account) ?? ethers.ZeroAddress,
+            );
+            expect(await h.next(account, false), `next(${account}, false)`).to.equal(
+              shorts.next(account) ?? ethers.ZeroAddress,
+            );
+            expect(await h.rankOf(account, true), `rankOf(${account}, true)`).to.equal(BigInt(longs.rankOf(account)));
           }
         }),
-        {
-          numRuns: ENGINE_RUNS,
-          ...(process.env.FC_SEED
-            ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true }
-            : {}),
-        },
+        { numRuns: 60 },
       );
     });
 
-    /**
-     * `liquidationPrice` (the closed form) against the SDK, then `isLiquidatable` on both sides of it.
-     *
-     * Tolerance: the closed form ignores the engine's 1-wei roundings (PnL down, notional and tiered
-     * margin up), so health is only guaranteed to agree with it beyond `liquidationPriceToleranceWad(|size|,
-     * tiers)` wei of price (from 8 wei for 1 ETH to ~1.4e4 wei for the smallest BTC size here under the default
-     * tiers; see its doc for the derivation, property-tested above). The feed can only
-     * express multiples of 1e10 wei, so we check the nearest feed prices strictly beyond P* ± tolerance:
-     * healthy on the safe side, liquidatable on the other. To hold the funding index still while we move
-     * the price, the long and the short(s) are sized so the skew is zero (funding rate 0); with `withLoss`,
-     * a 20x long is first bankrupted by a gap and liquidated so that the short owes socialized loss.
-     */
-    it("liquidationPrice == SDK closed form; isLiquidatable agrees beyond the documented tolerance", async () => {
+    it("orderAdlQueue (positions + insertion order) == the queue after inserting them in that order", async () => {
+      const memberArb = fc.record({
+        isLong: fc.boolean(),
+        entryPriceWad: fc.constantFrom(1_900n * WAD, 2_000n * WAD, 2_000n * WAD + 1n),
+        sizeAbs: fc.oneof(fc.constantFrom(WAD, 2n * WAD), logUniform(15, 21)),
+        marginUsd: fc.oneof(fc.constantFrom(100n * WAD, 100n * WAD + 1n), logUniform(18, 22)),
+        fundingIndexSnapshotWad: fc.oneof(fc.constant(0n), signed(logUniform(18, 22))),
+        lossIndexSnapshotWad: fc.oneof(fc.constant(0n), logUniform(15, 21)),
+      });
       await fc.assert(
-        fc.asyncProperty(
-          fc.record({
-            market: fc.nat(1),
-            size: logUniform(16, 18), // 0.01 .. 10 ETH-equivalent: margin stays within the $30k deposit
-            longLeverageBps: fc.bigInt({ min: 15_000n, max: 150_000n }), // 1.5x .. 15x
-            shortLeverageBps: fc.bigInt({ min: 10_000n, max: 150_000n }),
-            waitSeconds: fc.integer({ min: 60, max: 30 * 86_400 }),
-            moveBps: fc.bigInt({ min: -1_500n, max: 1_500n }),
-            withLoss: fc.boolean(),
-            gapBps: fc.bigInt({ min: 1_000n, max: 2_400n }),
-          }),
-          async (c) => {
-            await network.provider.send("evm_revert", [snapshotId]);
-            snapshotId = await network.provider.send("evm_snapshot");
-            const model = await readModel();
-            await refreshFeeds(model);
-            const m = model.markets[c.market];
-            const feed = s.market(m.symbol).feed;
-            const size = c.market === 0 ? c.size : c.size / 30n;
-            const [longTrader, shortTrader, bankruptTrader] = [0, 1, 2].map((t) => s.engine.connect(traders[t]));
-            const marginFor = (q: bigint, leverageBps: bigint) =>
-              (notionalUsd(q, priceOf(m)) * BPS) / leverageBps + 15n * WAD;
+        fc.asyncProperty(fc.array(memberArb, { minLength: 1, maxLength: 12 }), fc.boolean(), async (raw, isLong) => {
+          await network.provider.send("evm_revert", [snapshot]);
+          snapshot = await network.provider.send("evm_snapshot");
+          const members: AdlQueueMember[] = raw.map((r, i) => ({
+            account: ethers.getAddress("0x" + (0x2000 + i).toString(16).padStart(40, "0")),
+            position: {
+              size: isLong ? r.sizeAbs : -r.sizeAbs,
+              entryPriceWad: r.entryPriceWad,
+              marginUsd: r.marginUsd,
+              fundingIndexSnapshotWad: r.fundingIndexSnapshotWad,
+              lossIndexSnapshotWad: r.lossIndexSnapshotWad,
+            },
+            // Sequences in a shuffled order: only their order matters.
+            sequence: BigInt((i * 7) % raw.length) * 10n + BigInt(i % 3),
+          }));
+          const bySequence = [...members].sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
+          if (new Set(members.map((m) => m.sequence)).size !== members.length) return; // ambiguous FIFO
+          for (const m of bySequence) await (await h.insert(m.account, adlKey(m.position))).wait();
+          const expected = [...(await h.walk(isLong))];
+          expect(
+            orderAdlQueue(members, isLong).map((m) => m.account),
+            "orderAdlQueue",
+          ).to.deep.equal(expected);
+          expect(AdlQueueMirror.fromMembers(members, isLong).order(), "fromMembers").to.deep.equal(expected);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
 
-            // A long alone accrues funding for a while, at a moved price.
-            await (
-              await longTrader.modifyPosition(m.marketId, size, marginFor(size, c.longLeverageBps), ethers.MaxUint256)
-            ).wait();
-            await time.increase(c.waitSeconds);
-            await setAnswer(m, (m.answer * (BPS + c.moveBps)) / BPS);
-            // 5 ETH-equivalent at 19x: a 10–24% gap takes 2–4.5× its margin, far beyond what the fees put in
-            // the insurance fund, so most of the deficit is socialized over the shorts.
-            const bankruptSize = c.withLoss ? (c.market === 0 ? 5n * WAD : (5n * WAD) / 30n) : 0n;
-            if (c.withLoss) {
-              await (await s.engine.connect(traders[1]).deposit(s.tokens("30000"))).wait();
-              await (
-                await bankruptTrader.modifyPosition(
-                  m.marketId,
-                  bankruptSize,
-                  marginFor(bankruptSize, 190_000n),
-                  ethers.MaxUint256,
-                )
-              ).wait();
-            }
-            await (
-              await shortTrader.modifyPosition(
-                m.marketId,
-                -(size + bankruptSize),
-                marginFor(size + bankruptSize, c.shortLeverageBps),
-                0n,
-              )
-            ).wait();
-            if (c.withLoss) {
-              await setAnswer(m, (m.answer * (BPS - c.gapBps)) / BPS);
-              await (await s.engine.connect(s.keeper).liquidate(traderAddresses[2], m.marketId)).wait();
-              // Re-open the same long (the gap stays below the 25% breaker) so the skew is zero again.
-              await (
-                await bankruptTrader.modifyPosition(
-                  m.marketId,
-                  bankruptSize,
-                  marginFor(bankruptSize, 50_000n),
-                  ethers.MaxUint256,
-                )
-              ).wait();
-            }
-            const state = toMarketState(await s.engine.getMarketState(m.marketId));
-            expect(state.netSize, "skew is zero: funding frozen").to.equal(0n);
-            if (c.withLoss)
-              expect(state.shortLossIndexWad > 0n, "the gap socialized a loss over the shorts").to.equal(true);
-            const index = await s.engine.currentFundingIndexWad(m.marketId);
+  describe("ChainlinkOracleAdapter: readAdapterPrice == latestPrice over random round histories", () => {
+    const FEED_DECIMALS = 8;
+    const BASE_ANSWER = 2_000n * 10n ** 8n;
+    const MAX_ANSWER = 10_000_000n * 10n ** 8n;
+    let snapshot: string;
+    before(async () => {
+      snapshot = await network.provider.send("evm_snapshot");
+    });
+    after(async () => {
+      await network.provider.send("evm_revert", [snapshot]);
+    });
+    const outcomeCounts = new Map<string, number>();
+    after(() => console.log(`      adapter outcomes: ${JSON.stringify(Object.fromEntries(outcomeCounts))}`));
 
-            for (const [t, isLong] of [
-              [0, true],
-              [1, false],
-            ] as const) {
-              const trader = traderAddresses[t];
-              const position = toPosition(await s.engine.getPosition(trader, m.marketId));
-              const now = await latestTimestamp();
-              const closedForm = liquidationPrice(state, m.params, m.tiers, position, priceOf(m), now);
-              expect(await s.engine.liquidationPrice(trader, m.marketId), "liquidationPrice view").to.equal(closedForm);
-              if (c.withLoss && !isLong) {
-                expect(owedUsd(state, position, index).lossOwedUsd > 0n, "the short owes socialized loss").to.equal(
-                  true,
-                );
-              }
-              const tolerance = liquidationPriceToleranceWad(abs(position.size), m.tiers);
-              const exact = exactLiquidationBoundaryWad(
-                position.size,
-                position.entryPriceWad,
-                netMarginUsd(state, position, index),
-                m.tiers,
-                m.params.keeperRewardUsd,
-              );
-              expect(abs(exact - closedForm) <= tolerance, `exact ${exact} vs closed form ${closedForm}`).to.equal(
-                true,
-              );
-              if (isLong && closedForm === 0n) continue; // never liquidatable at a positive price
-              // The nearest feed prices strictly beyond P* ± tolerance on each side.
-              const healthyAnswer = isLong
-                ? (closedForm + tolerance) / FEED_STEP_WAD + 1n
-                : (closedForm - tolerance - 1n) / FEED_STEP_WAD;
-              const liquidatableAnswer = isLong
-                ? (closedForm - tolerance - 1n) / FEED_STEP_WAD
-                : (closedForm + tolerance) / FEED_STEP_WAD + 1n;
-              for (const [answer, expectLiquidatable] of [
-                [healthyAnswer, false],
-                [liquidatableAnswer, true],
-              ] as const) {
-                if (answer <= 1n) continue; // the adapter rejects answers at its min bound
-                await (await feed.updateAnswer(answer)).wait();
-                const label = `${isLong ? "long" : "short"} at ${answer} (liquidation price ${closedForm})`;
-                const [[equityUsd, requirementUsd], liquidatable] = await Promise.all([
-                  s.engine.positionEquity(trader, m.marketId),
-                  s.engine.isLiquidatable(trader, m.marketId),
-                ]);
-                const health = positionHealth(
-                  state,
-                  position,
-                  answer * FEED_STEP_WAD,
-                  index,
-                  m.tiers,
-                  m.params.keeperRewardUsd,
-                );
-                expect(equityUsd, `${label} equity`).to.equal(health.equityUsd);
-                expect(requirementUsd, `${label} requirement`).to.equal(health.maintenanceRequirementUsd);
-                expect(liquidatable, `${label} isLiquidatable`).to.equal(expectLiquidatable);
-                expect(await s.engine.currentFundingIndexWad(m.marketId), `${label} index frozen`).to.equal(index);
-                expect(await s.engine.liquidationPrice(trader, m.marketId), `${label} view unchanged`).to.equal(
-                  closedForm,
-                );
-                onChainLiquidationChecks++;
-              }
-            }
-          },
+    /** One past round: its age beyond the next round's (edges of the window), answer move, or broken. */
+    const roundArb = fc.record({
+      extraAgeSeconds: fc.oneof(
+        fc.constantFrom(0, 1, 2, 60, 150, 299, 300, 301),
+        fc.integer({ min: 0, max: 4_000 }),
+        fc.integer({ min: -400, max: -1 }), // out of order (only used when ages are not sorted)
+      ),
+      move: fc.oneof(
+        { arbitrary: fc.integer({ min: -2_400, max: 2_400 }).map((bps) => ({ bps })), weight: 4 },
+        // The base answer, the reference the threshold cases below are measured from.
+        { arbitrary: fc.constant({ bps: 0 }), weight: 3 },
+        // Exactly the threshold (does not trip) and one feed unit over it (trips), from the base answer.
+        { arbitrary: fc.constantFrom("threshold", "threshold+1", "-threshold", "-threshold-1"), weight: 3 },
+        { arbitrary: fc.integer({ min: -6_000, max: 8_000 }).map((bps) => ({ bps })), weight: 1 },
+        { arbitrary: fc.constantFrom("zero", "negative", "atMin", "atMax", "incomplete"), weight: 1 },
+      ),
+      missing: fc.constantFrom(false, false, false, false, false, false, false, false, false, true),
+    });
+    const historyArb = fc.record({
+      /** Past rounds, oldest first; the latest round is `latest`. */
+      rounds: fc.oneof(
+        { arbitrary: fc.array(roundArb, { minLength: 0, maxLength: 8 }), weight: 6 },
+        {
+          // Around MAX_HISTORY_ROUNDS (32) rounds, most of them inside the window: the read-back bound decides.
+          arbitrary: fc.array(
+            fc.record({
+              extraAgeSeconds: fc.oneof(
+                { arbitrary: fc.constantFrom(0, 1, 2), weight: 12 },
+                { arbitrary: fc.constant(5_000), weight: 1 },
+              ),
+              move: fc.constant({ bps: 0 }) as fc.Arbitrary<{ bps: number } | string>,
+              missing: fc.constant(false),
+            }),
+            { minLength: 30, maxLength: 34 },
+          ),
+          weight: 2,
+        },
+      ),
+      latest: fc.record({
+        ageSeconds: fc.oneof(
+          { arbitrary: fc.constantFrom(0, 1, 2, 60, 150, 299), weight: 8 },
+          { arbitrary: fc.constantFrom(300, 301, 3_600, 3_601), weight: 1 },
+          { arbitrary: fc.integer({ min: -30, max: -1 }), weight: 1 },
         ),
-        { numRuns: ONCHAIN_LIQUIDATION_RUNS },
+        move: roundArb.map((r) => r.move),
+      }),
+      /** Most histories have increasing update times (as a real feed); some are in any order. */
+      monotone: fc.constantFrom(true, true, true, false),
+      maxDeviationBps: fc.constantFrom(2_500n, 2_500n, 1n, 10_000n, 700n),
+      cooldownSeconds: fc.constantFrom(300n, 300n, 1n, 3_600n),
+      minAnswer: fc.constantFrom(1n, 1n, 100n * 10n ** 8n),
+      phase: fc.constantFrom(0n, 0n, 0n, 1n, 2n),
+      sequencer: fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 4 },
+        {
+          arbitrary: fc.record({
+            answer: fc.constantFrom(0n, 0n, 0n, 1n),
+            startedAgo: fc.constantFrom(0, 1, 3_599, 3_600, 3_601, 100_000, -5),
+          }),
+          weight: 1,
+        },
+      ),
+    });
+
+    it("price and volatile flag, or the same custom error", async () => {
+      const SEQUENCER_GRACE_SECONDS = 3_600n;
+      await fc.assert(
+        fc.asyncProperty(historyArb, async (c) => {
+          await network.provider.send("evm_revert", [snapshot]);
+          snapshot = await network.provider.send("evm_snapshot");
+          const feed = (await ethers.deployContract("MockV3Aggregator", [
+            FEED_DECIMALS,
+            BASE_ANSWER,
+          ])) as unknown as MockV3Aggregator;
+          let sequencerFeed: MockV3Aggregator | undefined;
+          if (c.sequencer) {
+            sequencerFeed = (await ethers.deployContract("MockV3Aggregator", [0, 0])) as unknown as MockV3Aggregator;
+          }
+          const adapter = (await ethers.deployContract("ChainlinkOracleAdapter", [
+            {
+              feed: await feed.getAddress(),
+              heartbeatSeconds: 3_600n,
+              minAnswer: c.minAnswer,
+              maxAnswer: MAX_ANSWER,
+              sequencerUptimeFeed: sequencerFeed ? await sequencerFeed.getAddress() : ethers.ZeroAddress,
+              sequencerGracePeriodSeconds: sequencerFeed ? SEQUENCER_GRACE_SECONDS : 0n,
+              maxDeviationBps: c.maxDeviationBps,
+              volatilityCooldownSeconds: c.cooldownSeconds,
+            },
+          ])) as unknown as ChainlinkOracleAdapter;
+          const now = (await latestTimestamp()) + 10_000n;
+          // Ages from the latest round backwards: each past round is older than the next by its extra age.
+          const all = [...c.rounds, { extraAgeSeconds: 0, move: c.latest.move, missing: false }];
+          const ages: bigint[] = new Array(all.length);
+          ages[all.length - 1] = BigInt(c.latest.ageSeconds);
+          for (let i = all.length - 2; i >= 0; i--) {
+            const extra = BigInt(c.monotone ? Math.abs(all[i].extraAgeSeconds) : all[i].extraAgeSeconds);
+            ages[i] = ages[i + 1] + extra;
+          }
+          const thresholdUnits = (BASE_ANSWER * c.maxDeviationBps) / 10_000n;
+          const rounds: FeedRound[] = [];
+          for (const [i, r] of all.entries()) {
+            const roundId = (c.phase << 64n) + BigInt(i + 1);
+            let answer: bigint;
+            let updatedAt = now - ages[i];
+            const move = r.move;
+            if (typeof move === "object") answer = BASE_ANSWER + (BASE_ANSWER * BigInt(move.bps)) / 10_000n;
+            else if (move === "threshold") answer = BASE_ANSWER + thresholdUnits;
+            else if (move === "threshold+1") answer = BASE_ANSWER + thresholdUnits + 1n;
+            else if (move === "-threshold") answer = BASE_ANSWER - thresholdUnits;
+            else if (move === "-threshold-1") answer = BASE_ANSWER - thresholdUnits - 1n;
+            else if (move === "zero") answer = 0n;
+            else if (move === "negative") answer = -BASE_ANSWER;
+            else if (move === "atMin") answer = c.minAnswer;
+            else if (move === "atMax") answer = MAX_ANSWER;
+            else {
+              answer = BASE_ANSWER;
+              updatedAt = 0n;
+            }
+            // A missing round (never written) ends the history like a broken one; the latest always exists.
+            if (r.missing) continue;
+            await (await feed.updateRoundData(roundId, answer, updatedAt, updatedAt)).wait();
+            rounds.push({ roundId, answer, updatedAt });
+          }
+          let sequencer: SequencerStatus | undefined;
+          if (c.sequencer && sequencerFeed) {
+            const startedAt = now - BigInt(c.sequencer.startedAgo);
+            await (await sequencerFeed.updateRoundData(1n, c.sequencer.answer, startedAt, startedAt)).wait();
+            sequencer = { answer: c.sequencer.answer, startedAt };
+          }
+          await network.provider.send("evm_mine", [Number(now)]);
+          expect(await latestTimestamp()).to.equal(now);
+          const latest = rounds[rounds.length - 1];
+          const config: OracleAdapterConfig = {
+            heartbeatSeconds: 3_600n,
+            minAnswer: c.minAnswer,
+            maxAnswer: MAX_ANSWER,
+            feedDecimals: FEED_DECIMALS,
+            maxDeviationBps: c.maxDeviationBps,
+            volatilityCooldownSeconds: c.cooldownSeconds,
+            sequencerGracePeriodSeconds: SEQUENCER_GRACE_SECONDS,
+          };
+          let expected: { priceWad: bigint; isVolatile: boolean } | { error: string; args: readonly bigint[] };
+          try {
+            expected = readAdapterPrice(latest, rounds.slice(0, -1), config, now, sequencer);
+          } catch (error) {
+            if (!(error instanceof OracleRevertError)) throw error;
+            expected = { error: error.errorName, args: error.args };
+          }
+          let actual: typeof expected;
+          try {
+            const [priceWad, isVolatile] = await adapter.latestPrice();
+            actual = { priceWad, isVolatile };
+          } catch (error) {
+            const data = (error as { data?: string }).data;
+            const parsed = data ? adapter.interface.parseError(data) : null;
+            if (!parsed) throw error;
+            actual = { error: parsed.name, args: parsed.args.map((a) => BigInt(a)) };
+          }
+          const label = "error" in expected ? expected.error : expected.isVolatile ? "volatile" : "calm";
+          outcomeCounts.set(label, (outcomeCounts.get(label) ?? 0) + 1);
+          expect(
+            actual,
+            `rounds ${JSON.stringify(rounds, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+          ).to.deep.equal(expected);
+          // `readPrice` is the same view.
+          if (!("error" in expected)) {
+            const [priceWad, isVolatile] = await adapter.readPrice.staticCall();
+            expect({ priceWad, isVolatile }, "readPrice == latestPrice").to.deep.equal(expected);
+          }
+        }),
+        { numRuns: 150 },
       );
     });
   });

@@ -1,35 +1,23 @@
-// Mirror of the ADL queue bookkeeping and of the two ADL walks: contracts/adl/AdlLogic.sol (`_rekey`,
-// `deleverage`, `_deleverageOne`, `_reduceAt`, `deleverageVault`) and the ADL branch of
-// contracts/liquidation/LiquidationLogic.sol (`_autoDeleverage`, `_store`, `_socialize`). The SDK's
-// `simulateLiquidation` stops where ADL acts (AdlNotMirroredError); this composes the rest from SDK pieces:
-// `adlKey`, `isAdlEligible`, `bankruptcyPriceWad` (sdk/adl/adlMath), `tickOf`/`adlOrder` (sdk/adl/adlQueue),
-// `owedUsd`, `unrealizedPnlUsd`, `updateMarketTotals`, `vaultMarketValueUsd` (sdk/math).
+// The model's ADL queues and the engine's two vault-protection entry points. The walks themselves are the SDK's
+// (sdk/adl/adlExecution: `simulateDeleverageVault`, `simulateVaultProtectionAfterAction`; the liquidation walk runs
+// inside `simulateLiquidation`); this file keeps each queued position's key and insertion order (FIFO inside a
+// tick, which no key carries), hands the SDK the queue members and folds the SDK's results back into the model:
+// positions, queue order, balances, ledgers and the `Deleveraged` / `VaultDeleveraged` events.
+import { EngineRevertError, type Position } from "../../../sdk/math";
+import { adlKey, isAdlEligible } from "../../../sdk/adl/adlMath";
+import { adlOrder, type AdlQueueMember, type QueueEntry as SdkQueueEntry } from "../../../sdk/adl/adlQueue";
 import {
-  BPS,
-  VAULT_PROTECTION_STEPS_PER_ACTION,
-  WAD,
-  divCeilU,
-  owedUsd,
-  netMarginUsd,
-  unrealizedPnlUsd,
-  updateMarketTotals,
-  vaultMarketValueUsd,
-  type LiquidationResult,
-  type MarketState,
-  type Position,
-} from "../../../sdk/math";
-import { abs } from "../../../sdk/math/signedMath";
-import { adlKey, bankruptcyPriceWad, isAdlEligible } from "../../../sdk/adl/adlMath";
-import { adlOrder, type QueueEntry as SdkQueueEntry } from "../../../sdk/adl/adlQueue";
-import { Revert, priceView, readPrice, tryReadPrice, type PriceCache } from "./oracle";
-import { ZERO_POSITION, addFree, ledgerOf, positionOf, setPosition, type MarketModel } from "./state";
-import {
-  accrue,
-  vaultEquityModel,
-  type ActionContext,
-  type LiquidationContext,
-  type LiquidationRecord,
-} from "./engine";
+  simulateDeleverageVault,
+  simulateVaultProtectionAfterAction,
+  type DeleveragedEvent,
+  type OtherMarketInput,
+  type TouchedPosition,
+  type VaultProtectionInput,
+  type VaultProtectionResult,
+} from "../../../sdk/adl/adlExecution";
+import { Revert, readPrice, tryReadPrice, type PriceCache } from "./oracle";
+import { addFree, ledgerOf, positionOf, setPosition, type MarketModel } from "./state";
+import { accrue, vaultEquityModel, type ActionContext } from "./engine";
 
 // ───────────────────────────── queue ─────────────────────────────
 
@@ -56,228 +44,85 @@ export function queueOrder(m: MarketModel, isLong: boolean): string[] {
   return adlOrder(entries, isLong).map((e) => e.account);
 }
 
-function nextInQueue(m: MarketModel, isLong: boolean, account: string): string | undefined {
-  const order = queueOrder(m, isLong);
-  const i = order.indexOf(account);
-  return i >= 0 && i + 1 < order.length ? order[i + 1] : undefined;
-}
-
-// ───────────────────────────── shared step ─────────────────────────────
-
-/**
- * `AdlLogic._reduceAt`: closes `takeAbs` of `account` at `priceWad` after settling what it owes; false (and
- * nothing changes) when its margin cannot cover that.
- */
-function reduceAt(
-  ctx: ActionContext,
-  mi: number,
-  account: string,
-  old: Position,
-  takeAbs: bigint,
-  priceWad: bigint,
-): boolean {
-  const { s } = ctx;
-  const m = s.markets[mi];
-  const owed = owedUsd(m.state, old, m.state.fundingIndexWad);
-  const closedSize = old.size > 0n ? takeAbs : -takeAbs;
-  const realized = unrealizedPnlUsd(closedSize, old.entryPriceWad, priceWad);
-  const marginUsd = old.marginUsd - owed.fundingOwedUsd - owed.lossOwedUsd + realized;
-  if (marginUsd < 0n) return false;
-  let updated: Position = ZERO_POSITION;
-  if (old.size - closedSize === 0n) {
-    addFree(s, account, marginUsd);
-  } else {
-    updated = {
-      size: old.size - closedSize,
-      entryPriceWad: old.entryPriceWad,
-      marginUsd,
-      fundingIndexSnapshotWad: m.state.fundingIndexWad,
-      lossIndexSnapshotWad: old.size > 0n ? m.state.longLossIndexWad : m.state.shortLossIndexWad,
-    };
-  }
-  m.state = updateMarketTotals(m.state, old, updated, -closedSize);
-  setPosition(m, account, updated);
-  s.vaultCashUsd += owed.fundingOwedUsd + owed.lossOwedUsd - realized;
-  rekey(ctx, mi, account, old.size, updated);
-  const l = ledgerOf(s, account);
-  l.realizedPnlUsd += realized;
-  l.fundingPaidUsd += owed.fundingOwedUsd;
-  l.lossPaidUsd += owed.lossOwedUsd;
-  ctx.ev.emit("Deleveraged", { account, marketId: ctx.cfg.markets[mi].id, size: closedSize, priceWad });
-  return true;
-}
-
-// ───────────────────────────── ADL in liquidation ─────────────────────────────
-
-/** `AdlLogic.deleverage`: the bounded walk over the side opposite `bankruptSize`, at `bankruptcyPriceWad`. */
-function deleverage(
-  ctx: ActionContext,
-  mi: number,
-  bankruptSize: bigint,
-  bankruptcyPriceWad: bigint,
-  targetAbs: bigint,
-): bigint {
-  const counterpartiesLong = bankruptSize < 0n;
-  const m = ctx.s.markets[mi];
-  let placed = 0n;
-  let cursor: string | undefined = queueOrder(m, counterpartiesLong)[0];
-  for (let step = 0n; step < ctx.cfg.adl.maxSteps && cursor !== undefined && placed < targetAbs; step++) {
-    const following = nextInQueue(m, counterpartiesLong, cursor);
-    const position = positionOf(m, cursor);
-    if (unrealizedPnlUsd(position.size, position.entryPriceWad, bankruptcyPriceWad) > 0n) {
-      const takeAbs = abs(position.size) < targetAbs - placed ? abs(position.size) : targetAbs - placed;
-      if (reduceAt(ctx, mi, cursor, position, takeAbs, bankruptcyPriceWad)) placed += takeAbs;
-    }
-    cursor = following;
-  }
-  return placed;
-}
-
-/** `LiquidationLogic._socialize`. */
-function socialize(
-  ctx: ActionContext,
-  mi: number,
-  state: MarketState,
-  bankruptSize: bigint,
-  netSize: bigint,
-  amountUsd: bigint,
-): MarketState {
-  const chargeLongs = bankruptSize < 0n;
-  const vaultOnSide = chargeLongs ? (netSize < 0n ? -netSize : 0n) : netSize > 0n ? netSize : 0n;
-  const openInterest = (chargeLongs ? state.longOpenInterest : state.shortOpenInterest) + vaultOnSide;
-  let indexWad = chargeLongs ? state.longLossIndexWad : state.shortLossIndexWad;
-  const next = { ...state };
-  if (openInterest !== 0n) {
-    indexWad += divCeilU(amountUsd * WAD, openInterest);
-    if (chargeLongs) next.longLossIndexWad = indexWad;
-    else next.shortLossIndexWad = indexWad;
-  }
-  ctx.ev.emit("LossSocialized", {
-    marketId: ctx.cfg.markets[mi].id,
-    chargedSideIsLong: chargeLongs,
-    amountUsd,
-    openInterestCharged: openInterest,
-    lossIndexWad: indexWad,
-  });
-  return next;
-}
-
-/**
- * A bankrupt liquidation whose deficit exceeds the insurance fund with ADL enabled: `_coverDeficitAndPay`
- * with `_autoDeleverage`, then `_store`. `r` is the SDK's no-ADL simulation of the same call, whose close
- * plan (full close, execution price, keeper top-up, deficit) is exactly what the contract computed before
- * its ADL step.
- */
-export function liquidateWithAdl(
-  ctx: LiquidationContext,
-  mi: number,
-  keeper: string,
-  account: string,
-  position: Position,
-  r: LiquidationResult,
-  record: LiquidationRecord,
-): void {
-  const { s, cfg } = ctx;
-  const m = s.markets[mi];
-  const info = cfg.markets[mi];
-  let fund = s.insuranceUsd;
-  if (r.keeperTopUpUsd !== 0n) {
-    fund -= r.keeperTopUpUsd;
-    ctx.ev.emit("InsuranceKeeperTopUp", {
-      marketId: info.id,
-      keeper,
-      amountUsd: r.keeperTopUpUsd,
-      insuranceFundUsd: fund,
-    });
-  }
-  const deficit = r.deficitUsd;
-  const budget = deficit < fund ? deficit : fund;
-  const state0 = m.state;
-  const owed = owedUsd(state0, position, state0.fundingIndexWad);
-  const settled = netMarginUsd(state0, position, state0.fundingIndexWad);
-  let realized = r.realizedPnlUsd;
-  let residual = deficit;
-  let remainingMargin = 0n;
-  let placedAbs = 0n;
-  const b = bankruptcyPriceWad(position, state0.fundingIndexWad, state0.longLossIndexWad, state0.shortLossIndexWad);
-  if (b !== 0n) {
-    const targetAbs = (abs(position.size) * (deficit - budget)) / deficit;
-    placedAbs = deleverage(ctx, mi, position.size, b, targetAbs);
-    if (placedAbs !== 0n) {
-      const placedSize = position.size > 0n ? placedAbs : -placedAbs;
-      realized =
-        unrealizedPnlUsd(placedSize, position.entryPriceWad, b) +
-        unrealizedPnlUsd(position.size - placedSize, position.entryPriceWad, r.executionPriceWad);
-      const after = settled + realized;
-      if (after >= 0n) {
-        residual = 0n;
-        remainingMargin = after;
-      } else residual = -after;
-    }
-  }
-  const adlPaid = deficit - residual;
-  const insurancePaid = residual < fund ? residual : fund;
-  if (insurancePaid !== 0n) {
-    fund -= insurancePaid;
-    ctx.ev.emit("InsuranceDeficitPaid", {
-      marketId: info.id,
-      account,
-      amountUsd: insurancePaid,
-      insuranceFundUsd: fund,
-    });
-  }
-  const socialized = residual - insurancePaid;
-  fund += r.penaltyUsd - r.keeperPenaltyUsd;
-  s.insuranceUsd = fund;
-
-  // _store (full close: a bankrupt position never keeps a remainder)
-  if (remainingMargin !== 0n) addFree(s, account, remainingMargin);
-  if (socialized !== 0n) {
-    const netSizeAtBankruptcy = m.state.netSize - (position.size > 0n ? placedAbs : -placedAbs);
-    m.state = socialize(ctx, mi, m.state, position.size, netSizeAtBankruptcy, socialized);
-  }
-  m.state = updateMarketTotals(m.state, position, ZERO_POSITION, -r.closedSize);
-  setPosition(m, account, ZERO_POSITION);
-  rekey(ctx, mi, account, position.size, ZERO_POSITION);
-  s.vaultCashUsd += owed.fundingOwedUsd + owed.lossOwedUsd - realized - residual + insurancePaid;
-  const keeperReward = r.keeperFromMarginUsd + r.keeperPenaltyUsd + r.keeperTopUpUsd;
-  addFree(s, keeper, keeperReward);
-  const l = ledgerOf(s, account);
-  l.realizedPnlUsd += realized;
-  l.fundingPaidUsd += owed.fundingOwedUsd;
-  l.lossPaidUsd += owed.lossOwedUsd;
-  l.penaltyUsd += r.penaltyUsd;
-  l.keeperPaidUsd += r.keeperFromMarginUsd;
-  l.deficitWrittenOffUsd += residual;
-  ledgerOf(s, keeper).keeperRewardUsd += keeperReward;
-  ctx.ev.emit("Liquidated", {
+/** A side's queue as the SDK takes it: members with their stored positions and insertion order. */
+export function queueMembers(m: MarketModel, isLong: boolean): AdlQueueMember[] {
+  return [...queueOf(m, isLong).entries()].map(([account, e]) => ({
     account,
-    marketId: info.id,
-    keeper,
-    closedSize: r.closedSize,
-    executionPriceWad: r.executionPriceWad,
-    remainingSize: 0n,
-    penaltyUsd: r.penaltyUsd,
-    keeperRewardUsd: keeperReward,
-    deficitUsd: deficit,
-    insurancePaidUsd: insurancePaid,
-    adlPaidUsd: adlPaid,
-    socializedUsd: socialized,
+    position: positionOf(m, account),
+    sequence: BigInt(e.seq),
+  }));
+}
+
+/**
+ * Folds positions changed by an SDK walk or liquidation into the model, in the engine's re-key order: the
+ * stored position, the queue (re-inserted at the tail of its tick when `requeued`), the free-balance credit.
+ */
+export function applyTouched(ctx: ActionContext, mi: number, touched: TouchedPosition[]): void {
+  const m = ctx.s.markets[mi];
+  for (const change of touched) {
+    setPosition(m, change.account, change.after);
+    rekey(ctx, mi, change.account, change.before.size, change.after);
+    const queued = queueOf(m, change.after.size > 0n).has(change.account);
+    if (change.after.size !== 0n && queued !== change.requeued) {
+      throw new Error(`model: queue membership of ${change.account} disagrees with the SDK's requeued flag`);
+    }
+    if (change.freeCreditUsd !== 0n) addFree(ctx.s, change.account, change.freeCreditUsd);
+  }
+}
+
+/** Emits the `Deleveraged` events and books each counterparty's settlement in its ledger. */
+export function emitDeleveraged(ctx: ActionContext, events: DeleveragedEvent[]): void {
+  for (const e of events) {
+    const l = ledgerOf(ctx.s, e.account);
+    l.realizedPnlUsd += e.realizedPnlUsd;
+    l.fundingPaidUsd += e.fundingPaidUsd;
+    l.lossPaidUsd += e.lossPaidUsd;
+    ctx.ev.emit("Deleveraged", { ...e });
+  }
+}
+
+/** The other markets as the vault's valuation reads them in this transaction (null price = invalid). */
+export function otherMarketsOf(ctx: ActionContext, mi: number, cache: PriceCache): OtherMarketInput[] {
+  const { cfg, s, t } = ctx;
+  const out: OtherMarketInput[] = [];
+  s.markets.forEach((m, i) => {
+    if (i === mi) return;
+    const hasOpenInterest = m.state.longOpenInterest + m.state.shortOpenInterest !== 0n;
+    out.push({
+      marketId: cfg.markets[i].id,
+      state: m.state,
+      params: cfg.markets[i].params,
+      // Markets without open interest are not priced by the engine's valuation.
+      priceWad: hasOpenInterest ? tryReadPrice(cfg.markets, s, i, t, cache, ctx.ev) : null,
+    });
   });
-  record.insurancePaidUsd = insurancePaid;
-  record.adlPaidUsd = adlPaid;
-  record.socializedUsd = socialized;
+  return out;
 }
 
 // ───────────────────────────── vault protection ─────────────────────────────
 
-function vaultLossUsd(m: MarketModel, priceWad: bigint): bigint {
-  const value = vaultMarketValueUsd(m.state, priceWad, m.state.fundingIndexWad);
-  return value < 0n ? -value : 0n;
+function protectionInput(ctx: ActionContext, mi: number, priceWad: bigint, cache: PriceCache): VaultProtectionInput {
+  const { cfg, s, t } = ctx;
+  const m = s.markets[mi];
+  return {
+    marketId: cfg.markets[mi].id,
+    params: cfg.markets[mi].params,
+    state: m.state,
+    priceWad,
+    nowSeconds: t,
+    queue: queueMembers(m, m.state.netSize > 0n),
+    adlConfig: cfg.adl,
+    vault: { cashUsd: s.vaultCashUsd, otherMarkets: otherMarketsOf(ctx, mi, cache) },
+  };
 }
 
-function shareOf(equityUsd: bigint, bps: bigint): bigint {
-  return equityUsd <= 0n ? 0n : (equityUsd * bps) / BPS;
+function applyProtection(ctx: ActionContext, mi: number, r: VaultProtectionResult): void {
+  const m = ctx.s.markets[mi];
+  m.state = r.state;
+  emitDeleveraged(ctx, r.deleveraged);
+  applyTouched(ctx, mi, r.touched);
+  ctx.s.vaultCashUsd += r.vaultCashDeltaUsd;
+  if (r.vaultDeleveraged) ctx.ev.emit("VaultDeleveraged", { ...r.vaultDeleveraged });
 }
 
 /** `deleverageVault(marketId, maxSteps)`: refused while liquidations are paused, allowed during the grace period. */
@@ -288,86 +133,28 @@ export function deleverageVault(ctx: ActionContext, mi: number, maxSteps: bigint
   const cache: PriceCache = new Map();
   const { priceWad } = readPrice(cfg.markets, s, mi, t, cache, ctx.ev);
   accrue(ctx, mi, priceWad);
-  const { loss, upper, lower } = vaultLossAndThresholds(ctx, mi, priceWad, cache);
-  if (loss <= upper) throw new Revert("VaultDeleverageNotNeeded");
-  walkVaultProtection(ctx, mi, priceWad, loss, lower, maxSteps);
+  // The thresholds value the vault: a market with open interest and no valid price reverts with its error.
+  vaultEquityModel(cfg, s, t, true, cache);
+  let r: VaultProtectionResult;
+  try {
+    r = simulateDeleverageVault(protectionInput(ctx, mi, priceWad, cache), maxSteps);
+  } catch (e) {
+    if (e instanceof EngineRevertError) throw new Revert(e.errorName);
+    throw e;
+  }
+  applyProtection(ctx, mi, r);
 }
 
 /**
  * `AdlLogic.protectVaultAfterAction` as `modifyPosition`, `closePosition` and `pokeFunding` run it after their own
- * work (same transaction, so the same price cache): at most min(4, adl.maxSteps) steps; nothing while
- * liquidations are paused, with no vault position or no vault loss in the market, or while any market with open
- * interest has no valid price.
+ * work (same transaction, so the same price cache): at most min(4, adl.maxSteps) closes and as many skips.
  */
 export function protectVaultAfterAction(ctx: ActionContext, mi: number, cache: PriceCache): void {
   const { cfg, s, t } = ctx;
-  const maxSteps =
-    cfg.adl.maxSteps < VAULT_PROTECTION_STEPS_PER_ACTION ? cfg.adl.maxSteps : VAULT_PROTECTION_STEPS_PER_ACTION;
-  if (maxSteps === 0n || s.pauses.liquidations || s.markets[mi].state.netSize === 0n) return;
-  // Cheap exit before any other market's price is read (the adapters' reads have side effects).
-  if (vaultLossUsd(s.markets[mi], priceView(cfg.markets, s, mi, t, cache)) === 0n) return;
-  for (let i = 0; i < s.markets.length; i++) {
-    const state = s.markets[i].state;
-    if (state.longOpenInterest + state.shortOpenInterest === 0n) continue;
-    if (tryReadPrice(cfg.markets, s, i, t, cache, ctx.ev) === null) return;
-  }
   const { priceWad } = readPrice(cfg.markets, s, mi, t, cache, ctx.ev);
-  const { loss, upper, lower } = vaultLossAndThresholds(ctx, mi, priceWad, cache);
-  if (loss <= upper) return;
-  walkVaultProtection(ctx, mi, priceWad, loss, lower, maxSteps);
-}
-
-function vaultLossAndThresholds(
-  ctx: ActionContext,
-  mi: number,
-  priceWad: bigint,
-  cache: PriceCache,
-): { loss: bigint; upper: bigint; lower: bigint } {
-  const { cfg, s, t } = ctx;
-  const equity = vaultEquityModel(cfg, s, t, true, cache);
-  return {
-    loss: vaultLossUsd(s.markets[mi], priceWad),
-    upper: shareOf(equity, cfg.adl.vaultLossUpperBps),
-    lower: shareOf(equity, cfg.adl.vaultLossLowerBps),
-  };
-}
-
-/** `_walkVaultProtection` and the `VaultDeleveraged` event. */
-function walkVaultProtection(
-  ctx: ActionContext,
-  mi: number,
-  priceWad: bigint,
-  lossBefore: bigint,
-  lower: bigint,
-  maxSteps: bigint,
-): void {
-  const m = ctx.s.markets[mi];
-  const closeLongs = m.state.netSize > 0n;
-  let loss = lossBefore;
-  let cursor: string | undefined = queueOrder(m, closeLongs)[0];
-  for (let step = 0n; step < maxSteps && cursor !== undefined && loss > lower; step++) {
-    const following = nextInQueue(m, closeLongs, cursor);
-    const position = positionOf(m, cursor);
-    const takeAbs = vaultProtectionCloseAbs(m, position, priceWad, loss - lower);
-    if (takeAbs !== 0n && reduceAt(ctx, mi, cursor, position, takeAbs, priceWad)) loss = vaultLossUsd(m, priceWad);
-    cursor = following;
-  }
-  ctx.ev.emit("VaultDeleveraged", {
-    marketId: ctx.cfg.markets[mi].id,
-    lossBeforeUsd: lossBefore,
-    lossAfterUsd: loss,
-    targetUsd: lower,
+  const r = simulateVaultProtectionAfterAction(protectionInput(ctx, mi, priceWad, cache), {
+    liquidationsPaused: s.pauses.liquidations,
+    isSettled: false,
   });
-}
-
-/** `AdlLogic._vaultProtectionCloseAbs`. */
-function vaultProtectionCloseAbs(m: MarketModel, position: Position, priceWad: bigint, excessLossUsd: bigint): bigint {
-  const profitPerUnitWad = position.size > 0n ? priceWad - position.entryPriceWad : position.entryPriceWad - priceWad;
-  if (profitPerUnitWad <= 0n) return 0n;
-  const owed = owedUsd(m.state, position, m.state.fundingIndexWad);
-  const toCover = excessLossUsd + owed.fundingOwedUsd + owed.lossOwedUsd;
-  const sizeAbs = abs(position.size);
-  if (toCover <= 0n) return 1n;
-  const needed = divCeilU(toCover * WAD, profitPerUnitWad);
-  return sizeAbs < needed ? sizeAbs : needed;
+  if (r.ran) applyProtection(ctx, mi, r);
 }

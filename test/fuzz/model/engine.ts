@@ -13,6 +13,7 @@ import {
   fundingIndexDeltaWad,
   initialRequirementUsd,
   notionalUsd,
+  positionEquityUsd,
   simulateLiquidation,
   simulateModifyPosition,
   unrealizedPnlUsd,
@@ -25,6 +26,8 @@ import {
 } from "../../../sdk/math";
 import { abs, min } from "../../../sdk/math/signedMath";
 import { EventLog } from "./events";
+import { oldWaterfall } from "../config";
+import { toOldWaterfall } from "./oldWaterfall";
 import { Revert, priceView, readPrice, tryReadPrice, type PriceCache } from "./oracle";
 import {
   ZERO_POSITION,
@@ -38,7 +41,7 @@ import {
   type ModelConfig,
   type ModelState,
 } from "./state";
-import { liquidateWithAdl, protectVaultAfterAction, rekey } from "./adl";
+import { applyTouched, emitDeleveraged, otherMarketsOf, protectVaultAfterAction, queueMembers, rekey } from "./adl";
 
 /** Why `liquidateMany` skipped an entry (IPerpEngine.LiquidationSkipReason). */
 export const SkipReason = { MarketNotListed: 0n, PriceInvalid: 1n, NoPosition: 2n, Healthy: 3n, MarketSettled: 4n };
@@ -88,6 +91,7 @@ export function accrue(ctx: ActionContext, mi: number, priceWad: bigint): void {
     fundingRatePerDayWad: rate,
     fundingIndexWad: m.state.fundingIndexWad,
     priceWad,
+    timestamp: t,
   });
   const sh = m.shadow;
   if (sh.dirty || sh.netSize !== netSizeUsed || sh.priceWad !== priceWad) {
@@ -344,6 +348,7 @@ export function modifyPosition(ctx: ActionContext, a: ModifyArgs): ModifyOutcome
     marginDeltaUsd: marginDelta,
     newSize: updated.size,
     newMarginUsd: updated.marginUsd,
+    newEntryPriceWad: updated.entryPriceWad,
   });
   const outcome = { result, old, priceWad, sizeDelta, marginDelta };
   ctx.modify = { ...outcome, account: a.account, mi: a.mi };
@@ -414,11 +419,23 @@ export interface LiquidationRecord {
   deficitUsd: bigint;
   insurancePaidUsd: bigint;
   adlPaidUsd: bigint;
+  vaultPaidUsd: bigint;
   socializedUsd: bigint;
   keeperTopUpUsd: bigint;
   partial: boolean;
   /** Insurance fund available to the deficit (after the keeper top-up), before the waterfall. */
   fundBeforeUsd: bigint;
+  /** How the rest after the fund and ADL was split (SDK `RestSplitRule`), when something was left. */
+  restSplitRule?: string;
+  /**
+   * Other accounts of the market whose equity (at the transaction's price and funding index) went from ≥ 0
+   * before the liquidation to < 0 after it (DESIGN §12.6).
+   */
+  pushedBelowZero: { account: string; beforeUsd: bigint; afterUsd: bigint }[];
+  /** The vault's deposit-side equity right after the liquidation (undefined: it cannot be valued now). */
+  vaultEquityAfterUsd?: bigint;
+  /** The charged side's traders' open interest after the liquidation (bounds the socialization round-up). */
+  chargedOpenInterest: bigint;
 }
 
 export interface LiquidationContext extends ActionContext {
@@ -463,8 +480,13 @@ export function liquidateOne(
     if (strict) throw new Revert("NoPosition");
     return skip(SkipReason.NoPosition);
   }
-  const r = sdkCall(() =>
+  const cache = ctx.cache;
+  const stateBefore = m.state;
+  const current = sdkCall(() =>
     simulateLiquidation({
+      account,
+      marketId: info.id,
+      keeper,
       params: info.params,
       tiers: info.tiers,
       state: m.state,
@@ -472,93 +494,95 @@ export function liquidateOne(
       priceWad,
       nowSeconds: t,
       insuranceFundUsd: s.insuranceUsd,
-      adlMaxSteps: 0n,
+      adlConfig: cfg.adl,
+      oppositeQueue: queueMembers(m, position.size < 0n),
+      vault: { cashUsd: s.vaultCashUsd, otherMarkets: otherMarketsOf(ctx, mi, cache) },
     }),
   );
+  const r = oldWaterfall() ? toOldWaterfall(current, stateBefore, position.size) : current;
   if (!r.isLiquidatable) {
+    m.state = r.state;
     if (strict) throw new Revert("PositionNotLiquidatable");
     return skip(SkipReason.Healthy);
   }
   const fundAfterTopUp = s.insuranceUsd - r.keeperTopUpUsd;
+  const equityBefore = bystanderEquities(ctx, mi, account, priceWad);
+  if (r.insuranceKeeperTopUp) {
+    ctx.ev.emit("InsuranceKeeperTopUp", { marketId: info.id, keeper, ...r.insuranceKeeperTopUp });
+  }
+  emitDeleveraged(ctx, r.deleveraged);
+  if (r.insuranceDeficitPaid) {
+    ctx.ev.emit("InsuranceDeficitPaid", { marketId: info.id, account, ...r.insuranceDeficitPaid });
+  }
+  if (r.insurancePenaltyCredited) {
+    ctx.ev.emit("InsurancePenaltyCredited", { marketId: info.id, account, ...r.insurancePenaltyCredited });
+  }
+  if (r.socialization) ctx.ev.emit("LossSocialized", { marketId: info.id, ...r.socialization });
+  ctx.ev.emit("Liquidated", { ...r.liquidated! });
+
+  m.state = r.state;
+  applyTouched(ctx, mi, r.touched);
+  s.insuranceUsd = r.insuranceFundUsd;
+  s.vaultCashUsd += r.vaultCashDeltaUsd;
+  addFree(s, keeper, r.keeperFreeCreditUsd);
+  const l = ledgerOf(s, account);
+  l.realizedPnlUsd += r.realizedPnlUsd;
+  l.fundingPaidUsd += r.fundingPaidUsd;
+  l.lossPaidUsd += r.lossPaidUsd;
+  l.penaltyUsd += r.penaltyUsd;
+  l.keeperPaidUsd += r.keeperFromMarginUsd;
+  l.deficitWrittenOffUsd += r.residualDeficitUsd;
+  ledgerOf(s, keeper).keeperRewardUsd += r.keeperFreeCreditUsd;
+
+  const equityAfter = bystanderEquities(ctx, mi, account, priceWad);
+  const pushedBelowZero: LiquidationRecord["pushedBelowZero"] = [];
+  for (const [other, beforeUsd] of equityBefore) {
+    const afterUsd = equityAfter.get(other) ?? 0n;
+    if (beforeUsd >= 0n && afterUsd < 0n) pushedBelowZero.push({ account: other, beforeUsd, afterUsd });
+  }
+  let vaultEquityAfterUsd: bigint | undefined;
+  try {
+    vaultEquityAfterUsd = vaultEquityModel(cfg, s, t, true, cache);
+  } catch (e) {
+    if (!(e instanceof Revert)) throw e;
+  }
   const record: LiquidationRecord = {
     account,
     mi,
     keeper,
     before: position,
-    after: ZERO_POSITION,
+    after: r.position,
     priceWad,
     deficitUsd: r.deficitUsd,
-    insurancePaidUsd: 0n,
-    adlPaidUsd: 0n,
-    socializedUsd: 0n,
+    insurancePaidUsd: r.insurancePaidUsd,
+    adlPaidUsd: r.adlPaidUsd,
+    vaultPaidUsd: r.vaultPaidUsd,
+    socializedUsd: r.socializedUsd,
     keeperTopUpUsd: r.keeperTopUpUsd,
     partial: r.isPartial,
     fundBeforeUsd: fundAfterTopUp,
+    restSplitRule: r.restSplitRule,
+    pushedBelowZero,
+    vaultEquityAfterUsd,
+    chargedOpenInterest: position.size > 0n ? m.state.shortOpenInterest : m.state.longOpenInterest,
   };
-  if (r.deficitUsd !== 0n && fundAfterTopUp < r.deficitUsd && cfg.adl.maxSteps !== 0n) {
-    liquidateWithAdl(ctx, mi, keeper, account, position, r, record);
-  } else {
-    // The SDK mirrors every non-ADL outcome exactly.
-    if (r.socialization) {
-      ctx.ev.emit("LossSocialized", {
-        marketId: info.id,
-        chargedSideIsLong: r.socialization.chargedSideIsLong,
-        amountUsd: r.socialization.amountUsd,
-        openInterestCharged: r.socialization.openInterestCharged,
-        lossIndexWad: r.socialization.lossIndexWad,
-      });
-    }
-    if (r.keeperTopUpUsd !== 0n) {
-      ctx.ev.emit("InsuranceKeeperTopUp", {
-        marketId: info.id,
-        keeper,
-        amountUsd: r.keeperTopUpUsd,
-        insuranceFundUsd: fundAfterTopUp,
-      });
-    }
-    if (r.insurancePaidUsd !== 0n) {
-      ctx.ev.emit("InsuranceDeficitPaid", {
-        marketId: info.id,
-        account,
-        amountUsd: r.insurancePaidUsd,
-        insuranceFundUsd: fundAfterTopUp - r.insurancePaidUsd,
-      });
-    }
-    m.state = r.state;
-    setPosition(m, account, r.position);
-    rekey(ctx, mi, account, position.size, r.position);
-    s.insuranceUsd = r.insuranceFundUsd;
-    s.vaultCashUsd += r.vaultCashDeltaUsd;
-    addFree(s, account, r.traderFreeCreditUsd);
-    addFree(s, keeper, r.keeperFreeCreditUsd);
-    const l = ledgerOf(s, account);
-    l.realizedPnlUsd += r.realizedPnlUsd;
-    l.fundingPaidUsd += r.fundingPaidUsd;
-    l.lossPaidUsd += r.lossPaidUsd;
-    l.penaltyUsd += r.penaltyUsd;
-    l.keeperPaidUsd += r.keeperFromMarginUsd;
-    l.deficitWrittenOffUsd += r.residualDeficitUsd;
-    ledgerOf(s, keeper).keeperRewardUsd += r.keeperFreeCreditUsd;
-    ctx.ev.emit("Liquidated", {
-      account,
-      marketId: info.id,
-      keeper,
-      closedSize: r.closedSize,
-      executionPriceWad: r.executionPriceWad,
-      remainingSize: r.position.size,
-      penaltyUsd: r.penaltyUsd,
-      keeperRewardUsd: r.keeperRewardUsd,
-      deficitUsd: r.deficitUsd,
-      insurancePaidUsd: r.insurancePaidUsd,
-      adlPaidUsd: r.adlPaidUsd,
-      socializedUsd: r.socializedUsd,
-    });
-    record.after = r.position;
-    record.insurancePaidUsd = r.insurancePaidUsd;
-    record.socializedUsd = r.socializedUsd;
-  }
   ctx.records.push(record);
   return true;
+}
+
+/**
+ * Every other open position's equity in market `mi` at `priceWad` and the market's (accrued) funding index: the
+ * before/after pair of a liquidation for DESIGN §12.6 ("no account is pushed below zero by another account's
+ * liquidation while the vault's equity covers the rest").
+ */
+function bystanderEquities(ctx: ActionContext, mi: number, liquidated: string, priceWad: bigint): Map<string, bigint> {
+  const m = ctx.s.markets[mi];
+  const out = new Map<string, bigint>();
+  for (const [account, p] of m.positions) {
+    if (account === liquidated) continue;
+    out.set(account, positionEquityUsd(m.state, p, priceWad, m.state.fundingIndexWad));
+  }
+  return out;
 }
 
 /** `liquidate(account, marketId)`. */

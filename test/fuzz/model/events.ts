@@ -20,11 +20,11 @@ export const TRACKED_EVENTS = [
   "LossSocialized",
   "InsuranceDeficitPaid",
   "InsuranceKeeperTopUp",
+  "InsurancePenaltyCredited",
   "InsuranceDonated",
   "VaultDeleveraged",
   "VaultDeposited",
   "VaultWithdrawn",
-  "VolatilityTripped",
   "SwitchPaused",
   "SwitchUnpaused",
 ] as const;

@@ -1,5 +1,13 @@
 // Mirror of contracts/oracle/ChainlinkOracleAdapter.sol over a MockV3Aggregator (no sequencer feed on the
-// local chain) and of the engine's per-transaction price cache (contracts/libraries/PriceCache.sol).
+// local chain) and of the engine's per-transaction price cache (contracts/libraries/PriceCache.sol). The adapter
+// is stateless: its read checks and its history-based deviation breaker are the SDK's `readAdapterPrice` over the
+// feed's recent rounds, which the model keeps (FeedState.rounds).
+import {
+  OracleRevertError,
+  oracleFailure as sdkOracleFailure,
+  readAdapterPrice,
+} from "../../../sdk/math/oracleAdapter";
+import type { OracleAdapterConfig } from "../../../sdk/math/oracleAdapter";
 import type { MarketInfo } from "../chain";
 import type { EventLog } from "./events";
 import type { MarketModel, ModelState } from "./state";
@@ -11,15 +19,24 @@ export class Revert extends Error {
   }
 }
 
+function adapterConfig(info: MarketInfo): OracleAdapterConfig {
+  return {
+    heartbeatSeconds: info.heartbeatSeconds,
+    minAnswer: info.minAnswer,
+    maxAnswer: info.maxAnswer,
+    feedDecimals: info.feedDecimals,
+    maxDeviationBps: info.maxDeviationBps,
+    volatilityCooldownSeconds: info.volatilityCooldownSeconds,
+  };
+}
+
+function latestRound(m: MarketModel) {
+  return { roundId: m.feed.roundId, answer: m.feed.answer, updatedAt: m.feed.updatedAt };
+}
+
 /** The first failed adapter check at time `t` (`_check` order), or null when the answer is valid. */
 export function oracleFailure(info: MarketInfo, m: MarketModel, t: bigint): string | null {
-  const feed = m.feed;
-  if (feed.updatedAt === 0n) return "PriceRoundIncomplete";
-  if (feed.answer <= 0n) return "PriceNonPositive";
-  if (feed.answer <= info.minAnswer || feed.answer >= info.maxAnswer) return "PriceAtBound";
-  if (feed.updatedAt > t) return "PriceUpdatedInFuture";
-  if (t - feed.updatedAt > info.heartbeatSeconds) return "PriceStale";
-  return null;
+  return sdkOracleFailure(latestRound(m), adapterConfig(info), t)?.errorName ?? null;
 }
 
 /** Whether an answer would pass the value checks (not the staleness one). */
@@ -27,28 +44,20 @@ export function answerIsValid(info: MarketInfo, answer: bigint): boolean {
   return answer > 0n && answer > info.minAnswer && answer < info.maxAnswer;
 }
 
-/** `_evaluate`: price, volatile flag and whether the breaker trips now; throws the adapter's error. */
-export function oracleEvaluate(
-  info: MarketInfo,
-  m: MarketModel,
-  t: bigint,
-): { priceWad: bigint; isVolatile: boolean; jumped: boolean } {
-  const failure = oracleFailure(info, m, t);
-  if (failure) throw new Revert(failure);
-  const priceWad = m.feed.answer * info.toWad;
-  const ref = m.adapter.lastAcceptedPriceWad;
-  let jumped = false;
-  if (ref !== 0n) {
-    const move = priceWad > ref ? priceWad - ref : ref - priceWad;
-    jumped = move * 10_000n > info.maxDeviationBps * ref;
+/** `latestPrice()` / `readPrice()` (one view now): price and volatile flag; throws the adapter's error. */
+export function oracleEvaluate(info: MarketInfo, m: MarketModel, t: bigint): { priceWad: bigint; isVolatile: boolean } {
+  try {
+    return readAdapterPrice(latestRound(m), m.feed.rounds.slice(0, -1), adapterConfig(info), t);
+  } catch (e) {
+    if (e instanceof OracleRevertError) throw new Revert(e.errorName);
+    throw e;
   }
-  return { priceWad, isVolatile: jumped || t < m.adapter.volatileUntil, jumped };
 }
 
 /** Per-transaction price cache: market index → the price (and volatile flag) read first in the transaction. */
 export type PriceCache = Map<number, { priceWad: bigint; isVolatile: boolean }>;
 
-/** `MarketLogic.readPrice` → `adapter.readPrice()`: validates, records the reference, trips the breaker. */
+/** `MarketLogic.readPrice` → `adapter.readPrice()`: validates and caches (the adapter records nothing). */
 export function readPrice(
   infos: MarketInfo[],
   s: ModelState,
@@ -57,20 +66,10 @@ export function readPrice(
   cache: PriceCache,
   ev?: EventLog,
 ): { priceWad: bigint; isVolatile: boolean } {
+  void ev; // the stateless adapter emits nothing
   const cached = cache.get(mi);
   if (cached) return cached;
-  const m = s.markets[mi];
-  const e = oracleEvaluate(infos[mi], m, t);
-  if (e.jumped) {
-    m.adapter.volatileUntil = t + infos[mi].volatilityCooldownSeconds;
-    ev?.emit("VolatilityTripped", {
-      previousPriceWad: m.adapter.lastAcceptedPriceWad,
-      newPriceWad: e.priceWad,
-      volatileUntil: m.adapter.volatileUntil,
-    });
-  }
-  m.adapter.lastAcceptedPriceWad = e.priceWad;
-  const read = { priceWad: e.priceWad, isVolatile: e.isVolatile };
+  const read = oracleEvaluate(infos[mi], s.markets[mi], t);
   cache.set(mi, read);
   return read;
 }
@@ -92,7 +91,7 @@ export function tryReadPrice(
   }
 }
 
-/** `MarketLogic.priceView`: the transaction's cached price, else the adapter's view (records nothing). */
+/** `MarketLogic.priceView`: the transaction's cached price, else the adapter's view. */
 export function priceView(infos: MarketInfo[], s: ModelState, mi: number, t: bigint, cache?: PriceCache): bigint {
   const cached = cache?.get(mi);
   if (cached) return cached.priceWad;

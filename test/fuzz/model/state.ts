@@ -3,6 +3,7 @@
 // (built on the SDK math, sdk/math and sdk/adl). Plain data so that `structuredClone` gives a draft that an
 // action mutates and that is adopted only when the real transaction succeeded.
 import type { MarketState, Position } from "../../../sdk/math";
+import { MAX_HISTORY_ROUNDS, type FeedRound } from "../../../sdk/math/oracleAdapter";
 import { adlKey } from "../../../sdk/adl/adlMath";
 import type { FuzzSystem, LensSnapshot, MarketInfo } from "../chain";
 
@@ -19,12 +20,13 @@ export interface FeedState {
   answer: bigint;
   /** Timestamp of the round (the block of `updateAnswer`). */
   updatedAt: bigint;
-}
-
-/** ChainlinkOracleAdapter storage: the deviation breaker's reference and its cooldown. */
-export interface AdapterState {
-  lastAcceptedPriceWad: bigint;
-  volatileUntil: bigint;
+  /** The latest round's id (`updateAnswer` increments it). */
+  roundId: bigint;
+  /**
+   * The feed's recent rounds, oldest first, the latest last: what the adapter's history-based breaker reads
+   * (at most MAX_HISTORY_ROUNDS + 1 are kept).
+   */
+  rounds: FeedRound[];
 }
 
 /** One queued position: its static ADL key and its insertion order (FIFO inside a tick). */
@@ -52,7 +54,6 @@ export interface FundingShadow {
 export interface MarketModel {
   state: MarketState;
   feed: FeedState;
-  adapter: AdapterState;
   positions: Map<string, Position>;
   longQueue: Map<string, QueueEntry>;
   shortQueue: Map<string, QueueEntry>;
@@ -182,11 +183,7 @@ export function modelConfigOf(f: FuzzSystem): ModelConfig {
  * The model of the base state, built from the lens once (the only time the model reads the chain instead of
  * predicting it) plus the feed rounds, which the lens does not return.
  */
-export function initialModel(
-  cfg: ModelConfig,
-  snap: LensSnapshot,
-  feeds: { answer: bigint; updatedAt: bigint }[],
-): ModelState {
+export function initialModel(cfg: ModelConfig, snap: LensSnapshot, feeds: FeedRound[][]): ModelState {
   const free = new Map<string, bigint>();
   const wallet = new Map<string, bigint>();
   const shares = new Map<string, bigint>();
@@ -220,10 +217,11 @@ export function initialModel(
         seq = Math.max(seq, Number(lp.rank) + 1);
       }
     });
+    const rounds = feeds[mi];
+    const latest = rounds[rounds.length - 1];
     return {
       state: { ...m.state },
-      feed: { ...feeds[mi] },
-      adapter: { lastAcceptedPriceWad: m.lastAcceptedPriceWad, volatileUntil: m.volatileUntil },
+      feed: { answer: latest.answer, updatedAt: latest.updatedAt, roundId: latest.roundId, rounds: [...rounds] },
       positions,
       longQueue,
       shortQueue,
@@ -231,11 +229,11 @@ export function initialModel(
         baseIndexWad: m.state.fundingIndexWad,
         baseTime: m.state.lastFundingTimestamp,
         netSize: m.state.netSize,
-        priceWad: feeds[mi].answer * cfg.markets[mi].toWad,
+        priceWad: latest.answer * cfg.markets[mi].toWad,
         accrualsSinceBase: 0,
         dirty: true,
       },
-      lastValidAnswer: feeds[mi].answer,
+      lastValidAnswer: latest.answer,
     };
   });
   return {
@@ -262,6 +260,15 @@ export function initialModel(
       rawDonations: 0n,
     },
   };
+}
+
+/** `MockV3Aggregator.updateAnswer(answer)` mined at `t`: a new latest round; old rounds beyond the breaker's
+ * read-back depth are dropped. */
+export function pushFeedRound(m: MarketModel, answer: bigint, t: bigint): void {
+  const roundId = m.feed.roundId + 1n;
+  const rounds = [...m.feed.rounds, { roundId, answer, updatedAt: t }];
+  const keep = Number(MAX_HISTORY_ROUNDS) + 1;
+  m.feed = { answer, updatedAt: t, roundId, rounds: rounds.length > keep ? rounds.slice(-keep) : rounds };
 }
 
 export function positionOf(m: MarketModel, account: string): Position {
