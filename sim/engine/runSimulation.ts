@@ -188,9 +188,15 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     const deployer = await deployerOf(chain);
     const deployment = await environment.deploy(chain, scenario, path, deployer);
     const calls = new ProtocolCalls(chain, deployment);
-    const keeperAddress = agentAddress("keeper", 0);
+    const keeper = createKeeper({
+      chain,
+      deployment,
+      calls,
+      standInAddress: agentAddress("keeper", 0),
+      options: scenario.keeper,
+    });
+    const keeperAddress = keeper.address;
     await chain.impersonate(keeperAddress);
-    const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
     const context = new RunContext(chain, deployment, calls, keeper, environment);
     const accounts = [
       ...traders.map((t) => t.spec.address),
