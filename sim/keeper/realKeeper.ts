@@ -21,7 +21,7 @@ import { readRawOptions } from "../../keeper/config/cli";
 import { validateConfig } from "../../keeper/config/schema";
 import { Keeper } from "../../keeper/keeper";
 import { ChainSourceError } from "../errors";
-import type { ProtocolCalls } from "../protocol/calls";
+import { GAS, type ProtocolCalls } from "../protocol/calls";
 import type { SimDeployment } from "../protocol/deployment";
 import { ACTOR_ETH_WEI, type SimChain } from "../chain/simChain";
 import { MarketOrderFlow } from "./orderFlow";
@@ -34,6 +34,10 @@ export const SIM_KEEPER_PRIVATE_KEY = keccak256(toUtf8Bytes("nbp-perps simulator
 const KEY_ENV = "SIM_KEEPER_PRIVATE_KEY";
 /** The keeper checkpoints only when asked: the simulator never restarts it. */
 const NEVER_CHECKPOINT_SECONDS = 1_000_000_000;
+/** Gas fraction precision the keeper applies (it rounds `--block-gas-fraction` to thousandths). */
+const GAS_FRACTION_STEPS = 1_000;
+/** The keeper's default share of the block gas limit per transaction. */
+const DEFAULT_BLOCK_GAS_FRACTION = 0.8;
 /** The keeper's own default market for gas-price conversion; the first market stands in when it is absent. */
 const NATIVE_PRICE_MARKET = "ETH-USD";
 
@@ -75,6 +79,15 @@ export class RealKeeper implements KeeperAdapter, OrderFlow {
     this.workDir = mkdtempSync(join(tmpdir(), "sim-keeper-"));
     const bookPath = writeAddressBook(book, join(this.workDir, "address-book.json"));
     const symbols = this.deployment.markets.map((m) => m.symbol);
+    // The keeper sizes batches by a share of the block gas limit, but Osaka chains (EIP-7825) also cap one
+    // transaction at 2^24 gas: 80% of Hardhat's 30M block is over it and big batches are refused. Keep its
+    // budget under the simulator's per-transaction bound.
+    const head = (await this.chain.raw.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
+      gasLimit: string;
+    };
+    const capFraction = Number(GAS.keeperMax) / Number(BigInt(head.gasLimit));
+    const blockGasFraction =
+      Math.floor(Math.min(DEFAULT_BLOCK_GAS_FRACTION, capFraction) * GAS_FRACTION_STEPS) / GAS_FRACTION_STEPS;
     const argv = [
       "--address-book",
       bookPath,
@@ -88,6 +101,8 @@ export class RealKeeper implements KeeperAdapter, OrderFlow {
       String(NEVER_CHECKPOINT_SECONDS),
       "--batch-size",
       String(this.options.batchSize),
+      "--block-gas-fraction",
+      String(blockGasFraction),
       // Every liquidation is sent whatever it earns, and for real (a fork's chain id would default to dry-run).
       "--protocol-safety",
       "--no-dry-run",
