@@ -113,8 +113,6 @@ export class RealKeeper implements KeeperAdapter, OrderFlow {
     // Its logs would break the progress bar; what it did is in the run log (every transaction and its outcome).
     const log = pino({ level: "silent" });
     this.keeper = new Keeper(config, new Wallet(SIM_KEEPER_PRIVATE_KEY), log);
-    await this.keeper.step();
-    this.bridge.takeRecorded();
   }
 
   async processBlock(): Promise<KeeperStepResult> {
