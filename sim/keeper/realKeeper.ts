@@ -32,6 +32,9 @@ import type { KeeperAdapter, KeeperStepResult, OrderFlow, OrderRequest, OrderSub
 export const SIM_KEEPER_PRIVATE_KEY = keccak256(toUtf8Bytes("nbp-perps simulator keeper"));
 /** The environment variable the keeper's configuration reads the key from (only in the object passed to it). */
 const KEY_ENV = "SIM_KEEPER_PRIVATE_KEY";
+/** A file for the keeper's JSON logs (pino), and their level (default info): off unless set. */
+const LOG_PATH_ENV = "SIM_KEEPER_LOG";
+const LOG_LEVEL_ENV = "SIM_KEEPER_LOG_LEVEL";
 /** The keeper checkpoints only when asked: the simulator never restarts it. */
 const NEVER_CHECKPOINT_SECONDS = 1_000_000_000;
 /** Gas fraction precision the keeper applies (it rounds `--block-gas-fraction` to thousandths). */
@@ -110,8 +113,12 @@ export class RealKeeper implements KeeperAdapter, OrderFlow {
       symbols.includes(NATIVE_PRICE_MARKET) ? NATIVE_PRICE_MARKET : symbols[0],
     ];
     const config = validateConfig(readRawOptions(argv, { [KEY_ENV]: SIM_KEEPER_PRIVATE_KEY }));
-    // Its logs would break the progress bar; what it did is in the run log (every transaction and its outcome).
-    const log = pino({ level: "silent" });
+    // Its logs would break the progress bar: silent unless SIM_KEEPER_LOG names a file (what it sent and how each
+    // transaction ended is in the run log anyway).
+    const logPath = process.env[LOG_PATH_ENV];
+    const log = logPath
+      ? pino({ level: process.env[LOG_LEVEL_ENV] ?? "info" }, pino.destination({ dest: logPath, sync: true }))
+      : pino({ level: "silent" });
     this.keeper = new Keeper(config, new Wallet(SIM_KEEPER_PRIVATE_KEY), log);
   }
 
