@@ -23,6 +23,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/** The deployer of a live network: `DEPLOYER_PRIVATE_KEY` (never committed, never logged). */
+function deployerAccounts(): string[] {
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  return key ? [key] : [];
+}
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -39,6 +45,10 @@ const config: HardhatUserConfig = {
       accounts: { count: 64 },
     },
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+    // Live networks (deploy/networks): the RPC URL and the deployer's key come from the environment only. No
+    // chainId here: deploy/networks/resolveNetwork.ts checks it (and also accepts the network's offline stand-in).
+    mainnet: { url: process.env.MAINNET_RPC_URL ?? "", accounts: deployerAccounts() },
+    arbitrum: { url: process.env.ARBITRUM_RPC_URL ?? "", accounts: deployerAccounts() },
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

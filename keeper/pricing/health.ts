@@ -32,8 +32,7 @@ export function maintenanceRequirementWithRampUsd(
 
 /** The funding index `positionEquity` uses at `nowSeconds`: frozen once the market is settled. */
 export function fundingIndexAt(market: MarketMirror, priceWad: bigint, nowSeconds: bigint): bigint {
-  if (market.settlementPriceWad !== 0n) return market.state.fundingIndexWad;
-  return currentFundingIndexWad(market.state, market.params, priceWad, nowSeconds);
+  return currentFundingIndexWad(market.state, market.params, priceWad, nowSeconds, market.settlementPriceWad);
 }
 
 export interface MirroredHealth {

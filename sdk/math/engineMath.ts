@@ -38,15 +38,17 @@ import {
  * Mirrors `MarketLogic.currentFundingIndexWad` (and the engine's `currentFundingIndexWad` view) in
  * contracts/libraries/MarketLogic.sol.
  * @param nowSeconds The block timestamp (for a view: the latest block's timestamp).
+ * @param settlementPriceWad The market's settlement price (0 while it trades): a settled market's index is frozen.
  */
 export function currentFundingIndexWad(
   state: MarketState,
   params: MarketParams,
   priceWad: bigint,
   nowSeconds: bigint,
+  settlementPriceWad = 0n,
 ): bigint {
   const elapsed = uint256(nowSeconds - state.lastFundingTimestamp);
-  if (elapsed === 0n) return state.fundingIndexWad;
+  if (elapsed === 0n || settlementPriceWad !== 0n) return state.fundingIndexWad;
   const ratePerDayWad = fundingRatePerDayWad(state.netSize, params.skewScale, params.maxFundingRatePerDayWad);
   return int256(state.fundingIndexWad + fundingIndexDeltaWad(ratePerDayWad, priceWad, elapsed));
 }
@@ -61,9 +63,10 @@ export function accrueFunding(
   params: MarketParams,
   priceWad: bigint,
   nowSeconds: bigint,
+  settlementPriceWad = 0n,
 ): MarketState {
   const elapsed = uint256(nowSeconds - state.lastFundingTimestamp);
-  if (elapsed === 0n) return { ...state };
+  if (elapsed === 0n || settlementPriceWad !== 0n) return { ...state };
   return {
     ...state,
     fundingIndexWad: currentFundingIndexWad(state, params, priceWad, nowSeconds),

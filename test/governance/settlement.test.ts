@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { DEFAULT_ADL, LOCAL_CONFIG } from "../../deploy/config";
+import { currentFundingIndexWad } from "../../sdk/math/engineMath";
+import type { MarketParams, MarketState } from "../../sdk/math/types";
 import { deployWith, ETH, BTC, usd, size, ANY_BUY_PRICE, ANY_SELL_PRICE } from "../helpers/fixtures";
 import {
   ETH_DEFAULTS,
@@ -106,6 +108,11 @@ async function expectedSettlement(s: Settled, account: string) {
   return { size: p.size, fundingOwed, lossOwed, pnl, equity };
 }
 
+/** An ethers struct result as the SDK's plain object of the same field names. */
+function plain<T>(result: unknown): T {
+  return (result as { toObject(): unknown }).toObject() as T;
+}
+
 describe("Governance market settlement", () => {
   it("settle_accrues_funding_to_now_at_the_settlement_price_and_marks_the_market_reduce_only", async () => {
     const s = await loadFixture(deploySettledMarket);
@@ -147,6 +154,14 @@ describe("Governance market settlement", () => {
     // Equity views keep valuing at the settlement price and the frozen index.
     const { equity } = await expectedSettlement(s, s.b.address);
     expect((await s.engine.positionEquity(s.b.address, s.eth))[0]).to.equal(equity);
+    // The SDK mirror freezes the index the same way when told the settlement price (and would not otherwise).
+    const state = plain<MarketState>(st);
+    const params = plain<MarketParams>((await s.engine.getMarketConfig(s.eth)).params);
+    const [, settlementPriceWad] = await s.engine.marketStatus(s.eth);
+    const now = BigInt(await time.latest());
+    expect(state.netSize).to.not.equal(0n);
+    expect(currentFundingIndexWad(state, params, settlementPriceWad, now, settlementPriceWad)).to.equal(index);
+    expect(currentFundingIndexWad(state, params, settlementPriceWad, now)).to.not.equal(index);
   });
 
   it("vault_is_valued_at_the_settlement_price", async () => {

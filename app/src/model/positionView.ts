@@ -62,7 +62,7 @@ export function positionView(
   const priceWad = market.price.priceWad;
   const { params, tiers } = market;
   const state = stateForValuation(market, nowSeconds);
-  const fundingIndexWad = currentFundingIndexWad(state, params, priceWad, nowSeconds);
+  const fundingIndexWad = currentFundingIndexWad(state, params, priceWad, nowSeconds, market.settlementPriceWad);
   const owed = owedUsd(state, position, fundingIndexWad);
   const health = positionHealth(state, position, priceWad, fundingIndexWad, tiers, params.keeperRewardUsd);
   const notional = notionalUsd(position.size, priceWad);
