@@ -172,6 +172,15 @@ export class SimChain {
       if (data === undefined && !isRevertMessage(error)) throw error;
       return { ok: false, timestamp, reason: decodeRevertData(data ?? "0x"), message: (error as Error).message };
     }
+    return this.settle(hash, params[0], timestamp);
+  }
+
+  /**
+   * How a sent transaction ended: at once on the in-process network (a revert already threw), otherwise once its
+   * receipt is there (anvil answers a send before it has mined); a failed one is replayed on its parent block for
+   * its revert data. `call` is the transaction as an `eth_call` (from, to, data).
+   */
+  async settle(hash: string, call: { from: string; to: string; data: string }, timestamp: number): Promise<TxOutcome> {
     if (this.revertsThrow && this.timestamps === "simulated") return { ok: true, hash, timestamp };
     const receipt = await this.receipt(hash);
     if (Number(receipt.status) === 1) return { ok: true, hash, timestamp };
@@ -179,7 +188,7 @@ export class SimChain {
     const parent = toQuantity(Number(receipt.blockNumber) - 1);
     let data = "0x";
     try {
-      await this.raw.request({ method: "eth_call", params: [params[0], parent] });
+      await this.raw.request({ method: "eth_call", params: [call, parent] });
     } catch (error) {
       data = revertDataOf(error) ?? "0x";
     }

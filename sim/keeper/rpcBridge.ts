@@ -93,7 +93,13 @@ export class RpcBridge {
     const timestamp = chain.clock.peek();
     try {
       const result = await chain.request({ method: request.method, params: request.params ?? [] });
-      if (isSend) this.record(contracts, String(request.params?.[0]), { ok: true, hash: String(result), timestamp });
+      if (isSend) {
+        // Answer once it is mined (anvil answers first): the simulator reads events and views right after a cycle.
+        const raw = String(request.params?.[0]);
+        const tx = Transaction.from(raw);
+        const call = { from: tx.from ?? "", to: tx.to ?? "", data: tx.data };
+        this.record(contracts, raw, await chain.settle(String(result), call, timestamp));
+      }
       return { ...base, result };
     } catch (error) {
       const data = revertDataOf(error);
