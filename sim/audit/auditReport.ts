@@ -90,8 +90,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     const missing: [number, number][] = [];
     if (!covered) missing.push([fromBlock, toBlock]);
     else {
-      if (fromBlock < covered.fromBlock) missing.push([fromBlock, Math.min(toBlock, covered.fromBlock - 1)]);
-      if (toBlock > covered.toBlock) missing.push([Math.max(fromBlock, covered.toBlock + 1), toBlock]);
+      if (fromBlock < covered.fromBlock) missing.push([fromBlock, covered.fromBlock - 1]);
+      // From the end of the covered range, even when the request starts later: the index stays one interval.
+      if (toBlock > covered.toBlock) missing.push([covered.toBlock + 1, toBlock]);
     }
     const total = missing.reduce((sum, [a, b]) => sum + (b - a + 1), 0);
     const bar =

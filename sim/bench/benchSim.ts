@@ -1,6 +1,6 @@
 /**
- * `npm run bench:sim -- [--scenario bench-1000x500] [--chains in-process,node] [--set traders=N --set steps=N]`:
- * times a scenario on each chain source and prints a Markdown table (issue 14's speed target: 1,000 traders ×
+ * `npm run bench:sim -- [--scenario bench-1000x500] [--chains in-process,node] [--keepers keeper,stand-in]
+ * [--set traders=N --set steps=N]`: times a scenario on each chain source with each keeper and prints a table (issue 14's speed target: 1,000 traders ×
  * 500 price steps in ≤ 10 minutes on the 2-core machine). CPU is this process's own (user + system); a `node`
  * run's chain works in its child process, so compare wall time there.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { parseChainOption } from "../cli/simulate";
+import { parseChainOption, parseKeeperOption } from "../cli/simulate";
 import { runAndReport } from "../engine/runAndReport";
 import { loadScenario } from "../scenario/loadScenario";
 import { parseAssignments } from "../scenario/overrides";
@@ -22,13 +22,18 @@ async function main(argv: string[]): Promise<void> {
   const options = new Command()
     .option("-s, --scenario <name|file>", "scenario to time", "bench-1000x500")
     .option("--chains <list>", "chain sources to compare (in-process, node, or URLs)", "in-process")
+    .option("--keepers <list>", "keepers to compare (keeper, stand-in)", "keeper")
     .option("--set <name=value>", "override (repeatable), e.g. traders=200", collect, [])
     .parse(argv)
-    .opts<{ scenario: string; chains: string; set: string[] }>();
-  const loaded = loadScenario(options.scenario);
+    .opts<{ scenario: string; chains: string; keepers: string; set: string[] }>();
   const overrides = parseAssignments(options.set);
+  const runs = options.chains
+    .split(",")
+    .flatMap((source) => options.keepers.split(",").map((keeper) => ({ source, keeper: parseKeeperOption(keeper) })));
   const rows: string[][] = [];
-  for (const source of options.chains.split(",")) {
+  for (const { source, keeper } of runs) {
+    const loaded = loadScenario(options.scenario);
+    loaded.scenario.keeper.implementation = keeper;
     const chain = parseChainOption(source.trim());
     const cpuStart = process.cpuUsage();
     const started = Date.now();
@@ -47,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
       .join(", ");
     rows.push([
       chain.kind,
+      keeper,
       String(stats.traders),
       String(stats.steps),
       String(stats.transactions),
@@ -68,11 +74,12 @@ async function main(argv: string[]): Promise<void> {
         ((seconds / calls) * 1_000).toFixed(2),
       ]);
     console.error(
-      `\nJSON-RPC on ${chain.kind}:\n${textTable(["method", "calls", "seconds", "ms/call"], rpc, [false, true, true, true])}\n`,
+      `\nJSON-RPC on ${chain.kind} with ${keeper}:\n${textTable(["method", "calls", "seconds", "ms/call"], rpc, [false, true, true, true])}\n`,
     );
   }
   const headers = [
     "chain",
+    "keeper",
     "traders",
     "steps",
     "txs",
@@ -89,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
     textTable(
       headers,
       rows,
-      headers.map((_, i) => i >= 1 && i <= 9),
+      headers.map((_, i) => i >= 2 && i <= 10),
     ),
   );
 }

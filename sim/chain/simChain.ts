@@ -4,7 +4,7 @@
  * it (the simulator, the keeper, ethers contracts): each transaction is mined alone, in a block stamped
  * by the clock. Views are always read at an explicit block so that they never depend on the wall clock.
  */
-import { BrowserProvider, toQuantity } from "ethers";
+import { BrowserProvider, toQuantity, Transaction } from "ethers";
 import { rpcAnswers } from "../../sdk/chain/rpc";
 import { ChainSourceError } from "../errors";
 import { ChainClock } from "./clock";
@@ -54,6 +54,15 @@ export type TimestampMode = "simulated" | "node";
 export const RECEIPT_TIMEOUT_MS = 60_000;
 const RECEIPT_POLL_MS = 5;
 
+/**
+ * Told about every transaction just before it is sent (the chain still at its pre-state, `timestamp` the one it
+ * will be mined with) and after (its hash, undefined when the node refused it or it reverted).
+ */
+export interface TransactionObserver {
+  beforeSend(tx: { from: string; to: string; data: string; timestamp: number }): Promise<void>;
+  afterSend(hash: string | undefined): void;
+}
+
 export interface ChainSourceInfo {
   kind: ChainSourceSpec["kind"];
   /** The URL for `node` and `url` sources (the node's own for `node`). */
@@ -68,6 +77,8 @@ export class SimChain {
   transactionCount = 0;
   /** Calls and wall milliseconds per JSON-RPC method (for the speed table). */
   readonly rpcStats = new Map<string, { calls: number; ms: number }>();
+  /** Sees every transaction (simulated timestamps only: the node's own are not known in advance). */
+  transactionObserver?: TransactionObserver;
   private constructor(
     /** The connection, without the clock. */
     readonly raw: Eip1193,
@@ -132,12 +143,21 @@ export class SimChain {
 
   /** Every request; transactions get the clock's next timestamp first. */
   async request(args: RequestArguments): Promise<unknown> {
-    if (args.method === "eth_sendTransaction" || args.method === "eth_sendRawTransaction") {
-      this.transactionCount++;
-      if (this.timestamps === "simulated")
-        await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+    const isSend = args.method === "eth_sendTransaction" || args.method === "eth_sendRawTransaction";
+    if (!isSend) return this.raw.request(args);
+    this.transactionCount++;
+    const observer = this.timestamps === "simulated" ? this.transactionObserver : undefined;
+    if (observer) await observer.beforeSend({ ...transactionOf(args), timestamp: this.clock.peek() });
+    if (this.timestamps === "simulated")
+      await this.raw.request({ method: "evm_setNextBlockTimestamp", params: [this.clock.take()] });
+    let hash: string | undefined;
+    try {
+      const result = await this.raw.request(args);
+      hash = String(result);
+      return result;
+    } finally {
+      observer?.afterSend(hash);
     }
-    return this.raw.request(args);
   }
 
   /** Sends one transaction from an unlocked or impersonated account and reports how it ended. */
@@ -152,6 +172,15 @@ export class SimChain {
       if (data === undefined && !isRevertMessage(error)) throw error;
       return { ok: false, timestamp, reason: decodeRevertData(data ?? "0x"), message: (error as Error).message };
     }
+    return this.settle(hash, params[0], timestamp);
+  }
+
+  /**
+   * How a sent transaction ended: at once on the in-process network (a revert already threw), otherwise once its
+   * receipt is there (anvil answers a send before it has mined); a failed one is replayed on its parent block for
+   * its revert data. `call` is the transaction as an `eth_call` (from, to, data).
+   */
+  async settle(hash: string, call: { from: string; to: string; data: string }, timestamp: number): Promise<TxOutcome> {
     if (this.revertsThrow && this.timestamps === "simulated") return { ok: true, hash, timestamp };
     const receipt = await this.receipt(hash);
     if (Number(receipt.status) === 1) return { ok: true, hash, timestamp };
@@ -159,7 +188,7 @@ export class SimChain {
     const parent = toQuantity(Number(receipt.blockNumber) - 1);
     let data = "0x";
     try {
-      await this.raw.request({ method: "eth_call", params: [params[0], parent] });
+      await this.raw.request({ method: "eth_call", params: [call, parent] });
     } catch (error) {
       data = revertDataOf(error) ?? "0x";
     }
@@ -252,6 +281,16 @@ function timedEip1193(inner: Eip1193, report: (method: string, ms: number) => vo
       }
     },
   };
+}
+
+/** Sender, target and calldata of an `eth_sendTransaction` or `eth_sendRawTransaction` request. */
+function transactionOf(args: RequestArguments): { from: string; to: string; data: string } {
+  if (args.method === "eth_sendRawTransaction") {
+    const tx = Transaction.from(String(args.params?.[0]));
+    return { from: tx.from ?? "", to: tx.to ?? "", data: tx.data };
+  }
+  const tx = (args.params?.[0] ?? {}) as { from?: string; to?: string; data?: string };
+  return { from: tx.from ?? "", to: tx.to ?? "", data: tx.data ?? "0x" };
 }
 
 function isRevertMessage(error: unknown): boolean {

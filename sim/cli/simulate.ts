@@ -16,6 +16,7 @@ import { terminalSummary } from "../report/terminalSummary";
 import { writeReports } from "../report/writeOutputs";
 import { loadScenario, shippedScenarioNames } from "../scenario/loadScenario";
 import { parseAssignments, SWEEP_PARAMETER_DOCS } from "../scenario/overrides";
+import { KEEPER_IMPLEMENTATIONS, type KeeperImplementation } from "../scenario/schema";
 import { runAndReport } from "../engine/runAndReport";
 import { parseSweepAxes, type SweepAxes } from "../sweep/sweepPlan";
 import { runSweep } from "../sweep/runSweep";
@@ -52,6 +53,14 @@ interface CliOptions {
   fork?: string;
   block?: string;
   sequencerOutage?: string;
+  keeper?: string;
+}
+
+/** `--keeper`: which keeper drives the run (overrides the scenario's `keeper.implementation`). */
+export function parseKeeperOption(value: string): KeeperImplementation {
+  const known: readonly string[] = KEEPER_IMPLEMENTATIONS;
+  if (known.includes(value)) return value as KeeperImplementation;
+  throw new SimError(`--keeper must be ${KEEPER_IMPLEMENTATIONS.join(" or ")}, got "${value}"`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -76,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--no-html", "skip the HTML report")
     .option("--rebuild <run.jsonl>", "rebuild report.json/report.html from a run log without a chain")
     .option("--list", "list the shipped scenarios and the sweepable parameters")
+    .option("--keeper <keeper|stand-in>", "the project's keeper (default) or the simulator's stand-in keeper")
     .exitOverride();
   addForkOptions(program);
   program.parse(argv);
@@ -102,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
 
   if (!options.scenario) throw new SimError("--scenario <name|file> is required (or --list, --rebuild)");
   const loaded = loadScenario(options.scenario);
+  const keeperImplementation = options.keeper ? parseKeeperOption(options.keeper) : undefined;
+  if (keeperImplementation) loaded.scenario.keeper.implementation = keeperImplementation;
   const overrides = parseAssignments(options.set);
   const fork = forkRequestFrom(options, process.env);
   if (fork) {
@@ -134,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       axes,
       chain,
       outDir,
+      keeperImplementation,
       workers: options.workers ? Number(options.workers) : undefined,
       progress: options.progress,
       html: options.html,

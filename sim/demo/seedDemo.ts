@@ -117,8 +117,9 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
       chain,
       deployment,
       calls,
-      keeperAddress: funder,
-      options: { batchSize: 100, maxRoundsPerStep: 1 },
+      standInAddress: funder,
+      // The devnet's own keeper runs next to the seeding; this one only executes the seeding's orders.
+      options: { implementation: "stand-in", batchSize: 100, maxRoundsPerStep: 1 },
     });
     const required = (what: string, outcome: Awaited<ReturnType<ProtocolCalls["mintCollateral"]>>) => {
       if (!outcome.ok)

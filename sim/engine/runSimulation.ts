@@ -13,6 +13,7 @@ import { buildPopulation, agentAddress } from "../agents/population";
 import { LpAgent } from "../agents/lpAgent";
 import { TraderAgent } from "../agents/traderAgent";
 import { createKeeper } from "../keeper/keeperAdapter";
+import { LiquidationPredictor } from "./liquidationPredictor";
 import { buildPricePath, type PricePath } from "../paths/pricePath";
 import { ProtocolCalls } from "../protocol/calls";
 import { deployerOf, type SimDeployment } from "../protocol/deployment";
@@ -188,10 +189,23 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     const deployer = await deployerOf(chain);
     const deployment = await environment.deploy(chain, scenario, path, deployer);
     const calls = new ProtocolCalls(chain, deployment);
-    const keeperAddress = agentAddress("keeper", 0);
+    const keeper = createKeeper({
+      chain,
+      deployment,
+      calls,
+      standInAddress: agentAddress("keeper", 0),
+      options: scenario.keeper,
+    });
+    const keeperAddress = keeper.address;
     await chain.impersonate(keeperAddress);
-    const keeper = createKeeper({ chain, deployment, calls, keeperAddress, options: scenario.keeper });
     const context = new RunContext(chain, deployment, calls, keeper, environment);
+    chain.transactionObserver = new LiquidationPredictor(
+      chain,
+      deployment,
+      calls,
+      (record) => context.records.push(record),
+      () => context.step,
+    );
     const accounts = [
       ...traders.map((t) => t.spec.address),
       ...lps.map((l) => l.spec.address),
@@ -313,6 +327,7 @@ export async function runSimulation(options: RunOptions): Promise<RunOutput> {
     };
   } finally {
     bar?.stop();
+    chain.transactionObserver = undefined;
     if (ownsChain) await chain.close();
   }
 }

@@ -3,7 +3,10 @@
  * the form the run log, the reports and the audit index store. Shared by the simulator and `npm run report`.
  */
 import type { EventFragment, Interface, Result } from "ethers";
-import { LiquidityVault__factory, MockV3Aggregator__factory, PerpEngine__factory } from "../../typechain-types";
+// Direct factory modules, not the typechain barrel: the audit CLI starts much faster without every bytecode.
+import { LiquidityVault__factory } from "../../typechain-types/factories/contracts/LiquidityVault__factory";
+import { PerpEngine__factory } from "../../typechain-types/factories/contracts/PerpEngine__factory";
+import { MockV3Aggregator__factory } from "../../typechain-types/factories/@chainlink/contracts/src/v0.8/tests/MockV3Aggregator__factory";
 
 export type ContractRole = "engine" | "vault" | "feed";
 

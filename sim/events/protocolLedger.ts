@@ -1,6 +1,7 @@
 /**
  * The protocol's books rebuilt from its events alone (no `eth_call`): every open position with its funding
- * and loss snapshots, each market's funding and loss indices and aggregates, and the insurance fund.
+ * and loss snapshots and its place in its ADL queue, each market's funding and loss indices and aggregates, and the
+ * insurance fund.
  * The events carry the post-state an indexer needs (see contracts/interfaces/IPerpEngine.sol): after
  * `PositionModified`, a partial `Liquidated` and `Deleveraged`, the position's funding snapshot is the
  * market's funding index and its loss snapshot its side's loss index, both as last emitted.
@@ -9,6 +10,8 @@
  * recomputes open interest from it (and checks that against the chain every step).
  */
 import type { MarketState, Position } from "../../sdk/math/types";
+import { isAdlEligible } from "../../sdk/adl/adlMath";
+import type { AdlQueueMember } from "../../sdk/adl/adlQueue";
 import { bigArg, strArg, type ChainEvent } from "./decodeEvents";
 
 /** Insurance-fund events whose `insuranceFundUsd` argument is the fund after the event. */
@@ -34,6 +37,8 @@ export class ProtocolLedger {
   /** marketId → account → open position (closed positions are removed). */
   private readonly positions = new Map<string, Map<string, Position>>();
   private readonly indices = new Map<string, MarketIndices>();
+  /** marketId → account → when the engine last re-keyed the position in its ADL queue (block × 2^32 + logIndex). */
+  private readonly sequences = new Map<string, Map<string, bigint>>();
   insuranceFundUsd = 0n;
   /** The last event applied (block, logIndex), to refuse out-of-order input. */
   private lastApplied: [number, number] = [-1, -1];
@@ -101,6 +106,7 @@ export class ProtocolLedger {
         return;
       }
       case "PositionModified":
+        this.noteRekey(event, bigArg(event, "newSize"));
         this.store(
           strArg(event, "marketId"),
           strArg(event, "account"),
@@ -115,6 +121,7 @@ export class ProtocolLedger {
         const account = strArg(event, "account");
         const before = this.position(marketId, account);
         const isLiquidation = event.name === "Liquidated";
+        this.noteRekey(event, bigArg(event, isLiquidation ? "remainingSize" : "newSize"));
         this.store(
           marketId,
           account,
@@ -126,10 +133,39 @@ export class ProtocolLedger {
       }
       case "SettledPositionClosed":
         this.book(strArg(event, "marketId")).delete(key(strArg(event, "account")));
+        this.noteRekey(event, 0n);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * Every event that stores a position comes from a store that re-keys it in the ADL queues (`AdlLogic.rekey`:
+   * out of its queue, back in at the tail of its key's tick when open and eligible), so its place is the event's.
+   */
+  private noteRekey(event: ChainEvent, newSize: bigint): void {
+    const marketId = key(strArg(event, "marketId"));
+    let sequences = this.sequences.get(marketId);
+    if (!sequences) {
+      sequences = new Map();
+      this.sequences.set(marketId, sequences);
+    }
+    if (newSize === 0n) sequences.delete(key(strArg(event, "account")));
+    else sequences.set(key(strArg(event, "account")), (BigInt(event.block) << 32n) | BigInt(event.logIndex));
+  }
+
+  /** A side's ADL queue as the engine holds it (eligible open positions with their insertion order), for the SDK. */
+  adlQueue(marketId: string, isLong: boolean, minQueueNotionalUsd: bigint): AdlQueueMember[] {
+    const sequences = this.sequences.get(key(marketId));
+    const members: AdlQueueMember[] = [];
+    for (const [account, position] of this.openPositions(marketId)) {
+      const sequence = sequences?.get(account);
+      if (position.size > 0n !== isLong || sequence === undefined) continue;
+      if (!isAdlEligible(position, minQueueNotionalUsd)) continue;
+      members.push({ account, position, sequence });
+    }
+    return members;
   }
 
   position(marketId: string, account: string): Position | undefined {

@@ -9,17 +9,22 @@
  * - `OrderFlow.submitOrder()` for every trade a trader wants (open, close, size changes, margin removal).
  *   Adding margin stays instant and does not go through it.
  *
- * Today both are implemented by `StandInKeeper` (sim/keeper/standInKeeper.ts): the SDK decides
- * liquidatability from an event-sourced mirror, `liquidateMany` executes, due delayed orders are executed
- * with `executeOrder` (expired ones cancelled), and trades are committed with `commitOrder` in markets with
- * an execution delay (instant `modifyPosition` otherwise). When the real keeper (branch `keeper`, folder
- * keeper/) lands, plug it in here by implementing these interfaces in a new file and returning it from
- * `createKeeper`; nothing else in sim/ changes. The simulator mines an empty block at the simulated time
- * before each cycle, so a keeper that watches the head sees orders become executable.
+ * Two implementations (the scenario's `keeper.implementation`, or `--keeper`):
+ * - `RealKeeper` (sim/keeper/realKeeper.ts, the default): the project's keeper (keeper/) in this process, one
+ *   `Keeper.step()` per block it should act on, over a JSON-RPC bridge that stamps its transactions with the
+ *   simulated clock;
+ * - `StandInKeeper` (sim/keeper/standInKeeper.ts): the simulator's own minimal keeper (the SDK's health on an
+ *   event mirror, `liquidateMany`, `deleverageVault`, due orders), kept as a cross-check and for the demo
+ *   seeding, which executes its own orders on a devnet where the real keeper also runs.
+ * Trades are committed by the traders themselves through `MarketOrderFlow` (sim/keeper/orderFlow.ts) with
+ * either. The simulator mines an empty block at the simulated time before each order cycle, so a keeper that
+ * watches the head sees orders become executable.
  */
 import type { ProtocolCalls } from "../protocol/calls";
 import type { SimChain, TxOutcome } from "../chain/simChain";
 import type { SimDeployment } from "../protocol/deployment";
+import type { KeeperImplementation } from "../scenario/schema";
+import { RealKeeper } from "./realKeeper";
 import { StandInKeeper, type StandInKeeperOptions } from "./standInKeeper";
 
 /** One trade as the trader wants it; `acceptablePrice` bounds the fill as in `modifyPosition`. */
@@ -71,11 +76,15 @@ export interface KeeperContext {
   chain: SimChain;
   deployment: SimDeployment;
   calls: ProtocolCalls;
-  keeperAddress: string;
-  options: StandInKeeperOptions;
+  options: StandInKeeperOptions & { implementation: KeeperImplementation };
+  /** The stand-in's sending address (impersonated); the real keeper signs with its own key. */
+  standInAddress: string;
 }
 
 /** The keeper and order flow the simulator runs with. */
 export function createKeeper(context: KeeperContext): KeeperAdapter & OrderFlow {
-  return new StandInKeeper(context.chain, context.deployment, context.calls, context.keeperAddress, context.options);
+  if (context.options.implementation === "keeper") {
+    return new RealKeeper(context.chain, context.deployment, context.calls, context.options);
+  }
+  return new StandInKeeper(context.chain, context.deployment, context.calls, context.standInAddress, context.options);
 }

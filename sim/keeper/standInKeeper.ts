@@ -20,6 +20,7 @@ import { GAS, type ProtocolCalls } from "../protocol/calls";
 import { encodeCall } from "../protocol/abiEncoding";
 import type { SimDeployment } from "../protocol/deployment";
 import type { SimChain } from "../chain/simChain";
+import { MarketOrderFlow } from "./orderFlow";
 import type { KeeperAdapter, KeeperStepResult, OrderFlow, OrderRequest, OrderSubmission } from "./keeperAdapter";
 
 interface PendingOrder {
@@ -47,6 +48,7 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
   private syncedToBlock: number;
   /** `adlConfig().maxSteps`, the most a `deleverageVault` call may close. */
   private vaultProtectionSteps = 0n;
+  private readonly orderFlow: MarketOrderFlow;
 
   constructor(
     private readonly chain: SimChain,
@@ -57,6 +59,7 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
   ) {
     this.decoder = new EventDecoder({ engine: deployment.engine, vault: deployment.vault, feeds: [] });
     this.syncedToBlock = deployment.addressBook.startBlock - 1;
+    this.orderFlow = new MarketOrderFlow(deployment, calls);
   }
 
   async start(): Promise<void> {
@@ -235,31 +238,8 @@ export class StandInKeeper implements KeeperAdapter, OrderFlow {
     return { transactions, liquidationsAttempted, vaultProtectionCalls, ordersProcessed };
   }
 
-  /**
-   * A trade as the market takes it: `commitOrder` in a market with an execution delay (this keeper executes it
-   * once the delay is over), `modifyPosition`/`closePosition` at once otherwise.
-   */
-  async submitOrder(order: OrderRequest): Promise<OrderSubmission> {
-    const market = this.deployment.markets.find((m) => m.marketId.toLowerCase() === order.marketId.toLowerCase());
-    if (market && market.params.executionDelaySeconds > 0n) {
-      const outcome = await this.calls.commitOrder(
-        order.account,
-        order.marketId,
-        order.sizeDelta,
-        order.marginDeltaUsd,
-        order.acceptablePrice,
-      );
-      return { status: outcome.ok ? "committed" : "rejected", outcome };
-    }
-    const outcome = order.closeAll
-      ? await this.calls.closePosition(order.account, order.marketId, order.acceptablePrice)
-      : await this.calls.modifyPosition(
-          order.account,
-          order.marketId,
-          order.sizeDelta,
-          order.marginDeltaUsd,
-          order.acceptablePrice,
-        );
-    return { status: outcome.ok ? "executed" : "rejected", outcome };
+  /** Trades go through the market's own order flow (sim/keeper/orderFlow.ts). */
+  submitOrder(order: OrderRequest): Promise<OrderSubmission> {
+    return this.orderFlow.submitOrder(order);
   }
 }

@@ -10,7 +10,7 @@ import {
   MockV3Aggregator__factory,
   PerpEngine__factory,
 } from "../../typechain-types";
-import type { MarketState } from "../../sdk/math/types";
+import type { AdlConfig, MarketState, Position } from "../../sdk/math/types";
 import { decodeResult, encodeCall } from "./abiEncoding";
 import type { SimChain, TxOutcome, TxRequest } from "../chain/simChain";
 import type { SimDeployment } from "./deployment";
@@ -211,6 +211,34 @@ export class ProtocolCalls {
   async escrowedOrders(block?: number): Promise<bigint> {
     const [escrow] = await this.view(this.deployment.engine, engineInterface, "escrowedOrdersUsd", [], block);
     return escrow as bigint;
+  }
+
+  /** The stored position (funding and socialized loss not settled), as the SDK takes it. */
+  async position(account: string, marketId: string, block?: number): Promise<Position> {
+    const [p] = await this.view(this.deployment.engine, engineInterface, "getPosition", [account, marketId], block);
+    return {
+      size: p.size,
+      entryPriceWad: p.entryPriceWad,
+      marginUsd: p.marginUsd,
+      fundingIndexSnapshotWad: p.fundingIndexSnapshotWad,
+      lossIndexSnapshotWad: p.lossIndexSnapshotWad,
+    };
+  }
+
+  async adlConfig(block?: number): Promise<AdlConfig> {
+    const [c] = await this.view(this.deployment.engine, engineInterface, "adlConfig", [], block);
+    return {
+      minQueueNotionalUsd: BigInt(c.minQueueNotionalUsd),
+      maxSteps: BigInt(c.maxSteps),
+      maxSkips: BigInt(c.maxSkips),
+      vaultLossUpperBps: BigInt(c.vaultLossUpperBps),
+      vaultLossLowerBps: BigInt(c.vaultLossLowerBps),
+    };
+  }
+
+  async vaultCash(block?: number): Promise<bigint> {
+    const [cash] = await this.view(this.deployment.engine, engineInterface, "vaultCashUsd", [], block);
+    return cash as bigint;
   }
 
   async insuranceFund(block?: number): Promise<bigint> {

@@ -169,7 +169,7 @@ function chart(title, series, opts = {}) {
     width: width(), height: 230,
     scales: { x: { time: false } },
     axes: [
-      { label: "step", values: (u, ticks) => ticks.map((t) => s.label[t] ?? t) },
+      { label: "step", incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000], values: (u, ticks) => ticks.map((t) => s.label[t] ?? t) },
       { values: (u, ticks) => ticks.map(opts.format ?? usd), size: 90 },
       ...(opts.secondAxis ? [{ scale: "y2", side: 1, grid: { show: false }, values: (u, t) => t.map((v) => v.toFixed(4)) }] : []),
     ],

@@ -6,8 +6,17 @@
 import { decodeRevertData } from "../chain/revertReason";
 import { bigArg, strArg, type ChainEvent } from "../events/decodeEvents";
 import { ProtocolLedger } from "../events/protocolLedger";
-import type { AuditRecord, ObservationRecord, RunRecord, ActionRecord } from "./runLog";
+import type {
+  AuditRecord,
+  ObservationRecord,
+  RunRecord,
+  ActionRecord,
+  PredictedLiquidation,
+  PredictionRecord,
+} from "./runLog";
 import type { InvariantResult } from "./reportTypes";
+
+const entryKey = (account: string, marketId: string) => `${account.toLowerCase()}/${marketId.toLowerCase()}`;
 
 /** Failures quoted per invariant in the report. */
 const EXAMPLES_KEPT = 5;
@@ -100,6 +109,13 @@ export class InvariantTracker {
     "At the end, every trader's position rebuilt from the events equals getPosition on chain",
   );
 
+  readonly liquidationsMatchSdk = new Invariant(
+    "liquidationsMatchSdk",
+    "Every keeper liquidation equals the SDK's simulateLiquidation on its pre-state (views, ADL queue order from the events), field by field",
+  );
+  /** SDK predictions waiting for their transaction's events: txHash → "account/market" → prediction. */
+  private readonly predictions = new Map<string, Map<string, PredictedLiquidation>>();
+
   /** Observations are keyed by symbol, the books by market id. */
   private readonly marketIds: Map<string, string>;
 
@@ -121,13 +137,18 @@ export class InvariantTracker {
       this.eventsMatchChain,
       this.ordersExecuted,
       this.mirrorMatchesPositions,
+      this.liquidationsMatchSdk,
     ];
   }
 
   feed(record: RunRecord): void {
     switch (record.type) {
       case "step":
+        this.settlePredictions();
         this.step = record.step;
+        return;
+      case "prediction":
+        this.onPrediction(record);
         return;
       case "event":
         this.onEvent(record.event);
@@ -142,6 +163,7 @@ export class InvariantTracker {
         this.onAudit(record);
         return;
       case "end":
+        this.settlePredictions();
         for (const [key, step] of this.openOrders) {
           this.ordersExecuted.record(false, () => `order ${key} committed at step ${step} still pending at the end`);
         }
@@ -164,6 +186,47 @@ export class InvariantTracker {
     this.ordersExecuted.record(!expired, () => `step ${this.step}: order ${key} expired before the keeper executed it`);
   }
 
+  private onPrediction(record: PredictionRecord): void {
+    const entries = new Map<string, PredictedLiquidation>();
+    for (const entry of record.entries) {
+      if (entry.outcome === "beyondViews") this.liquidationsMatchSdk.notEvaluated++;
+      else entries.set(entryKey(entry.account, entry.marketId), entry);
+    }
+    this.predictions.set(record.txHash.toLowerCase(), entries);
+  }
+
+  /** A liquidation against the SDK's prediction for its transaction (none: not predicted, e.g. node time). */
+  private checkPrediction(event: ChainEvent): void {
+    const entries = this.predictions.get(event.txHash.toLowerCase());
+    const key = entryKey(strArg(event, "account"), strArg(event, "marketId"));
+    const predicted = entries?.get(key);
+    if (!entries || !predicted) return;
+    entries.delete(key);
+    const where = `step ${this.step} tx ${event.txHash} ${key}`;
+    if (predicted.outcome === "skipped") {
+      this.liquidationsMatchSdk.record(false, () => `${where}: the SDK said the engine skips it, the chain liquidated`);
+      return;
+    }
+    const differing = Object.entries(predicted.fields ?? {}).filter(([field, value]) => strArg(event, field) !== value);
+    this.liquidationsMatchSdk.record(
+      differing.length === 0,
+      () => `${where}: ${differing.map(([f, v]) => `${f} SDK ${v} ≠ chain ${strArg(event, f)}`).join(", ")}`,
+    );
+  }
+
+  /** After a step's events: predicted liquidations that did not happen fail, predicted skips pass. */
+  private settlePredictions(): void {
+    for (const [txHash, entries] of this.predictions) {
+      for (const [key, entry] of entries) {
+        this.liquidationsMatchSdk.record(
+          entry.outcome === "skipped",
+          () => `step ${this.step} tx ${txHash} ${key}: the SDK predicted a liquidation, the chain has none`,
+        );
+      }
+    }
+    this.predictions.clear();
+  }
+
   private onEvent(event: ChainEvent): void {
     if (event.contract === "engine" && event.name.startsWith("Order")) this.onOrderEvent(event);
     if (event.contract === "engine") {
@@ -174,6 +237,7 @@ export class InvariantTracker {
         this.pendingAdl.events.push(event);
       } else if (event.name === "Liquidated") {
         this.checkLiquidation(event);
+        this.checkPrediction(event);
       } else if (event.name === "VaultDeleveraged") {
         if (this.pendingAdl?.txHash === event.txHash) this.pendingAdl = undefined;
       } else if (event.name === "SettledPositionClosed") {

@@ -5,7 +5,8 @@
  * Records, in order: one `header`; then per step a `step` marker, the chain `event`s of that step (every
  * protocol event, in chain order), the `action`s the agents, keeper and feeder took (with the revert reason
  * when one failed), and `observation`s read from the chain's views after the keeper ran and at the step's
- * end; one `end`. Integers are decimal strings (1e18 USD, 1e18 sizes, token units where named).
+ * end; `prediction`s of the keeper's liquidations by the SDK, each before the events of its transaction; one
+ * `end`. Integers are decimal strings (1e18 USD, 1e18 sizes, token units where named).
  * Nothing here depends on the wall clock: the same seed writes the same log.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -151,6 +152,23 @@ export interface AuditRecord {
   mismatches: { account: string; marketId: string; field: string; events: string; chain: string }[];
 }
 
+/** The SDK's prediction of one entry of a keeper's `liquidate`/`liquidateMany` (sim/engine/liquidationPredictor.ts). */
+export interface PredictedLiquidation {
+  account: string;
+  marketId: string;
+  /** liquidated: `fields` hold the predicted `Liquidated` event; skipped: the engine should skip it; beyondViews:
+   * the SDK threw where the engine would revert, or an earlier entry of the transaction did (not compared). */
+  outcome: "liquidated" | "skipped" | "beyondViews";
+  fields?: Record<string, string>;
+}
+
+export interface PredictionRecord {
+  type: "prediction";
+  step: number;
+  txHash: string;
+  entries: PredictedLiquidation[];
+}
+
 export interface EndRecord {
   type: "end";
   steps: number;
@@ -160,7 +178,14 @@ export interface EndRecord {
 }
 
 export type RunRecord =
-  HeaderRecord | StepRecord | EventRecord | ActionRecord | ObservationRecord | AuditRecord | EndRecord;
+  | HeaderRecord
+  | StepRecord
+  | EventRecord
+  | ActionRecord
+  | ObservationRecord
+  | AuditRecord
+  | PredictionRecord
+  | EndRecord;
 
 export function writeRunLog(path: string, records: readonly RunRecord[]): void {
   writeFileSync(path, records.map((record) => JSON.stringify(record)).join("\n") + "\n");

@@ -1,6 +1,6 @@
 /**
  * Renders an HTML report to a PNG with the machine's Chromium (through playwright-core; no browser
- * download): `ts-node sim/report/screenshot.ts <report.html> <out.png>`. Used for the README's picture.
+ * download): `ts-node sim/report/screenshot.ts <report.html> <out.png> [selector]`. Used for the README's pictures.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,8 +19,11 @@ export const CHROMIUM_FLAGS = [
 ];
 const VIEWPORT = { width: 1400, height: 900 };
 
-/** Screenshots `htmlPath` (full page) into `pngPath`; returns the page's console errors. */
-export async function screenshotReport(htmlPath: string, pngPath: string): Promise<string[]> {
+/**
+ * Screenshots `htmlPath` (full page) into `pngPath` once `readySelector` is on the page (the charts of a run
+ * report; a sweep's tables); returns the page's console errors.
+ */
+export async function screenshotReport(htmlPath: string, pngPath: string, readySelector = ".uplot"): Promise<string[]> {
   const userDataDir = mkdtempSync(join(tmpdir(), "sim-report-chromium-"));
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -37,7 +40,7 @@ export async function screenshotReport(htmlPath: string, pngPath: string): Promi
       if (message.type() === "error") errors.push(message.text());
     });
     await page.goto(pathToFileURL(resolve(htmlPath)).href);
-    await page.waitForSelector(".uplot");
+    await page.waitForSelector(readySelector);
     await page.screenshot({ path: pngPath, fullPage: true });
   } finally {
     await browser.close();
@@ -47,12 +50,12 @@ export async function screenshotReport(htmlPath: string, pngPath: string): Promi
 }
 
 if (require.main === module) {
-  const [htmlPath, pngPath] = process.argv.slice(2);
+  const [htmlPath, pngPath, readySelector] = process.argv.slice(2);
   if (!htmlPath || !pngPath) {
-    console.error("usage: screenshot.ts <report.html> <out.png>");
+    console.error("usage: screenshot.ts <report.html> <out.png> [css selector to wait for, default .uplot]");
     process.exit(2);
   }
-  screenshotReport(htmlPath, pngPath)
+  screenshotReport(htmlPath, pngPath, readySelector)
     .then((errors) => {
       for (const error of errors) console.error(`page error: ${error}`);
       process.exit(errors.length ? 1 : 0);

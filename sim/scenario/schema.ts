@@ -192,7 +192,8 @@ const marketOverridesSchema = z
     takerFeeBps: bps.optional(),
     liquidationPenaltyBps: bps.optional(),
     liquidationBufferBps: bps.optional(),
-    maxVaultExposureBps: bps.optional(),
+    /** May exceed 100% (the contract bounds it by uint16 only). */
+    maxVaultExposureBps: z.number().int().min(1).max(65_535).optional(),
     vaultReserveBps: bps.optional(),
   })
   .strict();
@@ -231,8 +232,13 @@ export const protocolSchema = z
   .strict()
   .default({});
 
+/** Which keeper drives the run: the project's keeper (keeper/) or the simulator's stand-in (sim/keeper/standInKeeper.ts). */
+export const KEEPER_IMPLEMENTATIONS = ["keeper", "stand-in"] as const;
+export type KeeperImplementation = (typeof KEEPER_IMPLEMENTATIONS)[number];
+
 export const keeperSchema = z
   .object({
+    implementation: z.enum(KEEPER_IMPLEMENTATIONS).default("keeper"),
     /** Entries per `liquidateMany` transaction. */
     batchSize: z.number().int().min(1).max(500).default(100),
     /** Liquidation rounds per keeper cycle (a socialized loss can make more positions liquidatable). */

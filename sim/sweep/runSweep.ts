@@ -10,6 +10,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { SimError } from "../errors";
 import type { ChainSourceSpec } from "../chain/simChain";
 import type { LoadedScenario } from "../scenario/loadScenario";
+import type { KeeperImplementation } from "../scenario/schema";
 import { applyOverrides } from "../scenario/overrides";
 import type { CellResult } from "./cellResult";
 import { sweepCells, type SweepAxes, type SweepCell } from "./sweepPlan";
@@ -20,6 +21,8 @@ export interface SweepOptions {
   axes: SweepAxes;
   chain: ChainSourceSpec;
   outDir: string;
+  /** Overrides the scenario's keeper in every cell (`--keeper`). */
+  keeperImplementation?: KeeperImplementation;
   workers?: number;
   progress: boolean;
   html: boolean;
@@ -71,6 +74,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
           index: cell.index,
           scenarioPath: options.loaded.sourcePath,
           overrides: cell.overrides,
+          keeperImplementation: options.keeperImplementation,
           chain: options.chain,
           outDir: join(options.outDir, cell.id),
           html: options.html,

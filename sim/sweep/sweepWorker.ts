@@ -3,6 +3,7 @@
  * own in-process chain and answers with the cell's result. One cell at a time; exits when told to stop.
  */
 import { loadScenario } from "../scenario/loadScenario";
+import type { KeeperImplementation } from "../scenario/schema";
 import { runAndReport } from "../engine/runAndReport";
 import type { ChainSourceSpec } from "../chain/simChain";
 import { cellResultOf, type CellResult } from "./cellResult";
@@ -12,6 +13,8 @@ export interface WorkerJob {
   index: number;
   scenarioPath: string;
   overrides: Record<string, number>;
+  /** `--keeper`, applied over the scenario file's choice. */
+  keeperImplementation?: KeeperImplementation;
   chain: ChainSourceSpec;
   outDir: string;
   html: boolean;
@@ -28,8 +31,10 @@ process.on("message", (message: WorkerJob | { type: "stop" }) => {
     process.exit(0);
   }
   const job = message;
+  const loaded = loadScenario(job.scenarioPath);
+  if (job.keeperImplementation) loaded.scenario.keeper.implementation = job.keeperImplementation;
   runAndReport({
-    loaded: loadScenario(job.scenarioPath),
+    loaded,
     overrides: job.overrides,
     chain: job.chain,
     outDir: job.outDir,

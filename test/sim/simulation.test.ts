@@ -1,15 +1,17 @@
 /**
  * The simulator end to end on its in-process chain (issue 14's tests): the smoke scenario's report equals
  * what the chain's own events and views say, the same seed gives a byte-identical JSON report, and the report
- * rebuilt from the run log equals the one the run wrote.
+ * rebuilt from the run log equals the one the run wrote; the project's keeper drives it and every liquidation
+ * equals the SDK's prediction (a tampered prediction fails); the stand-in keeper still runs it.
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatUnits, type Interface } from "ethers";
+import { formatUnits, Wallet, type Interface } from "ethers";
 import { PerpEngine__factory } from "../../typechain-types";
 import { SimChain } from "../../sim/chain/simChain";
+import { SIM_KEEPER_PRIVATE_KEY } from "../../sim/keeper/realKeeper";
 import { runAndReport, type RunAndReportResult } from "../../sim/engine/runAndReport";
 import { buildReport } from "../../sim/report/buildReport";
 import { readRunLog } from "../../sim/report/runLog";
@@ -116,6 +118,67 @@ describe("sim: the smoke scenario end to end", function () {
     const firstJson = readFileSync(first.paths.reportJson, "utf8");
     expect(readFileSync(second.paths.reportJson, "utf8")).to.equal(firstJson);
     expect(reportJsonText(buildReport(readRunLog(first.paths.runLog)))).to.equal(firstJson);
+  });
+
+  it("is driven by the project's keeper, and every liquidation equals the SDK's simulateLiquidation", () => {
+    expect(report.scenario.keeper).to.match(/^keeper \(keeper\//);
+    const records = readRunLog(first.paths.runLog);
+    const keeperAddress = new Wallet(SIM_KEEPER_PRIVATE_KEY).address;
+    const liquidations = records.filter((r) => r.type === "event" && r.event.name === "Liquidated");
+    expect(liquidations.length).to.equal(report.summary.liquidations.total);
+    for (const record of liquidations) {
+      if (record.type === "event") expect(record.event.args.keeper).to.equal(keeperAddress);
+    }
+    const sdk = report.invariants.find((inv) => inv.name === "liquidationsMatchSdk")!;
+    expect(sdk.checked, "every liquidation predicted").to.be.at.least(report.summary.liquidations.total);
+    expect(sdk.notEvaluated).to.equal(0);
+  });
+
+  it("a liquidation that differs from the SDK's prediction, or a predicted one missing, fails liquidationsMatchSdk", () => {
+    const records = readRunLog(first.paths.runLog);
+    const index = records.findIndex(
+      (r) =>
+        r.type === "prediction" && r.entries.some((e) => e.outcome === "liquidated" && e.fields?.adlPaidUsd !== "0"),
+    );
+    expect(index, "a prediction with ADL").to.be.greaterThan(0);
+    const tampered = structuredClone(records);
+    const prediction = tampered[index];
+    if (prediction.type !== "prediction") throw new Error("not a prediction");
+    const entry = prediction.entries.find((e) => e.outcome === "liquidated" && e.fields?.adlPaidUsd !== "0")!;
+    entry.fields!.adlPaidUsd = (BigInt(entry.fields!.adlPaidUsd) + 1n).toString();
+    const failing = buildReport(tampered).invariants.find((inv) => inv.name === "liquidationsMatchSdk")!;
+    expect(failing.pass).to.equal(false);
+    expect(failing.examples[0]).to.match(/adlPaidUsd SDK \d+ ≠ chain \d+/);
+
+    const withoutEvent = records.filter(
+      (r) =>
+        !(
+          r.type === "event" &&
+          r.event.name === "Liquidated" &&
+          r.event.txHash === (records[index] as { txHash: string }).txHash
+        ),
+    );
+    const missing = buildReport(withoutEvent).invariants.find((inv) => inv.name === "liquidationsMatchSdk")!;
+    expect(missing.pass).to.equal(false);
+    expect(missing.examples.join("; ")).to.include("the SDK predicted a liquidation, the chain has none");
+  });
+
+  it("the stand-in keeper (--keeper stand-in) runs the same scenario with every invariant passing", async () => {
+    const loaded = loadScenario("smoke");
+    loaded.scenario.keeper.implementation = "stand-in";
+    const { report: standIn } = await runAndReport({
+      loaded,
+      overrides: {},
+      chain: { kind: "in-process" },
+      outDir: mkdtempSync(join(tmpdir(), "sim-smoke-stand-in-")),
+      progress: false,
+      html: false,
+    });
+    expect(standIn.scenario.keeper).to.match(/^stand-in keeper/);
+    expect(standIn.summary.liquidations.total).to.be.greaterThan(0);
+    for (const invariant of standIn.invariants) {
+      expect(invariant.pass, `${invariant.name}: ${invariant.examples.join("; ")}`).to.equal(true);
+    }
   });
 
   it("writes a self-contained HTML report (no external resource)", () => {
