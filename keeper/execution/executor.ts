@@ -70,11 +70,24 @@ export function orderJobKeyOf(order: PendingOrder): string {
 const ORDER_GAS_MULTIPLIER_PERCENT = 150n;
 
 /** The engine's custom error name in revert data (its selector when unknown). */
+/** EIP-7825's per-transaction gas cap (2^24), enforced by nodes since the Osaka upgrade. */
+const MAX_TRANSACTION_GAS = 16_777_216n;
+
 function revertName(data: string): string {
   try {
     return engineInterface.parseError(data)?.name ?? data.slice(0, 10);
   } catch {
     return data.slice(0, 10);
+  }
+}
+
+/** Whether revert data is one of the engine's custom errors (then a smaller batch would revert the same way). */
+function isEngineError(data: string | undefined): boolean {
+  if (!data || data === "0x") return false;
+  try {
+    return engineInterface.parseError(data) !== null;
+  } catch {
+    return false;
   }
 }
 
@@ -159,8 +172,28 @@ export class Executor {
     return !pauses.liquidations && BigInt(nowSeconds) >= pauses.liquidationsResumeAt;
   }
 
+  /**
+   * Most gas one transaction may use: `--block-gas-fraction` of the block, and never above the per-transaction
+   * cap (EIP-7825, 2^24) that nodes enforce since Osaka: 80% of a 30M block is above it.
+   */
+  private transactionGasBudget(blockGasLimit: bigint): bigint {
+    const byBlock = (blockGasLimit * BigInt(Math.round(this.config.blockGasFraction * 1_000))) / 1_000n;
+    return byBlock < MAX_TRANSACTION_GAS ? byBlock : MAX_TRANSACTION_GAS;
+  }
+
+  /** Liquidates a batch as two halves, in order (each is simulated, and split again when needed). */
+  private async splitBatch(
+    batch: LiquidationCandidate[],
+    work: BlockWork,
+    feeQuote: Promise<FeeQuote | undefined>,
+  ): Promise<void> {
+    const half = Math.ceil(batch.length / 2);
+    await this.liquidateBatch(batch.slice(0, half), work, feeQuote);
+    await this.liquidateBatch(batch.slice(half), work, feeQuote);
+  }
+
   private maxEntriesPerBatch(blockGasLimit: bigint): number {
-    const gasBudget = (blockGasLimit * BigInt(Math.round(this.config.blockGasFraction * 1_000))) / 1_000n;
+    const gasBudget = this.transactionGasBudget(blockGasLimit);
     const byGas = Number(gasBudget / this.config.gasPerLiquidation);
     return Math.max(1, Math.min(this.config.batchSize, byGas));
   }
@@ -181,6 +214,7 @@ export class Executor {
       simulation = await this.simulator.simulate(engine, fullData);
     } catch (error) {
       rethrowIfTransient(error);
+      if (batch.length > 1 && !isEngineError(revertDataOf(error))) return this.splitBatch(batch, work, feeQuote);
       this.metrics.liquidationsSkipped.inc({ reason: `simulation-${errorNameOf(error)}` }, batch.length);
       this.log.info(
         { entries: batch.length, error: (error as Error).message },
@@ -189,6 +223,8 @@ export class Executor {
       return;
     }
     if (!simulation.success) {
+      // Out of gas (no revert data) or anything but the engine's own error: smaller batches may still go through.
+      if (batch.length > 1 && !isEngineError(simulation.result)) return this.splitBatch(batch, work, feeQuote);
       const reason = revertName(simulation.result);
       this.metrics.liquidationsSkipped.inc({ reason: `simulation-${reason}` }, batch.length);
       this.log.info({ entries: batch.length, reason }, "liquidateMany simulation reverted; batch skipped");
@@ -203,14 +239,9 @@ export class Executor {
 
     const data = this.encodeLiquidateMany(live);
     const gas = simulation.gasUsed;
-    const gasBudget = (work.blockGasLimit * BigInt(Math.round(this.config.blockGasFraction * 1_000))) / 1_000n;
+    const gasBudget = this.transactionGasBudget(work.blockGasLimit);
     const gasLimit = gasLimitFor(data, gas);
-    if (gasLimit > gasBudget && live.length > 1) {
-      const half = Math.ceil(live.length / 2);
-      await this.liquidateBatch(live.slice(0, half), work, feeQuote);
-      await this.liquidateBatch(live.slice(half), work, feeQuote);
-      return;
-    }
+    if (gasLimit > gasBudget && live.length > 1) return this.splitBatch(live, work, feeQuote);
 
     const fees = await feeQuote;
     const keys = live.map((c) => liquidationKeyOf(c.marketId, c.account));

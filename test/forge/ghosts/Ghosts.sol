@@ -84,6 +84,8 @@ contract Ghosts {
     uint256[EVENT_KINDS] public eventCounts;
     /// @notice Handler calls so far in this run (the invariant checks rotate their costlier parts on it).
     uint256 public totalCalls;
+    /// @notice The largest single feed move between two valid answers so far (bps).
+    uint256 public largestMoveBps;
     mapping(bytes32 action => uint256) public actionCalls;
     mapping(bytes32 action => uint256) public actionSuccesses;
     mapping(bytes32 action => mapping(bytes4 selector => uint256)) public revertCount;
@@ -194,6 +196,13 @@ contract Ghosts {
 
     function setQueueMinimumChanged() external {
         queueMinimumChanged = true;
+    }
+
+    /// @notice Records a single feed update's move between two valid answers (bps of the previous one). Once one
+    /// exceeds what the gross-OI reserve is designed to cover, the vault's solvency is no longer promised
+    /// (README, Known issues: "The vault's solvency is bounded") and `invariant_vaultSolvent` stands down.
+    function recordPriceMove(uint256 moveBps) external {
+        if (moveBps > largestMoveBps) largestMoveBps = moveBps;
     }
 
     /// @notice Counts a revert outside `finish` (a handler with several engine calls).

@@ -247,7 +247,14 @@ contract MarketHandler is HandlerBase {
         CallContext memory ctx = _begin(action, address(0));
         (, , bool wasVolatile) = _tryPrice(market);
         feeds[market].updateAnswer(answer);
-        if (_isValidAnswer(answer)) lastValidAnswers[market] = answer;
+        if (_isValidAnswer(answer)) {
+            int256 previous = lastValidAnswers[market];
+            if (previous > 0) {
+                uint256 moveAbs = uint256(answer > previous ? answer - previous : previous - answer);
+                ghosts.recordPriceMove((moveAbs * BPS) / uint256(previous));
+            }
+            lastValidAnswers[market] = answer;
+        }
         (bool ok, , bool isVolatile) = _tryPrice(market);
         if (ok && isVolatile && !wasVolatile) ++ctx.finish.eventCounts[uint256(Ghosts.EventKind.BreakerTrip)];
         address keeper = _keeper(market);

@@ -47,6 +47,8 @@ abstract contract ProtocolInvariants {
 
     PerpSystem internal sys;
     Ghosts internal ghosts;
+    /// @dev The single gap the gross-OI reserve is designed to cover with an empty insurance fund (README).
+    uint256 internal constant RESERVE_COVERED_MOVE_BPS = 2_750;
     /// @dev The system's lists, cached at `setUp` (see SystemReader.Layout).
     SystemReader.Layout internal layout;
     /// @dev Canary mode: the invariant whose failure this run must report first (bytes32(0) otherwise).
@@ -515,9 +517,14 @@ abstract contract ProtocolInvariants {
     // ───────────────────────── DESIGN §4 ─────────────────────────
 
     /// @dev The vault never goes bankrupt: its deposit-side equity stays ≥ 0 (with the keepers the README requires:
-    /// the campaign's price updates are followed by `deleverageVault`).
-    function _checkVaultSolvent(Failures memory f, SystemReader.SystemView memory v) internal pure {
+    /// the campaign's price updates are followed by `deleverageVault`) — as long as no single feed update has moved
+    /// more than the gross-OI reserve is designed to cover (README, Known issues, "The vault's solvency is bounded":
+    /// 2 × vaultReserveBps + the losers' margin, ≈ 27.5%). Past such a gap the design no longer promises it (the
+    /// long run found the documented case: test/forge/findings/vault-solvent-long-0x1712.md); every other invariant
+    /// (the accounting identity, no negative balance, no bystander below zero while the vault covers) still holds.
+    function _checkVaultSolvent(Failures memory f, SystemReader.SystemView memory v) internal view {
         if (!v.allPricesValid) return;
+        if (ghosts.largestMoveBps() > RESERVE_COVERED_MOVE_BPS) return;
         int256 equityUsd = v.vaultEquityForDepositUsd;
         if (equityUsd < 0)
             _fail(f, InvariantNames.VAULT_SOLVENT, string.concat("vault equity ", vm.toString(equityUsd)));
