@@ -37,8 +37,10 @@ export interface PriceFeederOptions {
 }
 
 export const DEFAULT_FEEDER_SETTINGS = {
-  intervalMs: 3_000,
-  volatilityBpsPerTick: 15,
+  // The adapter's breaker reads at most 32 rounds back: more updates than that inside one 5-minute cooldown keep a
+  // market volatile. 12.5 s is 24 a window (room for crash/squeeze commands); 30 bps is 15 bps per 3 s scaled by √t.
+  intervalMs: 12_500,
+  volatilityBpsPerTick: 30,
   meanReversionPerTick: 0.01,
   heartbeatSeconds: 3_600,
 } as const;
