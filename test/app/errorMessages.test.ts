@@ -12,13 +12,16 @@ import { ErrorDecoder } from "../../app/src/errors/decodeError";
 import { ERROR_SOURCE_ABIS } from "../../app/src/chain/abis";
 
 const ARTIFACTS_DIR = join(__dirname, "..", "..", "artifacts", "contracts");
-/** Mocks and harnesses: never deployed for users, so the dApp never meets their errors. */
-const TEST_CONTRACTS_DIR = join(ARTIFACTS_DIR, "test");
+/**
+ * Never met by a dApp user: mocks and harnesses (`test/`), the fork simulator's feed and offline stand-ins
+ * (`fork/`), and the keeper's lens (`periphery/`, whose `Simulated` error is its return channel).
+ */
+const NON_USER_DIRS = ["test", "fork", "periphery"].map((dir) => join(ARTIFACTS_DIR, dir));
 
 function artifactFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return path === TEST_CONTRACTS_DIR ? [] : artifactFiles(path);
+    if (statSync(path).isDirectory()) return NON_USER_DIRS.includes(path) ? [] : artifactFiles(path);
     return name.endsWith(".json") && !name.endsWith(".dbg.json") ? [path] : [];
   });
 }

@@ -165,6 +165,8 @@ export const ERROR_SENTENCES: Readonly<Record<string, Sentence>> = {
   ERC20InvalidSpender: (a) => `${formatAddress(a.text("spender"))} cannot be approved as a spender.`,
   SafeCastOverflowedIntDowncast: (a) =>
     `The value ${formatInteger(a.int("value"))} does not fit in ${formatInteger(a.int("bits"))} bits: use a smaller amount.`,
+  SafeCastOverflowedUintDowncast: (a) =>
+    `The value ${formatInteger(a.int("value"))} does not fit in ${formatInteger(a.int("bits"))} bits: use a smaller amount.`,
   SafeERC20FailedOperation: (a) => `The token ${formatAddress(a.text("token"))} refused the transfer.`,
   TransferAmountMismatch: (a, c) =>
     `The token delivered ${tokens(a, c, "received")} instead of ${tokens(a, c, "expected")}; fee-on-transfer tokens are not accepted here.`,
