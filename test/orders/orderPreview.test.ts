@@ -6,8 +6,9 @@ import { LOCAL_CONFIG, withDelayedOrders } from "../../deploy/config";
 import { deployWith, usd, size, ETH, BTC } from "../helpers/fixtures";
 import { depositFromTraders, engineEventArgs, pinNextTimestamp, type System } from "../helpers/engineHelpers";
 import { previewOrderExecution, commitOrderPreview, orderStatus, type Order } from "../../sdk/orders/orderRules";
-import type { MarketParams, MarketState, MarginTier, Position } from "../../sdk/math/types";
+import type { MarginTier } from "../../sdk/math/types";
 import type { VaultMarketInput } from "../../sdk/math/engineMath";
+import { toMarketParams, toMarketState, toPosition } from "../sdk/support";
 
 // Differential test of the order mirror (sdk/orders/orderRules.ts, sdk/math/tradeChecks.ts) against the
 // engine: random commits, price moves, pauses and reduce-only switches, time; before each execution the SDK
@@ -24,53 +25,6 @@ async function deployDiff() {
   const s = await deployWith(withDelayedOrders(LOCAL_CONFIG, ORDERS));
   await depositFromTraders(s, 6, "60000");
   return s;
-}
-
-function toParams(p: Awaited<ReturnType<System["engine"]["getMarketConfig"]>>[1]): MarketParams {
-  return {
-    minPositionMarginUsd: p.minPositionMarginUsd,
-    keeperRewardUsd: p.keeperRewardUsd,
-    maxOpenInterestPerSide: p.maxOpenInterestPerSide,
-    skewScale: p.skewScale,
-    maxFundingRatePerDayWad: p.maxFundingRatePerDayWad,
-    takerFeeBps: p.takerFeeBps,
-    insuranceFeeShareBps: p.insuranceFeeShareBps,
-    maxVaultExposureBps: p.maxVaultExposureBps,
-    liquidationPenaltyBps: p.liquidationPenaltyBps,
-    keeperPenaltyShareBps: p.keeperPenaltyShareBps,
-    liquidationBufferBps: p.liquidationBufferBps,
-    vaultReserveBps: p.vaultReserveBps,
-    executionDelaySeconds: p.executionDelaySeconds,
-    orderExpirySeconds: p.orderExpirySeconds,
-    oracleDeviationThresholdBps: p.oracleDeviationThresholdBps,
-    executionFeeUsd: p.executionFeeUsd,
-  };
-}
-
-function toState(x: Awaited<ReturnType<System["engine"]["getMarketState"]>>): MarketState {
-  return {
-    netSize: x.netSize,
-    longOpenInterest: x.longOpenInterest,
-    shortOpenInterest: x.shortOpenInterest,
-    sumSizeTimesEntry: x.sumSizeTimesEntry,
-    sumSizeTimesFundingSnapshot: x.sumSizeTimesFundingSnapshot,
-    fundingIndexWad: x.fundingIndexWad,
-    lastFundingTimestamp: x.lastFundingTimestamp,
-    longLossIndexWad: x.longLossIndexWad,
-    shortLossIndexWad: x.shortLossIndexWad,
-    sumLongSizeTimesLossSnapshot: x.sumLongSizeTimesLossSnapshot,
-    sumShortSizeTimesLossSnapshot: x.sumShortSizeTimesLossSnapshot,
-  };
-}
-
-function toPosition(x: Awaited<ReturnType<System["engine"]["getPosition"]>>): Position {
-  return {
-    size: x.size,
-    entryPriceWad: x.entryPriceWad,
-    marginUsd: x.marginUsd,
-    fundingIndexSnapshotWad: x.fundingIndexSnapshotWad,
-    lossIndexSnapshotWad: x.lossIndexSnapshotWad,
-  };
 }
 
 function toOrder(x: Awaited<ReturnType<System["engine"]["getOrder"]>>): Order {
@@ -93,8 +47,8 @@ async function predict(s: System, account: string, now: bigint) {
   for (const id of ids) {
     const [, params] = await s.engine.getMarketConfig(id);
     vaultMarkets.push({
-      state: toState(await s.engine.getMarketState(id)),
-      params: toParams(params),
+      state: toMarketState(await s.engine.getMarketState(id)),
+      params: toMarketParams(params),
       priceWad: await s.engine.markPrice(id),
     });
   }
@@ -200,7 +154,7 @@ describe("order mirror (SDK vs engine)", () => {
             const [, params] = await s.engine.getMarketConfig(eth);
             const now = await pinNextTimestamp();
             const expected = commitOrderPreview({
-              params: toParams(params),
+              params: toMarketParams(params),
               sizeNow,
               sizeDelta,
               marginDelta,
@@ -252,7 +206,7 @@ describe("order mirror (SDK vs engine)", () => {
                 expect(toPosition(await s.engine.getPosition(trader.address, eth))).to.deep.equal(
                   preview.result.position,
                 );
-                expect(toState(await s.engine.getMarketState(eth))).to.deep.equal(preview.result.state);
+                expect(toMarketState(await s.engine.getMarketState(eth))).to.deep.equal(preview.result.state);
                 executed++;
                 count("executed");
               } else {
