@@ -2,19 +2,14 @@
  * A mirrored position's health at a price and a block time, with the SDK's math: equity as
  * `PerpEngine.positionEquity` computes it and the maintenance requirement of
  * `MarketLogic.maintenanceRequirementUsd` (contracts/libraries/MarketLogic.sol), including a maintenance raise
- * that is being phased in. Only `maintenanceRequirementWithRampUsd` is new math (the SDK has no mirror of the
- * ramp yet): it is written here one to one from the Solidity and listed in the keeper's README for the SDK.
+ * that is being phased in (the SDK's `rampedMaintenanceRequirementUsd`).
  */
-import { currentFundingIndexWad, positionEquityUsd } from "../../sdk/math/engineMath";
-import { maintenanceRequirementUsd, notionalUsd } from "../../sdk/math/positionMath";
+import { currentFundingIndexWad, positionEquityUsd, rampedMaintenanceRequirementUsd } from "../../sdk/math/engineMath";
+import { notionalUsd } from "../../sdk/math/positionMath";
 import type { MarketState, Position } from "../../sdk/math/types";
 import type { MarketMirror } from "../mirror/marketMirror";
 
-/**
- * Mirrors `MarketLogic.maintenanceRequirementUsd`: tiered maintenance margin plus the keeper reward; during a
- * raise (`nowSeconds < ramp.endTime`) the requirement moves linearly from the previous schedule's to the
- * current one's, rounded down, and a lower current schedule applies at once.
- */
+/** The SDK's ramped maintenance requirement on the mirrored market's schedules. */
 export function maintenanceRequirementWithRampUsd(
   market: MarketMirror,
   size: bigint,
@@ -22,12 +17,8 @@ export function maintenanceRequirementWithRampUsd(
   nowSeconds: bigint,
 ): bigint {
   const notional = notionalUsd(size, priceWad);
-  const targetUsd = maintenanceRequirementUsd(market.tiers, notional, market.params.keeperRewardUsd);
-  const ramp = market.ramp;
-  if (nowSeconds >= ramp.endTime) return targetUsd;
-  const previousUsd = maintenanceRequirementUsd(market.previousTiers, notional, ramp.previousKeeperRewardUsd);
-  if (targetUsd <= previousUsd) return targetUsd;
-  return previousUsd + ((targetUsd - previousUsd) * (nowSeconds - ramp.startTime)) / (ramp.endTime - ramp.startTime);
+  const { tiers, params, previousTiers, ramp } = market;
+  return rampedMaintenanceRequirementUsd(tiers, params.keeperRewardUsd, previousTiers, ramp, notional, nowSeconds);
 }
 
 /** The funding index `positionEquity` uses at `nowSeconds`: frozen once the market is settled. */

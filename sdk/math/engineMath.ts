@@ -30,6 +30,34 @@ import {
   type TradeResult,
 } from "./types";
 
+/** A maintenance-margin raise being phased in (`MaintenanceRamp` in IPerpTypes.sol). */
+export interface MaintenanceRampSchedule {
+  startTime: bigint;
+  endTime: bigint;
+  previousKeeperRewardUsd: bigint;
+}
+
+/**
+ * The maintenance requirement at `nowSeconds` (USD, 1e18), a raise being phased in included. Mirrors
+ * `MarketLogic.maintenanceRequirementUsd` in contracts/libraries/MarketLogic.sol: tiered maintenance margin plus
+ * the keeper reward; during a raise (`nowSeconds < ramp.endTime`) it moves linearly from the previous schedule's
+ * requirement to the current one's, rounded down; a lower current schedule applies at once.
+ */
+export function rampedMaintenanceRequirementUsd(
+  tiers: readonly MarginTier[],
+  keeperRewardUsd: bigint,
+  previousTiers: readonly MarginTier[],
+  ramp: MaintenanceRampSchedule,
+  notional: bigint,
+  nowSeconds: bigint,
+): bigint {
+  const targetUsd = maintenanceRequirementUsd(tiers, notional, keeperRewardUsd);
+  if (nowSeconds >= ramp.endTime) return targetUsd;
+  const previousUsd = maintenanceRequirementUsd(previousTiers, notional, ramp.previousKeeperRewardUsd);
+  if (targetUsd <= previousUsd) return targetUsd;
+  return previousUsd + ((targetUsd - previousUsd) * (nowSeconds - ramp.startTime)) / (ramp.endTime - ramp.startTime);
+}
+
 // ═════════════════════════════ FUNDING ═════════════════════════════
 
 /**
